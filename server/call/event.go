@@ -1,0 +1,139 @@
+// Package call is Ringside's domain vocabulary: the normalized event every vendor
+// decoder produces, and the shapes the live board and the API expose. It has no
+// dependencies beyond the standard library.
+package call
+
+import "time"
+
+// Type is the normalized meaning of a vendor event.
+type Type string
+
+const (
+	CallOffered       Type = "call.offered"     // a call entered (inbound) or left (outbound) the PBX
+	LegRinging        Type = "leg.ringing"      // one agent is being offered the call
+	LegEnded          Type = "leg.ended"        // that agent's offer ended (Outcome says how)
+	CallAnswered      Type = "call.answered"    // an agent (Agent) took the call
+	CallEnded         Type = "call.ended"       // live hangup of the whole call
+	CallRecord        Type = "call.record"      // post-call record (CDR); richest facts about the call
+	CallTransferred   Type = "call.transferred" // TransferFrom → TransferTo
+	TransferCancelled Type = "call.transfer_cancelled"
+	CallExpired       Type = "call.expired" // appended by Ringside when a call never received its end
+	CallRated         Type = "call.rated"   // survey / rating
+
+	AgentLogin    Type = "agent.login"
+	AgentLogout   Type = "agent.logout"
+	AgentPaused   Type = "agent.paused"
+	AgentUnpaused Type = "agent.unpaused"
+	AgentState    Type = "agent.state" // a device state (AgentState says which), e.g. Simotel NewState
+
+	Other   Type = "other"   // a known vendor event the board does not use (fax, trunk, voicemail, ...)
+	Unknown Type = "unknown" // an event name we do not recognize: stored and counted, never an error
+)
+
+// Agent states, for Event.AgentState and Agent.State.
+const (
+	StateOffline   = "offline"
+	StateAvailable = "available"
+	StateRinging   = "ringing"
+	StateOnCall    = "on_call"
+	StatePaused    = "paused"
+)
+
+// Directions.
+const (
+	Inbound  = "inbound"
+	Outbound = "outbound"
+	Internal = "internal"
+)
+
+// Dispositions of a whole call.
+const (
+	Answered = "answered"
+	Missed   = "missed"
+	Busy     = "busy"
+	Failed   = "failed"
+)
+
+// Leg outcomes.
+const (
+	OutcomeAnswer      = "answer"
+	OutcomeNoAnswer    = "noanswer"
+	OutcomeBusy        = "busy"
+	OutcomeCancel      = "cancel"
+	OutcomeUnavailable = "unavailable"
+	OutcomeOther       = "other"
+)
+
+// Event is one normalized fact from a vendor. Identifiers are "source:vendorid"; phone
+// numbers and ids are text exactly as the vendor sent them. Optional facts are zero/nil
+// when the vendor did not say them, so merging can tell "unknown" from "zero".
+type Event struct {
+	Seq        uint64    `json:"seq,omitempty"` // log position, set by the store
+	Source     string    `json:"source"`
+	Vendor     string    `json:"vendor"`
+	Name       string    `json:"name"` // the vendor's event name as sent
+	Type       Type      `json:"type"`
+	Call       string    `json:"call,omitempty"`  // source:vendorcallid
+	Agent      string    `json:"agent,omitempty"` // source:identity (extension, login or number)
+	At         time.Time `json:"at"`              // vendor time, else the receive time
+	ReceivedAt time.Time `json:"received_at"`
+
+	// Other identities of the same agent carried by the event (e.g. VOIPEX Login and Line).
+	AgentAliases []string `json:"agent_aliases,omitempty"`
+	AgentName    string   `json:"agent_name,omitempty"`
+
+	Direction    string     `json:"direction,omitempty"`
+	From         string     `json:"from,omitempty"`
+	To           string     `json:"to,omitempty"`
+	DID          string     `json:"did,omitempty"`
+	Queue        string     `json:"queue,omitempty"` // source:queuename
+	AgentState   string     `json:"agent_state,omitempty"`
+	PauseReason  string     `json:"pause_reason,omitempty"`
+	Outcome      string     `json:"outcome,omitempty"`     // leg outcome
+	Disposition  string     `json:"disposition,omitempty"` // whole-call disposition
+	HangupReason string     `json:"hangup_reason,omitempty"`
+	StartedAt    *time.Time `json:"started_at,omitempty"`
+	AnsweredAt   *time.Time `json:"answered_at,omitempty"`
+	EndedAt      *time.Time `json:"ended_at,omitempty"`
+	WaitS        *float64   `json:"wait_s,omitempty"`
+	TalkS        *float64   `json:"talk_s,omitempty"`
+	DurationS    *float64   `json:"duration_s,omitempty"`
+	// Recordings as the vendor names them: an URL (SipSim), a file name (Simotel) or an id (cloudcdr).
+	Recordings   []string          `json:"recordings,omitempty"`
+	Contact      *Contact          `json:"contact,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
+	Legs         []Leg             `json:"legs,omitempty"` // per-agent attempts in a final record
+	TransferFrom string            `json:"transfer_from,omitempty"`
+	TransferTo   string            `json:"transfer_to,omitempty"`
+	OriginateID  string            `json:"originate_id,omitempty"`
+	Rating       string            `json:"rating,omitempty"`
+}
+
+// Contact is a CRM match for the caller.
+type Contact struct {
+	Name    string `json:"name,omitempty"`
+	Company string `json:"company,omitempty"`
+	Email   string `json:"email,omitempty"`
+	CRMID   string `json:"crm_id,omitempty"`
+	Phone   string `json:"phone,omitempty"`
+}
+
+// Leg is one agent's offer of a call.
+type Leg struct {
+	Agent     string     `json:"agent"`
+	StartedAt *time.Time `json:"started_at,omitempty"`
+	EndedAt   *time.Time `json:"ended_at,omitempty"`
+	Outcome   string     `json:"outcome,omitempty"`
+	TalkS     *float64   `json:"talk_s,omitempty"`
+}
+
+// F returns a pointer to v, for the optional numeric fields.
+func F(v float64) *float64 { return &v }
+
+// T returns a pointer to t, or nil for the zero time.
+func T(t time.Time) *time.Time {
+	if t.IsZero() {
+		return nil
+	}
+	return &t
+}

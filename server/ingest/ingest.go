@@ -1,0 +1,108 @@
+// Package ingest turns one vendor webhook request into normalized call.Events.
+// Decoders are pure: no I/O and no clock; the receive time comes in the Request.
+package ingest
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"ringside/server/call"
+)
+
+// Request is one webhook delivery as received.
+type Request struct {
+	Method      string
+	Event       string     // the {event} path segment of /hooks/{source}/{event}, if any
+	Query       url.Values // parsed query string
+	ContentType string
+	Body        []byte
+	ReceivedAt  time.Time
+}
+
+// Source is what a decoder needs to know about the PBX that sent the request.
+type Source struct {
+	Name     string
+	Vendor   string
+	Location *time.Location    // for vendor times without a zone; nil means UTC
+	KeyMap   map[string]string // vendor key renames: installation's key → default key (VOIPEX)
+}
+
+// Result is what one delivery decodes into.
+type Result struct {
+	Events []call.Event
+	// Key identifies the delivery by the vendor's natural ids (e.g. a CDR id), so a
+	// retry is recognized whatever bytes it carries. Empty when the vendor has none:
+	// the store then falls back to a content hash within a time window.
+	Key string
+}
+
+// ErrUndecodable wraps every decoding failure; its message says why.
+var ErrUndecodable = errors.New("undecodable")
+
+// Decoder decodes one request from one source.
+type Decoder func(src Source, req Request) (Result, error)
+
+var decoders = map[string]Decoder{}
+
+// register is called by each vendor file's init: adding a vendor is one decoder file.
+func register(vendor string, d Decoder) { decoders[vendor] = d }
+
+// Vendors lists the registered vendor keys.
+func Vendors() []string {
+	out := make([]string, 0, len(decoders))
+	for _, v := range []string{"simotel", "voipex", "cloudcdr", "sipsim"} {
+		if _, ok := decoders[v]; ok {
+			out = append(out, v)
+		}
+	}
+	for v := range decoders {
+		if !contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
+}
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// Decode decodes req with the decoder of src.Vendor. Decoders never panic on bad input;
+// Decode still recovers so a decoder bug becomes a 400 and a kept body, not a crash.
+func Decode(src Source, req Request) (res Result, err error) {
+	d, ok := decoders[strings.ToLower(src.Vendor)]
+	if !ok {
+		return Result{}, fmt.Errorf("%w: unknown vendor %q", ErrUndecodable, src.Vendor)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			res, err = Result{}, fmt.Errorf("%w: decoder failed: %v", ErrUndecodable, r)
+		}
+	}()
+	res, err = d(src, req)
+	if err != nil && !errors.Is(err, ErrUndecodable) {
+		err = fmt.Errorf("%w: %v", ErrUndecodable, err)
+	}
+	for i := range res.Events {
+		e := &res.Events[i]
+		e.Source, e.Vendor = src.Name, src.Vendor
+		if e.ReceivedAt.IsZero() {
+			e.ReceivedAt = req.ReceivedAt
+		}
+		if e.At.IsZero() {
+			e.At = req.ReceivedAt
+		}
+	}
+	return res, err
+}
+
+// Known reports whether a vendor key has a decoder.
+func Known(vendor string) bool { _, ok := decoders[strings.ToLower(vendor)]; return ok }
