@@ -16,19 +16,6 @@ var update = flag.Bool("update", false, "rewrite the golden files from the decod
 // testReceived is the receive time every fixture is decoded at.
 var testReceived = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
-// FixtureSources are the webhook sources the fixtures are addressed to (/hooks/{name}).
-// The server's HTTP-level test configures the same ones.
-func FixtureSources() map[string]Source {
-	tz := func(n string) *time.Location { l, _ := time.LoadLocation(n); return l }
-	return map[string]Source{
-		"pbx1":   {Name: "pbx1", Vendor: "simotel", Location: tz("Asia/Tehran")},
-		"ipex":   {Name: "ipex", Vendor: "voipex", Location: tz("Europe/Prague")},
-		"ipexr":  {Name: "ipexr", Vendor: "voipex", Location: tz("Europe/Prague"), KeyMap: map[string]string{"Udalost": "EventName", "Volajici": "From", "Volany": "To", "Hovor": "UniqueId"}},
-		"cloud":  {Name: "cloud", Vendor: "cloudcdr", Location: time.UTC},
-		"sipsim": {Name: "sipsim", Vendor: "sipsim", Location: tz("Europe/Minsk")},
-	}
-}
-
 // golden is what a fixture must decode to.
 type golden struct {
 	Error  string `json:"error,omitempty"`

@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"os"
 	"strings"
+	"time"
 )
 
 // Raw is a webhook request as written in a testdata fixture (*.http):
@@ -83,4 +84,17 @@ func (r Raw) split() (source, event string) {
 		event = parts[1]
 	}
 	return source, event
+}
+
+// FixtureSources are the webhook sources the fixtures are addressed to (/hooks/{name}).
+// The server's HTTP-level test configures the same ones.
+func FixtureSources() map[string]Source {
+	tz := func(n string) *time.Location { l, _ := time.LoadLocation(n); return l }
+	return map[string]Source{
+		"pbx1":   {Name: "pbx1", Vendor: "simotel", Location: tz("Asia/Tehran")},
+		"ipex":   {Name: "ipex", Vendor: "voipex", Location: tz("Europe/Prague")},
+		"ipexr":  {Name: "ipexr", Vendor: "voipex", Location: tz("Europe/Prague"), KeyMap: map[string]string{"Udalost": "EventName", "Volajici": "From", "Volany": "To", "Hovor": "UniqueId"}},
+		"cloud":  {Name: "cloud", Vendor: "cloudcdr", Location: time.UTC},
+		"sipsim": {Name: "sipsim", Vendor: "sipsim", Location: tz("Europe/Minsk")},
+	}
 }
