@@ -34,7 +34,6 @@ const (
 const (
 	StateOffline   = "offline"
 	StateAvailable = "available"
-	StateRinging   = "ringing"
 	StateOnCall    = "on_call"
 	StatePaused    = "paused"
 )

@@ -1,0 +1,90 @@
+package call
+
+import "time"
+
+// Call is one call as the board knows it, and as a stored CDR once it has ended.
+// JSON shapes follow design.md; absent times are omitted, never "".
+type Call struct {
+	ID           string            `json:"id"`
+	Source       string            `json:"source"`
+	Vendor       string            `json:"vendor"`
+	Direction    string            `json:"direction,omitempty"`
+	From         string            `json:"from,omitempty"`
+	To           string            `json:"to,omitempty"`
+	DID          string            `json:"did,omitempty"`
+	Queue        string            `json:"queue,omitempty"`
+	State        string            `json:"state"`             // queued|ringing|answered|ended
+	Agent        string            `json:"agent,omitempty"`   // the answering agent (directory id)
+	Ringing      []string          `json:"ringing,omitempty"` // agents ringing now
+	StartedAt    *time.Time        `json:"started_at,omitempty"`
+	AnsweredAt   *time.Time        `json:"answered_at,omitempty"`
+	EndedAt      *time.Time        `json:"ended_at,omitempty"`
+	WaitS        *float64          `json:"wait_s,omitempty"`
+	TalkS        *float64          `json:"talk_s,omitempty"`
+	DurationS    *float64          `json:"duration_s,omitempty"`
+	Disposition  string            `json:"disposition,omitempty"`
+	HangupReason string            `json:"hangup_reason,omitempty"`
+	Recordings   []Recording       `json:"recordings,omitempty"`
+	Contact      *Contact          `json:"contact,omitempty"`
+	Legs         []Leg             `json:"legs,omitempty"`
+	Transfers    []Transfer        `json:"transfers,omitempty"`
+	Tags         map[string]string `json:"tags,omitempty"`
+	OriginateID  string            `json:"originate_id,omitempty"`
+	Rating       string            `json:"rating,omitempty"`
+	Events       []Event           `json:"events,omitempty"` // the timeline, only on GET /api/v1/calls/{id}
+}
+
+// Call states (Call.State).
+const (
+	StateQueued   = "queued"
+	StateRinging  = "ringing" // also an agent state
+	StateAnswered = "answered"
+	StateEnded    = "ended"
+)
+
+// Recording is a playable recording: URL is always our own route /recordings/{call}/{n};
+// Ref is the vendor's reference (URL, file name or id) and never leaves the server.
+type Recording struct {
+	URL string `json:"url"`
+	Ref string `json:"-"`
+}
+
+// Transfer is one transfer of a call.
+type Transfer struct {
+	From string    `json:"from"`
+	To   string    `json:"to"`
+	At   time.Time `json:"at"`
+}
+
+// Agent is one person (a directory entry) or an unmapped vendor identity.
+type Agent struct {
+	ID          string     `json:"id"`
+	Name        string     `json:"name"`
+	Identities  []string   `json:"identities"`
+	State       string     `json:"state"` // offline|available|ringing|on_call|paused
+	PauseReason string     `json:"pause_reason,omitempty"`
+	StateSince  *time.Time `json:"state_since,omitempty"`
+	Queues      []string   `json:"queues"`
+	Call        string     `json:"call,omitempty"`
+}
+
+// Queue is a queue's live picture and today's counters.
+type Queue struct {
+	ID           string         `json:"id"`
+	Name         string         `json:"name"`
+	Source       string         `json:"source"`
+	Waiting      int            `json:"waiting"`
+	LongestWaitS float64        `json:"longest_wait_s"`
+	Agents       map[string]int `json:"agents"` // by state: available, ringing, on_call, paused
+	Today        Counters       `json:"today"`
+}
+
+// Counters are a queue's totals for one day (design.md's metric definitions).
+type Counters struct {
+	Offered         int     `json:"offered"`
+	Answered        int     `json:"answered"`
+	Abandoned       int     `json:"abandoned"`
+	ServiceLevelPct float64 `json:"service_level_pct"`
+	ASAS            float64 `json:"asa_s"`
+	AHTS            float64 `json:"aht_s"`
+}
