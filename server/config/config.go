@@ -1,0 +1,379 @@
+// Package config reads Ringside's configuration: flags, RINGSIDE_* environment variables
+// and an optional TOML file, with zero-config defaults (one webhook source per vendor and
+// an admin user, their secrets generated once and kept in the data directory).
+package config
+
+import (
+	"crypto/rand"
+	"encoding/base32"
+	"errors"
+	"flag"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/BurntSushi/toml"
+)
+
+// Config is the whole configuration.
+type Config struct {
+	Listen    string   `toml:"listen"`
+	Data      string   `toml:"data"`
+	PublicURL string   `toml:"public_url"`
+	Demo      bool     `toml:"demo"`
+	Sources   []Source `toml:"sources"`
+	Users     []User   `toml:"users"`
+	Agents    []Agent  `toml:"agents"`
+	Queues    []Queue  `toml:"queues"`
+	// CallExpiry ends calls that never received their end (default 4h).
+	CallExpiry Duration `toml:"call_expiry"`
+	// CDRRetentionDays drops older CDRs (0 keeps them forever).
+	CDRRetentionDays int `toml:"cdr_retention_days"`
+
+	File      string `toml:"-"` // the config file read, if any
+	Generated string `toml:"-"` // the file holding generated secrets, if defaults were used
+}
+
+// Source is a PBX that sends us webhooks at /hooks/{name}.
+type Source struct {
+	Name          string            `toml:"name"`
+	Vendor        string            `toml:"vendor"`
+	Username      string            `toml:"username,omitempty"`
+	Password      string            `toml:"password,omitempty"`
+	Token         string            `toml:"token,omitempty"`
+	SigningSecret string            `toml:"signing_secret,omitempty"`
+	AllowIPs      []string          `toml:"allow_ips,omitempty"`
+	Timezone      string            `toml:"timezone,omitempty"`
+	KeyMap        map[string]string `toml:"key_map,omitempty"`    // VOIPEX renamed keys: theirs → default
+	RateLimit     float64           `toml:"rate_limit,omitempty"` // deliveries per second (default 2000; negative = none)
+	API           *API              `toml:"api,omitempty"`
+
+	Location *time.Location `toml:"-"`
+	Nets     []*net.IPNet   `toml:"-"`
+}
+
+// API is a Simotel API endpoint Ringside calls (recordings, click-to-call, pause).
+type API struct {
+	URL      string `toml:"url"`
+	Username string `toml:"username,omitempty"`
+	Password string `toml:"password,omitempty"`
+	APIKey   string `toml:"api_key,omitempty"`
+	Context  string `toml:"context"`
+}
+
+// User is a person or an API client.
+type User struct {
+	Name         string `toml:"name"`
+	Password     string `toml:"password,omitempty"`
+	PasswordHash string `toml:"password_hash,omitempty"`
+	Role         string `toml:"role"`
+	Agent        string `toml:"agent,omitempty"`
+	APIKey       string `toml:"api_key,omitempty"`
+}
+
+// Agent is a directory entry: one person, many vendor identities.
+type Agent struct {
+	ID    string   `toml:"id"`
+	Name  string   `toml:"name"`
+	Match []string `toml:"match"`
+}
+
+// Queue overrides metric thresholds for one queue (id "source:name").
+type Queue struct {
+	ID            string  `toml:"id"`
+	Name          string  `toml:"name"`
+	SLThresholdS  float64 `toml:"sl_threshold_s"`
+	AbandonAfterS float64 `toml:"abandon_after_s"`
+	RedWaitS      float64 `toml:"red_wait_s"`
+	RedSLPct      float64 `toml:"red_sl_pct"`
+}
+
+// Duration is a TOML string like "4h".
+type Duration struct{ time.Duration }
+
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(string(b))
+	d.Duration = v
+	return err
+}
+
+// Vendors are the vendor keys a source may name.
+var Vendors = []string{"simotel", "voipex", "cloudcdr", "sipsim"}
+
+// Roles a user may have.
+var Roles = []string{"admin", "supervisor", "manager", "agent"}
+
+// Load reads the configuration from args (flags), the environment and the file they name.
+func Load(args []string, getenv func(string) string) (*Config, error) {
+	fs := flag.NewFlagSet("ringside", flag.ContinueOnError)
+	env := func(name, def string) string {
+		if v := getenv("RINGSIDE_" + strings.ToUpper(name)); v != "" {
+			return v
+		}
+		return def
+	}
+	file := fs.String("config", env("config", ""), "TOML configuration file (env RINGSIDE_CONFIG)")
+	listen := fs.String("listen", env("listen", ""), "listen address, default :8080 (env RINGSIDE_LISTEN)")
+	data := fs.String("data", env("data", ""), "data directory, default ./data (env RINGSIDE_DATA)")
+	demo := fs.Bool("demo", env("demo", "") == "1" || env("demo", "") == "true", "run the built-in simulator against this server (env RINGSIDE_DEMO)")
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	c := &Config{}
+	if *file != "" {
+		if err := c.readFile(*file); err != nil {
+			return nil, err
+		}
+		c.File = *file
+	}
+	if *listen != "" {
+		c.Listen = *listen
+	}
+	if *data != "" {
+		c.Data = *data
+	}
+	if *demo {
+		c.Demo = true
+	}
+	if c.Listen == "" {
+		c.Listen = ":8080"
+	}
+	if c.Data == "" {
+		c.Data = "data"
+	}
+	if c.CallExpiry.Duration == 0 {
+		c.CallExpiry.Duration = 4 * time.Hour
+	}
+	if len(c.Sources) == 0 || len(c.Users) == 0 {
+		if err := c.generateDefaults(); err != nil {
+			return nil, err
+		}
+	}
+	if err := c.check(nil); err != nil {
+		return nil, err
+	}
+	return c, nil
+}
+
+// readFile decodes a TOML file; errors name the file, the line and the key.
+func (c *Config) readFile(path string) error {
+	text, err := os.ReadFile(path)
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	md, err := toml.Decode(string(text), c)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			return fmt.Errorf("config %s:%d: %s", path, pe.Position.Line, pe.Message)
+		}
+		return fmt.Errorf("config %s: %v", path, err)
+	}
+	if und := md.Undecoded(); len(und) > 0 {
+		k := und[0]
+		return fmt.Errorf("config %s:%d: unknown key %q", path, lineOfKey(string(text), k), k.String())
+	}
+	return c.check(lineFinder(path, string(text)))
+}
+
+// check validates the configuration and fills derived fields. at, if set, gives the
+// file position of a key so errors can point at it.
+func (c *Config) check(at func(table string, i int, key string) string) error {
+	if at == nil {
+		at = func(table string, i int, key string) string {
+			return fmt.Sprintf("config: %s[%d].%s", table, i, key)
+		}
+	}
+	names := map[string]bool{}
+	for i := range c.Sources {
+		s := &c.Sources[i]
+		if !validName.MatchString(s.Name) {
+			return fmt.Errorf("%s: source name %q must be letters, digits, '-' or '_'", at("sources", i, "name"), s.Name)
+		}
+		if names[s.Name] {
+			return fmt.Errorf("%s: source %q is defined twice", at("sources", i, "name"), s.Name)
+		}
+		names[s.Name] = true
+		s.Vendor = strings.ToLower(s.Vendor)
+		if !contains(Vendors, s.Vendor) {
+			return fmt.Errorf("%s: vendor %q unknown (one of %s)", at("sources", i, "vendor"), s.Vendor, strings.Join(Vendors, ", "))
+		}
+		if s.Username == "" && s.Token == "" && s.SigningSecret == "" && len(s.AllowIPs) == 0 {
+			return fmt.Errorf("%s: source %q has no credentials: set username/password, token, signing_secret or allow_ips", at("sources", i, "name"), s.Name)
+		}
+		if (s.Username == "") != (s.Password == "") {
+			return fmt.Errorf("%s: source %q needs both username and password", at("sources", i, "username"), s.Name)
+		}
+		s.Location = time.UTC
+		if s.Timezone != "" {
+			loc, err := time.LoadLocation(s.Timezone)
+			if err != nil {
+				return fmt.Errorf("%s: unknown time zone %q", at("sources", i, "timezone"), s.Timezone)
+			}
+			s.Location = loc
+		}
+		s.Nets = nil
+		for _, cidr := range s.AllowIPs {
+			if !strings.Contains(cidr, "/") {
+				if strings.Contains(cidr, ":") {
+					cidr += "/128"
+				} else {
+					cidr += "/32"
+				}
+			}
+			_, n, err := net.ParseCIDR(cidr)
+			if err != nil {
+				return fmt.Errorf("%s: %q is not an IP or CIDR", at("sources", i, "allow_ips"), cidr)
+			}
+			s.Nets = append(s.Nets, n)
+		}
+		if s.RateLimit == 0 {
+			s.RateLimit = 2000
+		}
+		if s.API != nil {
+			if s.Vendor != "simotel" {
+				return fmt.Errorf("%s: [sources.api] is for simotel sources only", at("sources", i, "api"))
+			}
+			if s.API.Context == "" {
+				s.API.Context = "main_routing"
+			}
+		}
+	}
+	users := map[string]bool{}
+	for i := range c.Users {
+		u := &c.Users[i]
+		if u.Name == "" {
+			return fmt.Errorf("%s: user without a name", at("users", i, "name"))
+		}
+		if users[u.Name] {
+			return fmt.Errorf("%s: user %q is defined twice", at("users", i, "name"), u.Name)
+		}
+		users[u.Name] = true
+		if !contains(Roles, u.Role) {
+			return fmt.Errorf("%s: role %q unknown (one of %s)", at("users", i, "role"), u.Role, strings.Join(Roles, ", "))
+		}
+		if u.Password == "" && u.PasswordHash == "" && u.APIKey == "" {
+			return fmt.Errorf("%s: user %q needs password, password_hash or api_key", at("users", i, "name"), u.Name)
+		}
+		if u.Role == "agent" && u.Agent == "" {
+			return fmt.Errorf("%s: user %q has role agent but no agent id", at("users", i, "agent"), u.Name)
+		}
+	}
+	for i, a := range c.Agents {
+		if a.ID == "" {
+			return fmt.Errorf("%s: agent without an id", at("agents", i, "id"))
+		}
+		for _, m := range a.Match {
+			if !strings.Contains(m, ":") {
+				return fmt.Errorf("%s: %q must be source:identity", at("agents", i, "match"), m)
+			}
+		}
+	}
+	return nil
+}
+
+var validName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+func contains(xs []string, x string) bool {
+	for _, y := range xs {
+		if y == x {
+			return true
+		}
+	}
+	return false
+}
+
+// generateDefaults fills in one source per vendor and an admin user. Their secrets are
+// generated on the first start and kept in DATA/generated.toml, so a PBX configured with
+// them keeps working after a restart.
+func (c *Config) generateDefaults() error {
+	path := filepath.Join(c.Data, "generated.toml")
+	var g generated
+	if _, err := os.Stat(path); err == nil {
+		if _, err := toml.DecodeFile(path, &g); err != nil {
+			return fmt.Errorf("config %s: %v (delete it to generate new secrets)", path, err)
+		}
+	} else {
+		g = generated{
+			Sources: []Source{
+				{Name: "simotel", Vendor: "simotel", Username: "simotel", Password: secret()},
+				{Name: "voipex", Vendor: "voipex", Username: "voipex", Password: secret()},
+				{Name: "cloudcdr", Vendor: "cloudcdr", Token: secret()},
+				{Name: "sipsim", Vendor: "sipsim", Token: secret()},
+			},
+			Users: []User{{Name: "admin", Password: secret(), Role: "admin", APIKey: secret()}},
+		}
+		if err := os.MkdirAll(c.Data, 0o755); err != nil {
+			return fmt.Errorf("data directory: %w", err)
+		}
+		f, err := os.OpenFile(path, os.O_CREATE|os.O_EXCL|os.O_WRONLY, 0o600)
+		if err != nil {
+			return fmt.Errorf("config: %w", err)
+		}
+		fmt.Fprintln(f, "# Generated by Ringside on first start: the default webhook sources and admin user.")
+		fmt.Fprintln(f, "# Used while the config file defines no [[sources]] / [[users]]. Keep it secret.")
+		err = toml.NewEncoder(f).Encode(g)
+		if cerr := f.Close(); err == nil {
+			err = cerr
+		}
+		if err != nil {
+			return fmt.Errorf("config %s: %w", path, err)
+		}
+	}
+	if len(c.Sources) == 0 {
+		c.Sources = g.Sources
+	}
+	if len(c.Users) == 0 {
+		c.Users = g.Users
+	}
+	c.Generated = path
+	return nil
+}
+
+func secret() string {
+	b := make([]byte, 15)
+	if _, err := rand.Read(b); err != nil {
+		panic(err) // crypto/rand never fails on Linux
+	}
+	return strings.ToLower(base32.StdEncoding.EncodeToString(b))
+}
+
+// generated is what DATA/generated.toml holds.
+type generated struct {
+	Sources []Source `toml:"sources"`
+	Users   []User   `toml:"users"`
+}
+
+// Source returns the source named name.
+func (c *Config) Source(name string) (*Source, bool) {
+	for i := range c.Sources {
+		if c.Sources[i].Name == name {
+			return &c.Sources[i], true
+		}
+	}
+	return nil, false
+}
+
+// HookURL is the full webhook URL of a source, for printing and the settings page.
+func (c *Config) HookURL(s *Source) string {
+	base := strings.TrimRight(c.PublicURL, "/")
+	if base == "" {
+		host, port, err := net.SplitHostPort(c.Listen)
+		if err != nil {
+			host, port = "localhost", "8080"
+		}
+		if host == "" || host == "0.0.0.0" || host == "::" {
+			host = "localhost"
+		}
+		base = "http://" + net.JoinHostPort(host, port)
+	}
+	u := base + "/hooks/" + s.Name
+	if s.Token != "" {
+		u += "?token=" + s.Token
+	}
+	return u
+}
