@@ -180,6 +180,9 @@ func (c *Config) readFile(path string) error {
 	return c.check(lineFinder(path, string(text)))
 }
 
+// Check validates a configuration built in code (tests, tools) and fills derived fields.
+func Check(c *Config) error { return c.check(nil) }
+
 // check validates the configuration and fills derived fields. at, if set, gives the
 // file position of a key so errors can point at it.
 func (c *Config) check(at func(table string, i int, key string) string) error {

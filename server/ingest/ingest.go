@@ -37,6 +37,10 @@ type Result struct {
 	// retry is recognized whatever bytes it carries. Empty when the vendor has none:
 	// the store then falls back to a content hash within a time window.
 	Key string
+	// Stream names the subject of a state-like delivery ("agent:pbx1:991"), so a state
+	// that legitimately repeats after another one is not taken for a retry. Decode sets
+	// it for agent-state deliveries when the decoder did not.
+	Stream string
 }
 
 // ErrUndecodable wraps every decoding failure; its message says why.
@@ -101,7 +105,18 @@ func Decode(src Source, req Request) (res Result, err error) {
 			e.At = req.ReceivedAt
 		}
 	}
+	if err == nil && res.Key == "" && res.Stream == "" && len(res.Events) > 0 && isAgentState(res.Events[0].Type) {
+		res.Stream = "agent:" + res.Events[0].Agent
+	}
 	return res, err
+}
+
+func isAgentState(t call.Type) bool {
+	switch t {
+	case call.AgentState, call.AgentLogin, call.AgentLogout, call.AgentPaused, call.AgentUnpaused, call.LegRinging, call.CallAnswered:
+		return true
+	}
+	return false
 }
 
 // Known reports whether a vendor key has a decoder.

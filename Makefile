@@ -1,0 +1,25 @@
+# Ringside. `make test` is the one test command (README, CI).
+FUZZTIME ?= 10s
+FUZZ_TARGETS := FuzzSimotel FuzzVoipex FuzzCloudCDR FuzzSipSim
+
+.PHONY: run test unit fuzz check generate
+
+run:
+	go run ./cmd/ringside
+
+test: check unit fuzz
+
+unit:
+	go vet ./...
+	go test -count=1 ./...
+
+# a brief coverage-guided fuzz of every decoder: no input may panic
+fuzz:
+	@for t in $(FUZZ_TARGETS); do \
+		echo "fuzz $$t ($(FUZZTIME))"; \
+		go test ./server/ingest -run '^$$' -fuzz "^$$t$$" -fuzztime $(FUZZTIME) >/tmp/ringside-fuzz.log 2>&1 || { cat /tmp/ringside-fuzz.log; exit 1; }; \
+	done
+
+# generated code and built assets must match their sources
+check:
+	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }

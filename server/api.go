@@ -1,0 +1,99 @@
+package server
+
+import (
+	"strconv"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"ringside/server/call"
+	"ringside/server/config"
+)
+
+// apiAuth admits API users by HTTP Basic and/or X-APIKEY (Simotel's convention: when
+// both are sent, both must be right).
+func (s *Server) apiAuth(c *fiber.Ctx) error {
+	user, pass, hasBasic := basicAuth(c)
+	key := c.Get("X-APIKEY")
+	if !hasBasic && key == "" {
+		return apiError(c, fiber.StatusUnauthorized, "BasicAuth or ApiKey is missing")
+	}
+	var who *config.User
+	if hasBasic {
+		u, ok := s.users.password(user, pass)
+		if !ok {
+			return apiError(c, fiber.StatusUnauthorized, "BasicAuth or ApiKey is invalid")
+		}
+		who = u
+	}
+	if key != "" {
+		u, ok := s.users.apiKey(key)
+		if !ok || (who != nil && u != who) {
+			return apiError(c, fiber.StatusUnauthorized, "BasicAuth or ApiKey is invalid")
+		}
+		who = u
+	}
+	c.Locals("user", who)
+	return c.Next()
+}
+
+// logEvent is one line of GET /api/v1/events.
+type logEvent struct {
+	Seq        uint64    `json:"seq"`
+	Source     string    `json:"source"`
+	Vendor     string    `json:"vendor"`
+	Name       string    `json:"name"`
+	Type       call.Type `json:"type"`
+	Call       string    `json:"call,omitempty"`
+	Agent      string    `json:"agent,omitempty"`
+	At         string    `json:"at"`
+	ReceivedAt string    `json:"received_at"`
+}
+
+// handleEvents pages through the event log: ?after=SEQ&limit=N (default 100, at most 1000).
+func (s *Server) handleEvents(c *fiber.Ctx) error {
+	if u, _ := c.Locals("user").(*config.User); u == nil || (u.Role != "admin" && u.Role != "supervisor" && u.Role != "manager") {
+		return apiError(c, fiber.StatusForbidden, "Access denied")
+	}
+	after, err := strconv.ParseUint(c.Query("after", "0"), 10, 64)
+	if err != nil {
+		return apiError(c, fiber.StatusBadRequest, "after must be a sequence number")
+	}
+	limit, err := strconv.Atoi(c.Query("limit", "100"))
+	if err != nil || limit < 1 {
+		return apiError(c, fiber.StatusBadRequest, "limit must be a positive number")
+	}
+	if limit > 1000 {
+		limit = 1000
+	}
+	evs, err := s.store.Events(after, limit)
+	if err != nil {
+		return apiError(c, fiber.StatusServiceUnavailable, "store unavailable")
+	}
+	out := make([]logEvent, len(evs))
+	for i, e := range evs {
+		out[i] = logEvent{Seq: e.Seq, Source: e.Source, Vendor: e.Vendor, Name: e.Name, Type: e.Type, Call: e.Call, Agent: e.Agent, At: stamp(e.At), ReceivedAt: stamp(e.ReceivedAt)}
+	}
+	return c.JSON(envelope{Success: 1, Data: out})
+}
+
+// stamp formats a time as design.md's JSON wants: RFC 3339, UTC, milliseconds.
+func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+func (s *Server) handleMetrics(c *fiber.Ctx) error {
+	if u, _ := c.Locals("user").(*config.User); u == nil || u.Role != "admin" {
+		return apiError(c, fiber.StatusForbidden, "Access denied")
+	}
+	m := &s.metrics
+	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4")
+	return c.SendString(
+		"# TYPE ringside_deliveries_total counter\n" +
+			"ringside_deliveries_total{result=\"accepted\"} " + strconv.FormatInt(m.accepted.Load(), 10) + "\n" +
+			"ringside_deliveries_total{result=\"duplicate\"} " + strconv.FormatInt(m.duplicates.Load(), 10) + "\n" +
+			"ringside_deliveries_total{result=\"rejected\"} " + strconv.FormatInt(m.rejected.Load(), 10) + "\n" +
+			"ringside_deliveries_total{result=\"unavailable\"} " + strconv.FormatInt(m.unavailable.Load(), 10) + "\n" +
+			"# TYPE ringside_unrecognized_events_total counter\n" +
+			"ringside_unrecognized_events_total " + strconv.FormatInt(m.unknown.Load(), 10) + "\n" +
+			"# TYPE ringside_log_seq gauge\n" +
+			"ringside_log_seq " + strconv.FormatUint(s.store.LastSeq(), 10) + "\n")
+}

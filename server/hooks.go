@@ -1,0 +1,196 @@
+package server
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"ringside/server/call"
+	"ringside/server/config"
+	"ringside/server/ingest"
+	"ringside/store"
+)
+
+// keptOfOversized is how much of an oversized body is kept with its rejection.
+const keptOfOversized = 64 << 10
+
+// maxClockSkew bounds a signed delivery's timestamp (SipSim).
+const maxClockSkew = 5 * time.Minute
+
+// handleHook is the webhook intake: authenticate, decode, append durably, then answer.
+func (s *Server) handleHook(c *fiber.Ctx) error {
+	received := s.now()
+	src, ok := s.cfg.Source(c.Params("source"))
+	if !ok {
+		return apiError(c, fiber.StatusNotFound, "unknown source")
+	}
+	d := store.Delivery{
+		Source:      src.Name,
+		Method:      c.Method(),
+		Path:        c.Path(),
+		Query:       string(c.Request().URI().QueryString()),
+		ContentType: c.Get(fiber.HeaderContentType),
+		Header:      keptHeaders(c),
+		Body:        c.Body(),
+		ReceivedAt:  received,
+	}
+	if code, msg := s.authenticateSource(c, src, received); code != 0 {
+		s.log.Warn("webhook refused", "source", src.Name, "ip", c.IP(), "status", code, "reason", msg)
+		return apiError(c, code, msg)
+	}
+	if lim := s.limits[src.Name]; lim != nil && !lim.allow(received) {
+		return apiError(c, fiber.StatusTooManyRequests, "rate limit exceeded, retry later")
+	}
+	if len(d.Body) > MaxBody {
+		d.Body = d.Body[:keptOfOversized]
+		return s.reject(c, d, fiber.StatusRequestEntityTooLarge, "body larger than 1 MiB")
+	}
+
+	req := ingest.Request{
+		Method:      d.Method,
+		Event:       c.Params("event"),
+		Query:       queryValues(c),
+		ContentType: d.ContentType,
+		Body:        d.Body,
+		ReceivedAt:  received,
+	}
+	res, err := ingest.Decode(ingest.Source{Name: src.Name, Vendor: src.Vendor, Location: src.Location, KeyMap: src.KeyMap}, req)
+	if err != nil {
+		return s.reject(c, d, fiber.StatusBadRequest, err.Error())
+	}
+	d.Key = res.Key
+	d.Stream = res.Stream
+	app, err := s.store.Append(c.Context(), d, res.Events)
+	if err != nil {
+		s.metrics.unavailable.Add(1)
+		s.log.Error("store append failed", "source", src.Name, "err", err)
+		return apiError(c, fiber.StatusServiceUnavailable, "store unavailable, retry later")
+	}
+	if app.Duplicate {
+		s.metrics.duplicates.Add(1)
+	} else {
+		s.metrics.accepted.Add(1)
+		for _, e := range res.Events {
+			if e.Type == call.Unknown {
+				s.metrics.unknown.Add(1)
+				s.log.Info("unrecognized vendor event kept", "source", src.Name, "name", e.Name, "seq", app.Seqs)
+			}
+		}
+	}
+	return c.JSON(envelope{Success: 1})
+}
+
+// reject keeps a refused delivery for inspection and answers code with why.
+func (s *Server) reject(c *fiber.Ctx, d store.Delivery, code int, why string) error {
+	s.metrics.rejected.Add(1)
+	s.log.Warn("webhook rejected", "source", d.Source, "status", code, "reason", why)
+	if err := s.store.Reject(c.Context(), d, why); err != nil {
+		s.log.Error("keeping rejected delivery failed", "source", d.Source, "err", err)
+	}
+	return apiError(c, code, why)
+}
+
+// authenticateSource checks the IP allow-list and the source's credentials; it returns
+// 0 when the request may pass, else the status and the reason.
+func (s *Server) authenticateSource(c *fiber.Ctx, src *config.Source, now time.Time) (int, string) {
+	if len(src.Nets) > 0 {
+		ip := net.ParseIP(c.IP())
+		allowed := false
+		for _, n := range src.Nets {
+			if ip != nil && n.Contains(ip) {
+				allowed = true
+				break
+			}
+		}
+		if !allowed {
+			return fiber.StatusForbidden, "IP is not permitted"
+		}
+	}
+	if src.SigningSecret != "" {
+		if code, msg := verifySignature(c, src.SigningSecret, now); code != 0 {
+			return code, msg
+		}
+	}
+	if src.Username == "" && src.Token == "" {
+		return 0, "" // the signature or the allow-list is the credential
+	}
+	if src.Username != "" {
+		if user, pass, ok := basicAuth(c); ok && equal(user, src.Username) && equal(pass, src.Password) {
+			return 0, ""
+		}
+	}
+	if src.Token != "" {
+		tok := c.Query("token")
+		if tok == "" {
+			tok = c.Get("X-Ringside-Token")
+		}
+		if tok != "" && equal(tok, src.Token) {
+			return 0, ""
+		}
+	}
+	if _, _, ok := basicAuth(c); ok || c.Query("token") != "" || c.Get("X-Ringside-Token") != "" {
+		return fiber.StatusUnauthorized, "invalid credentials"
+	}
+	return fiber.StatusUnauthorized, "missing credentials"
+}
+
+// verifySignature checks SipSim's X-Webhook-Signature: hex HMAC-SHA256 of "{timestamp}.{body}".
+func verifySignature(c *fiber.Ctx, secret string, now time.Time) (int, string) {
+	ts, sig := c.Get("X-Webhook-Timestamp"), c.Get("X-Webhook-Signature")
+	if ts == "" || sig == "" {
+		return fiber.StatusUnauthorized, "missing X-Webhook-Timestamp or X-Webhook-Signature"
+	}
+	sec, err := strconv.ParseInt(ts, 10, 64)
+	if err != nil {
+		return fiber.StatusForbidden, "X-Webhook-Timestamp is not Unix seconds"
+	}
+	if skew := now.Sub(time.Unix(sec, 0)); skew > maxClockSkew || skew < -maxClockSkew {
+		return fiber.StatusForbidden, "X-Webhook-Timestamp is more than 5 minutes off"
+	}
+	got, err := hex.DecodeString(strings.TrimPrefix(strings.ToLower(sig), "sha256="))
+	if err != nil {
+		return fiber.StatusForbidden, "X-Webhook-Signature is not hex"
+	}
+	if !hmac.Equal(got, Sign(secret, ts, c.Body())) {
+		return fiber.StatusForbidden, "bad signature"
+	}
+	return 0, ""
+}
+
+// Sign computes the SipSim signature (the simulator and tests sign with it too).
+func Sign(secret, timestamp string, body []byte) []byte {
+	m := hmac.New(sha256.New, []byte(secret))
+	m.Write([]byte(timestamp))
+	m.Write([]byte{'.'})
+	m.Write(body)
+	return m.Sum(nil)
+}
+
+// equal compares secrets in constant time (hashing first so lengths do not leak).
+func equal(a, b string) bool {
+	ha, hb := sha256.Sum256([]byte(a)), sha256.Sum256([]byte(b))
+	return subtle.ConstantTimeCompare(ha[:], hb[:]) == 1
+}
+
+func basicAuth(c *fiber.Ctx) (user, pass string, ok bool) {
+	return parseBasic(c.Get(fiber.HeaderAuthorization))
+}
+
+// keptHeaders are the request headers worth keeping with a delivery (never credentials).
+func keptHeaders(c *fiber.Ctx) map[string]string {
+	h := map[string]string{}
+	for _, k := range []string{"User-Agent", "X-Webhook-Timestamp", "X-Forwarded-For"} {
+		if v := c.Get(k); v != "" {
+			h[k] = v
+		}
+	}
+	h["Remote-Addr"] = c.IP()
+	return h
+}

@@ -1,0 +1,273 @@
+package ingest
+
+// Cloud PBX post-call CDR webhooks ("CloudSessionCdr", vendors.md §4): one request per
+// finished call session, as JSON or as form/query data that flattens the nested object
+// (cdr[field] or cdr.field). Each request becomes one CallRecord event.
+
+import (
+	"bytes"
+	"cmp"
+	"encoding/json"
+	"fmt"
+	"mime"
+	"net/url"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+
+	"ringside/server/call"
+)
+
+func init() { register("cloudcdr", decodeCloudCDR) }
+
+func decodeCloudCDR(src Source, req Request) (Result, error) {
+	f, err := parseFields(req)
+	if err != nil {
+		return Result{}, err
+	}
+	c := f.sub("cdr")
+	id := c.get("id")
+	if id == "" {
+		return Result{}, fmt.Errorf("%w: cloudcdr: no cdr.id (the call session id) in the %s request", ErrUndecodable, req.Method)
+	}
+	tm := func(k string) *time.Time {
+		t, ok := parseTime(c.get(k), src.Location)
+		if !ok {
+			return nil
+		}
+		return &t
+	}
+	ids := func(v string) string {
+		if v == "" {
+			return ""
+		}
+		return src.Name + ":" + v
+	}
+
+	e := call.Event{
+		Name:         cmp.Or(c.get("dtype"), "CloudSessionCdr"),
+		Type:         call.CallRecord,
+		Call:         src.Name + ":" + id,
+		Direction:    cloudDirection(c.get("dir")),
+		From:         cloudPhone(c.get("clinum")),
+		To:           cloudPhone(c.get("ddinum")),
+		Queue:        ids(c.get("ansgroupname", "lrnggroupname", "frnggroupname")),
+		HangupReason: c.get("cause"),
+		StartedAt:    tm("start"),
+		AnsweredAt:   tm("answer"),
+		EndedAt:      tm("end"),
+		DurationS:    num(c.get("dur")),
+		WaitS:        num(c.get("ring")),
+		TalkS:        num(c.get("talk")),
+	}
+	if e.EndedAt != nil {
+		e.At = *e.EndedAt
+	}
+	if e.Direction == call.Inbound {
+		e.DID = e.To
+	}
+	// ans is the answered flag; lost/aban/short only refine an unanswered (or very short) call.
+	// Without the flag, an answer time is the same fact.
+	e.Disposition = call.Missed
+	if ans := c.get("ans"); ans == "1" || ans == "true" || (ans == "" && e.AnsweredAt != nil) {
+		e.Disposition = call.Answered
+	}
+
+	ansNum, ansName := cloudParty(c, "ans")
+	e.Agent, e.AgentName = ids(ansNum), ansName
+	// Legs: the first- and last-ringing agents, plus the answering one if neither was it.
+	answeredLeg := false
+	for _, p := range []string{"frng", "lrng", "ans"} {
+		n, _ := cloudParty(c, p)
+		if n == "" || (p == "ans" && answeredLeg) || cloudHasLeg(e.Legs, ids(n)) {
+			continue
+		}
+		out := call.OutcomeNoAnswer
+		if ansNum != "" && cloudSameParty(c, p, "ans") {
+			out, answeredLeg = call.OutcomeAnswer, true
+		}
+		e.Legs = append(e.Legs, call.Leg{Agent: ids(n), Outcome: out})
+	}
+
+	if r := c.get("recordingids"); r != "" { // a single id sent without an index
+		e.Recordings = append(e.Recordings, r)
+	}
+	for _, r := range c.list("recordingids") {
+		if v := r.get(""); v != "" {
+			e.Recordings = append(e.Recordings, v)
+		}
+	}
+	if dm := c.list("directorymatches"); len(dm) > 0 {
+		m := dm[0].sub("fields")
+		ct := call.Contact{Name: m.get("fullname"), Company: m.get("companyname"), Email: m.get("email"),
+			CRMID: m.get("crmid"), Phone: cloudPhone(m.get("phone1"))}
+		if ct != (call.Contact{}) {
+			e.Contact = &ct
+		}
+	}
+	e.Tags = cloudTags(req)
+	return Result{Events: []call.Event{e}, Key: "cdr:" + id}, nil
+}
+
+func cloudDirection(dir string) string {
+	switch dir {
+	case "1":
+		return call.Internal
+	case "2":
+		return call.Inbound
+	case "3":
+		return call.Outbound
+	}
+	return "" // 0 unknown, 4 both
+}
+
+// cloudParty returns the number and name of the agent, else user, else device in role p
+// (frng, lrng, ans): agents are the most specific identity, devices the least.
+func cloudParty(c fields, p string) (num, name string) {
+	for _, k := range []string{"agt", "usr", "dev"} {
+		if n := c.get(p + k + "num"); n != "" {
+			return n, c.get(p + k + "name")
+		}
+	}
+	return "", ""
+}
+
+// cloudSameParty reports whether roles p and q share an agent, user or device number, so
+// a first-ringing user is recognized as the answering agent even if one side lacks the agent.
+func cloudSameParty(c fields, p, q string) bool {
+	for _, k := range []string{"agt", "usr", "dev"} {
+		if a := c.get(p + k + "num"); a != "" && a == c.get(q+k+"num") {
+			return true
+		}
+	}
+	return false
+}
+
+func cloudHasLeg(legs []call.Leg, agent string) bool {
+	for _, l := range legs {
+		if l.Agent == agent {
+			return true
+		}
+	}
+	return false
+}
+
+// cloudPhone undoes two transport accidents on E.164 numbers: a "+" sent unencoded in a
+// query or form (decoded as a space), and a JSON "\u002B" escape that was escaped twice.
+func cloudPhone(s string) string {
+	if rest, ok := strings.CutPrefix(s, " "); ok && rest != "" && strings.Trim(rest, "0123456789") == "" {
+		return "+" + rest
+	}
+	if len(s) > 6 && strings.EqualFold(s[:6], `\u002B`) {
+		return "+" + s[6:]
+	}
+	return s
+}
+
+// cloudTags reads cdr.tags with its keys' case as sent ("Support", not "support"), which
+// the lowercased fields view loses. Tags are an object {key: value}; an array of
+// {key|name, value} pairs is accepted too. Nil when there are none.
+func cloudTags(req Request) map[string]string {
+	flat := map[string]string{} // path under cdr.tags, original case → value
+	addForm := func(vals url.Values) {
+		keys := make([]string, 0, len(vals))
+		for k := range vals {
+			keys = append(keys, k)
+		}
+		sort.Strings(keys)
+		for _, k := range keys {
+			d := bracketsToDots(k)
+			if len(d) > 9 && strings.EqualFold(d[:9], "cdr.tags.") && len(vals[k]) > 0 {
+				flat[d[9:]] = vals[k][0]
+			}
+		}
+	}
+	addForm(req.Query)
+	// The same transport sniffing as parseFields, which already accepted the body.
+	body := bytes.TrimSpace(req.Body)
+	ct, _, _ := mime.ParseMediaType(req.ContentType)
+	if len(body) > 0 && (strings.Contains(ct, "json") || ((ct == "" || ct == "text/plain") && body[0] == '{')) {
+		dec := json.NewDecoder(bytes.NewReader(body))
+		dec.UseNumber()
+		var v map[string]any
+		if dec.Decode(&v) == nil {
+			cloudFlatten(flat, "", cloudKey(cloudKey(v, "cdr"), "tags"))
+		}
+	} else if len(body) > 0 {
+		if vals, err := url.ParseQuery(string(body)); err == nil {
+			addForm(vals)
+		}
+	}
+	paths := make([]string, 0, len(flat))
+	for k := range flat {
+		paths = append(paths, k)
+	}
+	sort.Strings(paths) // deterministic when keys collide
+	tags := map[string]string{}
+	pairKey, pairValue := map[string]string{}, map[string]string{}
+	for _, k := range paths {
+		i, field, nested := strings.Cut(k, ".")
+		_, err := strconv.Atoi(i)
+		isIndex := err == nil
+		field = strings.ToLower(field)
+		switch {
+		case k == "" || (!nested && isIndex):
+			// a scalar tags value or a bare list of labels: no key to file it under
+		case !nested:
+			tags[k] = flat[k]
+		case isIndex && (field == "key" || field == "name"):
+			pairKey[i] = cmp.Or(pairKey[i], flat[k])
+		case isIndex && field == "value":
+			pairValue[i] = flat[k]
+		}
+	}
+	for _, k := range paths { // pairs in path order; the first of a repeated key wins
+		i, _, _ := strings.Cut(k, ".")
+		if key, ok := pairKey[i]; ok && key != "" {
+			if _, dup := tags[key]; !dup {
+				tags[key] = pairValue[i]
+			}
+		}
+	}
+	if len(tags) == 0 {
+		return nil
+	}
+	return tags
+}
+
+// cloudKey returns the value of key k in object v, matched case-insensitively.
+func cloudKey(v any, k string) any {
+	m, _ := v.(map[string]any)
+	keys := make([]string, 0, len(m))
+	for mk := range m {
+		keys = append(keys, mk)
+	}
+	sort.Strings(keys) // deterministic if two keys differ only in case
+	for _, mk := range keys {
+		if strings.EqualFold(mk, k) {
+			return m[mk]
+		}
+	}
+	return nil
+}
+
+// cloudFlatten is flattenJSON keeping the keys' case.
+func cloudFlatten(out map[string]string, prefix string, v any) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			cloudFlatten(out, join(prefix, k), e)
+		}
+	case []any:
+		for i, e := range x {
+			cloudFlatten(out, join(prefix, strconv.Itoa(i)), e)
+		}
+	case json.Number:
+		out[prefix] = x.String()
+	case string:
+		out[prefix] = x
+	case bool:
+		out[prefix] = strconv.FormatBool(x)
+	}
+}

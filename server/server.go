@@ -1,0 +1,122 @@
+// Package server is Ringside's HTTP surface: webhook intake, the JSON API, pages and
+// the WebSocket. Data flows one way: hooks → ingest → store → live → hub → views.
+package server
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"ringside/server/config"
+	"ringside/store"
+)
+
+// MaxBody is the largest webhook body accepted (413 above it).
+const MaxBody = 1 << 20
+
+// Server holds the running pieces.
+type Server struct {
+	cfg     *config.Config
+	store   *store.Store
+	log     *slog.Logger
+	app     *fiber.App
+	limits  map[string]*limiter
+	users   *users
+	metrics metrics
+	now     func() time.Time
+}
+
+type metrics struct {
+	accepted, duplicates, rejected, unknown, unavailable atomic.Int64
+}
+
+// New builds the server. The store must be open; the server does not close it.
+func New(cfg *config.Config, st *store.Store, log *slog.Logger) *Server {
+	s := &Server{cfg: cfg, store: st, log: log, now: time.Now, limits: map[string]*limiter{}}
+	for i := range cfg.Sources {
+		src := &cfg.Sources[i]
+		if src.RateLimit > 0 {
+			s.limits[src.Name] = newLimiter(src.RateLimit, src.RateLimit)
+		}
+	}
+	s.users = newUsers(cfg.Users)
+	s.app = fiber.New(fiber.Config{
+		AppName:               "ringside",
+		BodyLimit:             4 * MaxBody, // hooks answer 413 above MaxBody themselves, keeping the head of the body
+		Immutable:             true,        // handlers keep strings past the request (store, board)
+		DisableStartupMessage: true,
+		ReadTimeout:           30 * time.Second,
+		WriteTimeout:          30 * time.Second,
+		IdleTimeout:           120 * time.Second,
+		ErrorHandler:          s.errorHandler,
+	})
+	s.routes()
+	return s
+}
+
+func (s *Server) routes() {
+	a := s.app
+	a.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok", "seq": s.store.LastSeq()}) })
+	a.Get("/metrics", s.apiAuth, s.handleMetrics)
+	for _, p := range []string{"/hooks/:source", "/hooks/:source/:event"} {
+		a.Get(p, s.handleHook)
+		a.Post(p, s.handleHook)
+		a.Put(p, s.handleHook)
+	}
+	api := a.Group("/api/v1", s.apiAuth)
+	api.Get("/events", s.handleEvents)
+	api.All("/*", func(c *fiber.Ctx) error {
+		return apiError(c, fiber.StatusNotImplemented, "Requested service does not exist")
+	})
+}
+
+// App exposes the fiber app (tests use App().Test; main listens).
+func (s *Server) App() *fiber.App { return s.app }
+
+// Listen serves on addr until Shutdown.
+func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Shutdown stops accepting connections and waits for in-flight requests (and so their
+// durable writes) to finish.
+func (s *Server) Shutdown(ctx context.Context) error {
+	d := 10 * time.Second
+	if dl, ok := ctx.Deadline(); ok {
+		d = time.Until(dl)
+	}
+	return s.app.ShutdownWithTimeout(d)
+}
+
+// errorHandler answers fiber's own errors (413 body limit, 404, 405) in our envelope.
+func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
+	code := fiber.StatusInternalServerError
+	var fe *fiber.Error
+	if errors.As(err, &fe) {
+		code = fe.Code
+	}
+	msg := err.Error()
+	switch code {
+	case fiber.StatusRequestEntityTooLarge:
+		msg = "body larger than 1 MiB"
+	case fiber.StatusMethodNotAllowed:
+		msg = "Method not allowed"
+	case fiber.StatusInternalServerError:
+		s.log.Error("request failed", "path", c.Path(), "err", err)
+		msg = "internal error"
+	}
+	return c.Status(code).JSON(envelope{Success: 0, Message: msg})
+}
+
+// envelope is the Simotel-style answer every JSON route uses.
+type envelope struct {
+	Success int    `json:"success"`
+	Message string `json:"message"`
+	Data    any    `json:"data,omitempty"`
+}
+
+func apiError(c *fiber.Ctx, code int, msg string) error {
+	return c.Status(code).JSON(envelope{Success: 0, Message: msg})
+}

@@ -1,0 +1,78 @@
+package server
+
+import (
+	"crypto/sha256"
+	"sync"
+
+	"golang.org/x/crypto/bcrypt"
+
+	"ringside/server/config"
+)
+
+// users checks people's and API clients' credentials. Plain passwords from the config
+// are bcrypt-hashed at start; a successful check is cached (by a hash of the password)
+// so the JSON API does not pay bcrypt on every request.
+type users struct {
+	byName map[string]*config.User
+	hashes map[string][]byte
+	byKey  map[string]*config.User
+	mu     sync.Mutex
+	ok     map[[32]byte]string // sha256(name \x00 password) → name
+}
+
+func newUsers(list []config.User) *users {
+	u := &users{byName: map[string]*config.User{}, hashes: map[string][]byte{}, byKey: map[string]*config.User{}, ok: map[[32]byte]string{}}
+	for i := range list {
+		usr := &list[i]
+		u.byName[usr.Name] = usr
+		if usr.PasswordHash != "" {
+			u.hashes[usr.Name] = []byte(usr.PasswordHash)
+		} else if usr.Password != "" {
+			h, err := bcrypt.GenerateFromPassword([]byte(usr.Password), bcrypt.DefaultCost)
+			if err == nil {
+				u.hashes[usr.Name] = h
+			}
+		}
+		if usr.APIKey != "" {
+			u.byKey[usr.APIKey] = usr
+		}
+	}
+	return u
+}
+
+// password returns the user if name and password match.
+func (u *users) password(name, password string) (*config.User, bool) {
+	usr, ok := u.byName[name]
+	h := u.hashes[name]
+	if !ok || h == nil {
+		// spend the same time as a real check so names cannot be probed
+		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
+		return nil, false
+	}
+	key := sha256.Sum256([]byte(name + "\x00" + password))
+	u.mu.Lock()
+	cached := u.ok[key] == name
+	u.mu.Unlock()
+	if cached {
+		return usr, true
+	}
+	if bcrypt.CompareHashAndPassword(h, []byte(password)) != nil {
+		return nil, false
+	}
+	u.mu.Lock()
+	u.ok[key] = name
+	u.mu.Unlock()
+	return usr, true
+}
+
+// apiKey returns the user owning key.
+func (u *users) apiKey(key string) (*config.User, bool) {
+	for k, usr := range u.byKey {
+		if equal(k, key) {
+			return usr, true
+		}
+	}
+	return nil, false
+}
+
+var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("ringside"), bcrypt.DefaultCost)
