@@ -97,13 +97,19 @@ func simotelFields(req Request) (fields, error) {
 }
 
 // simotelEventName: the Rest path segment, else event_name, else event (Survey); an
-// AutoDialerReport may come without a name and is known by its campaign_id.
+// AutoDialerReport may come without a name and is known by its campaign_id. A path
+// segment that only differs in case from event_name ("/newstate") takes its spelling,
+// so one event keeps one name whatever the URL style.
 func simotelEventName(req Request, f fields) string {
+	field := strings.TrimSpace(f.get("event_name", "event"))
 	if n := strings.TrimSpace(req.Event); n != "" {
+		if strings.EqualFold(n, field) {
+			return field
+		}
 		return n
 	}
-	if n := strings.TrimSpace(f.get("event_name", "event")); n != "" {
-		return n
+	if field != "" {
+		return field
 	}
 	if f.get("campaign_id") != "" {
 		return "AutoDialerReport"
