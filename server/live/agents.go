@@ -1,0 +1,273 @@
+package live
+
+import (
+	"sort"
+	"strings"
+	"time"
+
+	"ringside/server/call"
+)
+
+// agentEntry is one agent: the facts of the identity signatures that resolve to it and
+// its part in the calls in memory. Its view is recomputed whenever either changes.
+type agentEntry struct {
+	id    string
+	sigs  map[string]*sigFacts
+	calls map[string]involvement // by call id
+	view  call.Agent
+
+	// Indexes over calls, so a view costs the agent's current calls, not its history.
+	active      map[string]involvement // calls it rings at or talks on
+	queues      map[string]int         // queue → calls naming it
+	lastEnd     time.Time              // latest end of its part in a call
+	lastEndCall string
+}
+
+func (a *agentEntry) empty() bool { return len(a.sigs) == 0 && len(a.calls) == 0 }
+
+// setCall records (ok) or removes (!ok) the agent's part in a call, keeping the indexes.
+func (a *agentEntry) setCall(id string, inv involvement, ok bool) {
+	if old, had := a.calls[id]; had {
+		if old.queue != "" {
+			if a.queues[old.queue]--; a.queues[old.queue] == 0 {
+				delete(a.queues, old.queue)
+			}
+		}
+		delete(a.active, id)
+		delete(a.calls, id)
+	}
+	recompute := a.lastEndCall == id
+	if ok {
+		a.calls[id] = inv
+		if inv.queue != "" {
+			a.queues[inv.queue]++
+		}
+		if !inv.onCall.IsZero() || !inv.ringing.IsZero() {
+			a.active[id] = inv
+		}
+		if !recompute && inv.end.After(a.lastEnd) {
+			a.lastEnd, a.lastEndCall = inv.end, id
+		}
+	}
+	if recompute { // the call holding the latest end changed: rescan (rare)
+		a.lastEnd, a.lastEndCall = time.Time{}, ""
+		for cid, c := range a.calls {
+			if c.end.After(a.lastEnd) || (c.end.Equal(a.lastEnd) && !c.end.IsZero() && cid < a.lastEndCall) {
+				a.lastEnd, a.lastEndCall = c.end, cid
+			}
+		}
+	}
+}
+
+// involvement is an agent's part in one call, from the call's latest fold.
+type involvement struct {
+	onCall  time.Time // answered, call not over for this agent: since when
+	ringing time.Time // ringing now: since when
+	end     time.Time // when the agent's part ended, if it did
+	queue   string
+}
+
+// sigFacts are the agent facts seen with one identity signature (an event's Agent plus
+// its aliases). Keeping them per signature, not per resolved agent, lets a restored
+// snapshot regroup them under a changed directory. Every field merges commutatively.
+type sigFacts struct {
+	Agent    string          `json:"agent"`
+	Aliases  []string        `json:"aliases,omitempty"`
+	Presence *call.Event     `json:"presence,omitempty"`  // latest login/logout/pause/unpause/state
+	Name     *call.Event     `json:"name,omitempty"`      // latest event carrying AgentName
+	DeviceAt time.Time       `json:"device_at,omitzero"`  // latest device state saying "not on a call"
+	Queues   map[string]bool `json:"queues,omitempty"`    // named by the agent's own events
+	LiveSeen bool            `json:"live_seen,omitempty"` // took part in live call events
+}
+
+func sigKey(agent string, aliases []string) string {
+	return agent + "\x00" + strings.Join(aliases, "\x00")
+}
+
+// agent returns the entry for id, creating it.
+func (b *Board) agent(id string) *agentEntry {
+	a := b.agents[id]
+	if a == nil {
+		a = &agentEntry{id: id, sigs: map[string]*sigFacts{}, calls: map[string]involvement{},
+			active: map[string]involvement{}, queues: map[string]int{}}
+		b.agents[id] = a
+	}
+	return a
+}
+
+// addAgentFacts records what e says about its agent and returns the agent's id.
+func (b *Board) addAgentFacts(e call.Event) string {
+	aliases := uniqueSorted(e.AgentAliases)
+	key := sigKey(e.Agent, aliases)
+	id := b.resolve(e.Agent, aliases)
+	s := b.sigs[key]
+	if s == nil {
+		s = &sigFacts{Agent: e.Agent, Aliases: aliases, Queues: map[string]bool{}}
+		b.sigs[key] = s
+		b.agent(id).sigs[key] = s
+	}
+	se := slim(e)
+	if presenceState(se) != "" && (s.Presence == nil || compareEvents(se, s.Presence) > 0) {
+		s.Presence = se
+	}
+	if e.AgentName != "" && (s.Name == nil || compareEvents(se, s.Name) > 0) {
+		s.Name = se
+	}
+	if e.Type == call.AgentState && idleState(e.AgentState) && e.At.After(s.DeviceAt) {
+		s.DeviceAt = e.At
+	}
+	if isPresence(e.Type) && e.Queue != "" {
+		s.Queues[e.Queue] = true
+	}
+	if e.Call != "" && !isPresence(e.Type) && e.Type != call.CallRecord {
+		s.LiveSeen = true
+	}
+	return id
+}
+
+// slim keeps what an agent fact needs of its event (its identity for ordering included).
+func slim(e call.Event) *call.Event {
+	e.Legs, e.Recordings, e.Tags, e.Contact = nil, nil, nil, nil
+	return &e
+}
+
+func isPresence(t call.Type) bool {
+	switch t {
+	case call.AgentLogin, call.AgentLogout, call.AgentPaused, call.AgentUnpaused, call.AgentState:
+		return true
+	}
+	return false
+}
+
+// presenceState is the agent state a presence event sets, "" for other events.
+func presenceState(e *call.Event) string {
+	switch e.Type {
+	case call.AgentLogin, call.AgentUnpaused:
+		return call.StateAvailable
+	case call.AgentLogout:
+		return call.StateOffline
+	case call.AgentPaused:
+		return call.StatePaused
+	case call.AgentState:
+		switch e.AgentState {
+		case call.StateAvailable, call.StateOffline, call.StatePaused, call.StateRinging, call.StateOnCall:
+			return e.AgentState
+		}
+	}
+	return ""
+}
+
+// idleState says a device state means "not on a call": a device that went idle after a
+// call started has left it, even when the call's end has not arrived yet.
+func idleState(s string) bool {
+	return s == call.StateAvailable || s == call.StateOffline || s == call.StatePaused
+}
+
+// agentView derives the agent as shown: on a call beats ringing beats presence.
+func (b *Board) agentView(a *agentEntry) call.Agent {
+	v := call.Agent{ID: a.id, Identities: []string{}, Queues: []string{}}
+	idents, queues := map[string]bool{}, map[string]bool{}
+	var pres, name *call.Event
+	var deviceAt time.Time
+	liveSeen := false
+	for _, s := range a.sigs {
+		idents[s.Agent] = true
+		for _, x := range s.Aliases {
+			idents[x] = true
+		}
+		for q := range s.Queues {
+			queues[q] = true
+		}
+		if s.Presence != nil && (pres == nil || compareEvents(s.Presence, pres) > 0) {
+			pres = s.Presence
+		}
+		if s.Name != nil && (name == nil || compareEvents(s.Name, name) > 0) {
+			name = s.Name
+		}
+		if s.DeviceAt.After(deviceAt) {
+			deviceAt = s.DeviceAt
+		}
+		liveSeen = liveSeen || s.LiveSeen
+	}
+	if d, ok := b.directory[a.id]; ok {
+		v.Name = d.Name
+		for _, m := range d.Match {
+			idents[m] = true
+		}
+	} else {
+		idents[a.id] = true
+	}
+	if v.Name == "" && name != nil {
+		v.Name = name.AgentName
+	}
+	if v.Name == "" {
+		v.Name = a.id[strings.IndexByte(a.id, ':')+1:]
+	}
+
+	// The current call: the latest on-call (else ringing) part that no later device
+	// state contradicts; ties go to the smaller call id.
+	var onCall, ringing time.Time
+	var onCallID, ringingID string
+	lastEnd := a.lastEnd
+	for q := range a.queues {
+		queues[q] = true
+	}
+	for id, inv := range a.active {
+		if !inv.onCall.IsZero() && !inv.onCall.Before(deviceAt) && later(inv.onCall, id, onCall, onCallID) {
+			onCall, onCallID = inv.onCall, id
+		}
+		if !inv.ringing.IsZero() && !inv.ringing.Before(deviceAt) && later(inv.ringing, id, ringing, ringingID) {
+			ringing, ringingID = inv.ringing, id
+		}
+	}
+	switch {
+	case onCallID != "":
+		v.State, v.StateSince, v.Call = call.StateOnCall, call.T(onCall), onCallID
+	case ringingID != "":
+		v.State, v.StateSince, v.Call = call.StateRinging, call.T(ringing), ringingID
+	case pres != nil:
+		v.State = presenceState(pres)
+		since := pres.At
+		if lastEnd.After(since) {
+			since = lastEnd // back from a call: time in state counts from its end
+		}
+		v.StateSince = call.T(since)
+		if v.State == call.StatePaused {
+			v.PauseReason = pres.PauseReason
+		}
+	case liveSeen:
+		// A vendor without presence events (SipSim): an agent who takes calls is available.
+		v.State, v.StateSince = call.StateAvailable, call.T(lastEnd)
+	default:
+		v.State = call.StateOffline
+	}
+	v.Identities = append(v.Identities, sortedKeys(idents)...)
+	v.Queues = append(v.Queues, sortedKeys(queues)...)
+	return v
+}
+
+func later(t time.Time, id string, best time.Time, bestID string) bool {
+	if bestID == "" || t.After(best) {
+		return true
+	}
+	return t.Equal(best) && id < bestID
+}
+
+func uniqueSorted(xs []string) []string {
+	if len(xs) == 0 {
+		return nil
+	}
+	out := append([]string(nil), xs...)
+	sort.Strings(out)
+	n := 0
+	for i, x := range out {
+		if x != "" && (i == 0 || x != out[i-1]) {
+			out[n] = x
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	return out[:n]
+}

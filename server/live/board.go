@@ -1,0 +1,273 @@
+// Package live keeps the live board: calls, agents and queues derived from the event log.
+//
+// Board is a pure function of the events applied to it, whatever their order or
+// duplication: each call keeps the set of its distinct events and is recomputed from
+// them in a canonical order; agent facts are kept as "latest by event time" and unions;
+// queue counters are sums over the calls' final facts. Nothing reads the wall clock:
+// times come from events or from the caller (Queues, Expired).
+//
+// A Board is not safe for concurrent use: the caller serializes Apply with readers.
+// Values returned by readers share slices with the board; treat them as read-only.
+package live
+
+import (
+	"reflect"
+	"sort"
+	"strings"
+	"time"
+
+	"ringside/server/call"
+)
+
+// DirectoryEntry is one person and the vendor identities ("source:identity") that are them.
+type DirectoryEntry struct {
+	ID, Name string
+	Match    []string
+}
+
+// QueueConfig holds a queue's metric thresholds; zero values take the defaults (20 s, 5 s).
+type QueueConfig struct {
+	SLThresholdS  float64 // answered within this many seconds counts for service level
+	AbandonAfterS float64 // abandons within this many seconds do not count against it
+}
+
+// Config is what the board needs from the configuration.
+type Config struct {
+	Directory   []DirectoryEntry
+	Queues      map[string]QueueConfig // by queue id ("source:name")
+	Default     QueueConfig
+	Locations   map[string]*time.Location // source → time zone, for "today"
+	ExpireAfter time.Duration             // active calls silent this long expire (default 4h)
+}
+
+// Change says what an applied event changed.
+type Change struct {
+	Kind  string // "call", "agent" or "queue"
+	ID    string
+	Ended bool   // a call that has ended: persist it as a CDR
+	Ring  string // the agent a call started ringing at (screen-pop)
+}
+
+// Change kinds.
+const (
+	KindCall  = "call"
+	KindAgent = "agent"
+	KindQueue = "queue"
+)
+
+// retention keeps ended calls in memory for at least this long after their last event,
+// so Call(id), late events and "today" counters (any time zone) still find them.
+const retention = 48 * time.Hour
+
+// Board is the live picture.
+type Board struct {
+	cfg       Config
+	dir       map[string]string         // lowercased identity → directory id
+	directory map[string]DirectoryEntry // by id
+
+	calls   map[string]*callEntry
+	active  map[string]*callEntry // calls shown and not ended
+	agents  map[string]*agentEntry
+	sigs    map[string]*sigFacts            // agent facts by identity signature
+	days    map[string]map[string]*totals   // queue → local date → counters
+	waiting map[string]map[string]time.Time // queue → waiting call → its start
+	qconf   map[string]QueueConfig          // resolved thresholds, by queue
+	clock   time.Time                       // latest receive time seen
+	cutoff  time.Time                       // ended calls last heard of before this are dropped
+}
+
+// New returns an empty board.
+func New(cfg Config) *Board {
+	if cfg.ExpireAfter <= 0 {
+		cfg.ExpireAfter = 4 * time.Hour
+	}
+	cfg.Default = withDefaults(cfg.Default, QueueConfig{SLThresholdS: 20, AbandonAfterS: 5})
+	b := &Board{
+		cfg:       cfg,
+		dir:       map[string]string{},
+		directory: map[string]DirectoryEntry{},
+		calls:     map[string]*callEntry{},
+		active:    map[string]*callEntry{},
+		agents:    map[string]*agentEntry{},
+		sigs:      map[string]*sigFacts{},
+		days:      map[string]map[string]*totals{},
+		waiting:   map[string]map[string]time.Time{},
+		qconf:     map[string]QueueConfig{},
+	}
+	for q, c := range cfg.Queues {
+		b.qconf[q] = withDefaults(c, cfg.Default)
+	}
+	for _, d := range cfg.Directory {
+		b.directory[d.ID] = d
+		for _, m := range d.Match {
+			b.dir[strings.ToLower(m)] = d.ID
+		}
+		b.agent(d.ID)
+	}
+	for _, a := range b.agents {
+		a.view = b.agentView(a)
+	}
+	return b
+}
+
+func withDefaults(c, d QueueConfig) QueueConfig {
+	if c.SLThresholdS <= 0 {
+		c.SLThresholdS = d.SLThresholdS
+	}
+	if c.AbandonAfterS <= 0 {
+		c.AbandonAfterS = d.AbandonAfterS
+	}
+	return c
+}
+
+// resolve maps an event's agent identity (or one of its aliases) to a directory id;
+// an identity nobody claims is its own agent.
+func (b *Board) resolve(ident string, aliases []string) string {
+	if ident == "" {
+		return ""
+	}
+	if id, ok := b.dir[strings.ToLower(ident)]; ok {
+		return id
+	}
+	for _, a := range aliases {
+		if id, ok := b.dir[strings.ToLower(a)]; ok {
+			return id
+		}
+	}
+	return ident
+}
+
+// Apply applies one event and says what changed.
+func (b *Board) Apply(e call.Event) []Change {
+	if e.Type == call.Other || e.Type == call.Unknown || e.Type == "" {
+		return nil
+	}
+	if rt := e.ReceivedAt; !rt.IsZero() && rt.After(b.clock) {
+		b.clock = rt
+	} else if rt.IsZero() && e.At.After(b.clock) {
+		b.clock = e.At
+	}
+	e = normalize(e)
+	ch := &changes{agents: map[string]bool{}, queues: map[string]bool{}}
+	if e.Agent != "" {
+		ch.agents[b.addAgentFacts(e)] = true
+	}
+	if e.Call != "" {
+		b.applyCall(e, ch)
+	}
+	if c := cutoffOf(b.clock); c.After(b.cutoff) {
+		b.cutoff = c
+		b.sweep(ch)
+	}
+	return b.finish(ch)
+}
+
+// changes collects what one Apply touched.
+type changes struct {
+	call   *Change
+	agents map[string]bool
+	queues map[string]bool
+}
+
+// finish recomputes touched agents and lists the changes: call, agents, queues, each sorted.
+func (b *Board) finish(ch *changes) []Change {
+	var out []Change
+	if ch.call != nil {
+		out = append(out, *ch.call)
+	}
+	for _, id := range sortedKeys(ch.agents) {
+		a := b.agents[id]
+		if a == nil {
+			continue
+		}
+		var v call.Agent
+		if a.empty() && !isDirectory(b, id) {
+			delete(b.agents, id) // nothing left says this identity exists
+		} else {
+			v = b.agentView(a)
+		}
+		if reflect.DeepEqual(v, a.view) {
+			continue
+		}
+		for _, q := range a.view.Queues {
+			ch.queues[q] = true
+		}
+		for _, q := range v.Queues {
+			ch.queues[q] = true
+		}
+		a.view = v
+		out = append(out, Change{Kind: KindAgent, ID: id})
+	}
+	for _, q := range sortedKeys(ch.queues) {
+		if q != "" {
+			out = append(out, Change{Kind: KindQueue, ID: q})
+		}
+	}
+	return out
+}
+
+func isDirectory(b *Board, id string) bool {
+	_, ok := b.directory[id]
+	return ok
+}
+
+// Calls lists the active calls, oldest first.
+func (b *Board) Calls() []call.Call {
+	out := make([]*callEntry, 0, len(b.active))
+	for _, c := range b.active {
+		out = append(out, c)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if !out[i].start.Equal(out[j].start) {
+			return out[i].start.Before(out[j].start)
+		}
+		return out[i].view.ID < out[j].view.ID
+	})
+	calls := make([]call.Call, len(out))
+	for i, c := range out {
+		calls[i] = c.view
+	}
+	return calls
+}
+
+// Call returns a call that is active or ended recently enough to still be in memory.
+func (b *Board) Call(id string) (call.Call, bool) {
+	c, ok := b.calls[id]
+	if !ok || c.ghost {
+		return call.Call{}, false
+	}
+	return c.view, true
+}
+
+// Agents lists the agents by name.
+func (b *Board) Agents() []call.Agent {
+	out := make([]call.Agent, 0, len(b.agents))
+	for _, a := range b.agents {
+		out = append(out, a.view)
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if out[i].Name != out[j].Name {
+			return out[i].Name < out[j].Name
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
+}
+
+// Agent returns one agent.
+func (b *Board) Agent(id string) (call.Agent, bool) {
+	a, ok := b.agents[id]
+	if !ok {
+		return call.Agent{}, false
+	}
+	return a.view, true
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	sort.Strings(out)
+	return out
+}

@@ -1,0 +1,157 @@
+package live
+
+import (
+	"reflect"
+	"time"
+
+	"ringside/server/call"
+)
+
+// callEntry is one call in memory: the distinct events it was told, in canonical order,
+// and what the latest fold of them derived.
+type callEntry struct {
+	events   []stored
+	view     call.Call
+	start    time.Time // StartedAt, else the first event's time: sorting and "today"
+	lastAt   time.Time // the latest event time: expiry and retention
+	answered bool
+	ghost    bool                   // only side events (a device state, a rating): not shown, not counted
+	inv      map[string]involvement // by agent id
+	count    *countEntry            // its contribution to the queue counters
+	waitQ    string                 // the queue it waits in, if it does
+}
+
+// applyCall adds e to its call and refolds the call.
+func (b *Board) applyCall(e call.Event, ch *changes) {
+	ce := b.calls[e.Call]
+	if ce == nil {
+		ce = &callEntry{events: make([]stored, 0, 8)}
+		b.calls[e.Call] = ce
+	}
+	evs, added := insert(ce.events, e)
+	if !added {
+		return // the same fact again
+	}
+	ce.events = evs
+	old, wasGhost := ce.view, ce.ghost
+	b.refold(e.Call, ce, ch)
+	if ce.ghost || (!wasGhost && reflect.DeepEqual(old, ce.view)) {
+		return
+	}
+	ch.call = &Change{Kind: KindCall, ID: e.Call, Ended: ce.view.State == call.StateEnded,
+		Ring: newRinging(old.Ringing, ce.view.Ringing)}
+	ch.queues[old.Queue] = true
+	ch.queues[ce.view.Queue] = true
+}
+
+// newRinging is the first agent ringing now that was not ringing before.
+func newRinging(before, now []string) string {
+	for _, a := range now {
+		found := false
+		for _, b := range before {
+			found = found || a == b
+		}
+		if !found {
+			return a
+		}
+	}
+	return ""
+}
+
+// refold recomputes a call from its events and moves its effects on agents and queues.
+func (b *Board) refold(id string, ce *callEntry, ch *changes) {
+	f := b.fold(id, ce.events)
+	b.uncount(id, ce)
+	ce.view, ce.start, ce.lastAt, ce.answered = f.view, f.start, f.lastAt, f.answered
+	ce.ghost = true
+	for i := range ce.events {
+		ce.ghost = ce.ghost && !callFact(ce.events[i].ev.Type)
+	}
+	if !ce.ghost {
+		b.count(id, ce)
+	}
+	if !ce.ghost && ce.view.State != call.StateEnded {
+		b.active[id] = ce
+	} else {
+		delete(b.active, id)
+	}
+	for agent := range ce.inv {
+		if _, ok := f.inv[agent]; !ok {
+			if a := b.agents[agent]; a != nil {
+				a.setCall(id, involvement{}, false)
+			}
+			ch.agents[agent] = true
+		}
+	}
+	for agent, inv := range f.inv {
+		a := b.agent(agent)
+		if old, ok := a.calls[id]; !ok || old != inv {
+			a.setCall(id, inv, true)
+			ch.agents[agent] = true
+		}
+	}
+	ce.inv = f.inv
+}
+
+// callFact says an event is about the call itself; a call known only from side events
+// (a device going idle with its id, a late rating) is kept but not shown, so a stray
+// event never makes an empty call appear.
+func callFact(t call.Type) bool {
+	switch t {
+	case call.CallOffered, call.LegRinging, call.LegEnded, call.CallAnswered, call.CallEnded,
+		call.CallRecord, call.CallTransferred, call.CallExpired:
+		return true
+	}
+	return false
+}
+
+// drop forgets a call (retention) and its effects.
+func (b *Board) drop(id string, ce *callEntry, ch *changes) {
+	b.uncount(id, ce)
+	for agent := range ce.inv {
+		if a := b.agents[agent]; a != nil {
+			a.setCall(id, involvement{}, false)
+		}
+		ch.agents[agent] = true
+	}
+	delete(b.calls, id)
+	delete(b.active, id)
+}
+
+// cutoffOf is the retention boundary for a clock: day granularity, so the sweep runs once
+// a day and its result does not depend on when within the day events arrived.
+func cutoffOf(clock time.Time) time.Time {
+	if clock.IsZero() {
+		return time.Time{}
+	}
+	return clock.UTC().Truncate(24 * time.Hour).Add(-retention)
+}
+
+// sweep drops ended (or never shown) calls last heard of before the cutoff.
+func (b *Board) sweep(ch *changes) {
+	for _, id := range sortedKeys(b.calls) {
+		ce := b.calls[id]
+		if (ce.ghost || ce.view.State == call.StateEnded) && ce.lastAt.Before(b.cutoff) {
+			b.drop(id, ce, ch)
+		}
+	}
+}
+
+// Expired returns a CallExpired event for every active call whose last event is at
+// least ExpireAfter before now. The caller appends them to the log; applying one ends
+// its call (ended at its last event), so a replay decides the same.
+func (b *Board) Expired(now time.Time) []call.Event {
+	var out []call.Event
+	for _, id := range sortedKeys(b.active) {
+		ce := b.active[id]
+		if now.Sub(ce.lastAt) < b.cfg.ExpireAfter {
+			continue
+		}
+		out = append(out, call.Event{
+			Source: ce.view.Source, Vendor: ce.view.Vendor, Name: "CallExpired", Type: call.CallExpired,
+			Call: id, At: now, ReceivedAt: now, EndedAt: call.T(ce.lastAt),
+			HangupReason: "expired: no end received",
+		})
+	}
+	return out
+}

@@ -1,0 +1,85 @@
+package live
+
+import (
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"ringside/server/call"
+)
+
+// snapshotVersion changes whenever the snapshot's meaning does; Restore refuses others,
+// and the caller then replays the whole log.
+const snapshotVersion = 1
+
+// snapshot holds the board's facts, not what it derives from them: Restore refolds
+// everything under the configuration it is given (a changed directory regroups agents).
+type snapshot struct {
+	Version int         `json:"version"`
+	Clock   time.Time   `json:"clock"`
+	Cutoff  time.Time   `json:"cutoff"`
+	Calls   []snapCall  `json:"calls"`
+	Agents  []*sigFacts `json:"agents"`
+}
+
+type snapCall struct {
+	ID     string       `json:"id"`
+	Events []call.Event `json:"events"`
+}
+
+// Snapshot serializes the board; it does not change it.
+func (b *Board) Snapshot() ([]byte, error) {
+	s := snapshot{Version: snapshotVersion, Clock: b.clock, Cutoff: b.cutoff}
+	for _, id := range sortedKeys(b.calls) {
+		ce := b.calls[id]
+		sc := snapCall{ID: id, Events: make([]call.Event, len(ce.events))}
+		for i := range ce.events {
+			sc.Events[i] = ce.events[i].ev
+		}
+		s.Calls = append(s.Calls, sc)
+	}
+	for _, k := range sortedKeys(b.sigs) {
+		s.Agents = append(s.Agents, b.sigs[k])
+	}
+	return json.Marshal(s)
+}
+
+// Restore rebuilds a board from a snapshot.
+func Restore(cfg Config, data []byte) (*Board, error) {
+	var s snapshot
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("live: snapshot: %w", err)
+	}
+	if s.Version != snapshotVersion {
+		return nil, fmt.Errorf("live: snapshot version %d, want %d", s.Version, snapshotVersion)
+	}
+	b := New(cfg)
+	b.clock, b.cutoff = s.Clock, s.Cutoff
+	for _, f := range s.Agents {
+		if f == nil || f.Agent == "" {
+			continue
+		}
+		if f.Queues == nil {
+			f.Queues = map[string]bool{}
+		}
+		key := sigKey(f.Agent, f.Aliases)
+		b.sigs[key] = f
+		b.agent(b.resolve(f.Agent, f.Aliases)).sigs[key] = f
+	}
+	ch := &changes{agents: map[string]bool{}, queues: map[string]bool{}}
+	for _, sc := range s.Calls {
+		ce := &callEntry{}
+		for _, e := range sc.Events {
+			ce.events, _ = insert(ce.events, normalize(e))
+		}
+		if len(ce.events) == 0 {
+			continue
+		}
+		b.calls[sc.ID] = ce
+		b.refold(sc.ID, ce, ch)
+	}
+	for _, a := range b.agents {
+		a.view = b.agentView(a)
+	}
+	return b, nil
+}
