@@ -28,15 +28,22 @@ type Server struct {
 	users   *users
 	metrics metrics
 	now     func() time.Time
+	board   *board
 }
 
 type metrics struct {
 	accepted, duplicates, rejected, unknown, unavailable atomic.Int64
 }
 
-// New builds the server. The store must be open; the server does not close it.
-func New(cfg *config.Config, st *store.Store, log *slog.Logger) *Server {
+// New builds the server and starts the live board (snapshot + replay of the log).
+// The store must be open; Shutdown stops the board, and the caller closes the store.
+func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error) {
 	s := &Server{cfg: cfg, store: st, log: log, now: time.Now, limits: map[string]*limiter{}}
+	b, err := startBoard(cfg, st, log)
+	if err != nil {
+		return nil, err
+	}
+	s.board = b
 	for i := range cfg.Sources {
 		src := &cfg.Sources[i]
 		if src.RateLimit > 0 {
@@ -55,8 +62,11 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) *Server {
 		ErrorHandler:          s.errorHandler,
 	})
 	s.routes()
-	return s
+	return s, nil
 }
+
+// Ready is closed once the board has applied the log present at start.
+func (s *Server) Ready() <-chan struct{} { return s.board.ready }
 
 func (s *Server) routes() {
 	a := s.app
@@ -69,6 +79,11 @@ func (s *Server) routes() {
 	}
 	api := a.Group("/api/v1", s.apiAuth)
 	api.Get("/events", s.handleEvents)
+	api.Get("/calls", s.handleCalls)
+	api.Get("/calls/:id", s.handleCall)
+	api.Get("/agents", s.handleAgents)
+	api.Get("/queues", s.handleQueues)
+	api.Post("/cdrs/search", s.handleCDRSearch)
 	api.All("/*", func(c *fiber.Ctx) error {
 		return apiError(c, fiber.StatusNotImplemented, "Requested service does not exist")
 	})
@@ -87,7 +102,9 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if dl, ok := ctx.Deadline(); ok {
 		d = time.Until(dl)
 	}
-	return s.app.ShutdownWithTimeout(d)
+	err := s.app.ShutdownWithTimeout(d)
+	s.board.Close()
+	return err
 }
 
 // errorHandler answers fiber's own errors (413 body limit, 404, 405) in our envelope.

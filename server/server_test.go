@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"bytes"
 	"encoding/hex"
 	"encoding/json"
@@ -70,7 +71,10 @@ func startEnv(t *testing.T, cfg *config.Config) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	if err != nil {
+		t.Fatal(err)
+	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
 		t.Fatal(err)
@@ -78,7 +82,7 @@ func startEnv(t *testing.T, cfg *config.Config) *testEnv {
 	go srv.App().Listener(ln)
 	e := &testEnv{t: t, cfg: cfg, st: st, srv: srv, url: "http://" + ln.Addr().String(), admin: [2]string{"admin", "adminpw"}}
 	t.Cleanup(func() {
-		srv.App().Shutdown()
+		srv.Shutdown(context.Background())
 		st.Close()
 	})
 	return e

@@ -37,7 +37,11 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	srv := server.New(cfg, st, log)
+	srv, err := server.New(cfg, st, log)
+	if err != nil {
+		st.Close()
+		return err
+	}
 	printWelcome(cfg, dbPath)
 
 	errc := make(chan error, 1)

@@ -1,0 +1,337 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"crypto/sha256"
+	"encoding/binary"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+
+	"ringside/server/call"
+)
+
+// Appended says what Append did: the delivery's id and its events' seqs, or for a
+// duplicate the original delivery's id and seqs (and nothing was written).
+type Appended struct {
+	Duplicate bool
+	Delivery  uint64
+	Seqs      []uint64
+}
+
+// request is one Append or Reject waiting for the writer. Everything that can be
+// computed without the database (JSON, hashes) is done by the caller's goroutine, so
+// the single writer only does bbolt work.
+type request struct {
+	d      Delivery
+	reject bool
+	rec    []byte   // encoded record; the writer fills the seq header
+	vals   [][]byte // per event: delivery id (filled by the writer) + JSON
+	calls  []string // per event: its call, for the timeline index
+	dk     dedupeKeys
+
+	res   Appended // set by the writer
+	reply chan error
+}
+
+var errClosed = fmt.Errorf("%w: store is closed", ErrUnavailable)
+
+// Append durably records a delivery and the events decoded from it, unless it is a
+// retry of one already recorded. It returns after the group commit holding it has been
+// fsynced; an error wraps ErrUnavailable when the store could not write.
+func (s *Store) Append(ctx context.Context, d Delivery, events []call.Event) (Appended, error) {
+	if d.ReceivedAt.IsZero() {
+		d.ReceivedAt = time.Now()
+	}
+	rec, err := encodeRecord(d, "")
+	if err != nil {
+		return Appended{}, fmt.Errorf("store: encode delivery: %w", err)
+	}
+	r := &request{d: d, rec: rec, dk: newDedupeKeys(d),
+		vals: make([][]byte, len(events)), calls: make([]string, len(events))}
+	for i, ev := range events {
+		ev.Seq = 0 // the key is the seq; it is filled in on read
+		j, err := json.Marshal(ev)
+		if err != nil {
+			return Appended{}, fmt.Errorf("store: encode event %d (%s): %w", i, ev.Name, err)
+		}
+		r.vals[i] = append(make([]byte, 8, 8+len(j)), j...)
+		r.calls[i] = ev.Call
+	}
+	if err := s.send(ctx, r); err != nil {
+		return Appended{}, err
+	}
+	return r.res, nil
+}
+
+// Reject keeps a refused delivery and why, for inspection.
+func (s *Store) Reject(ctx context.Context, d Delivery, reason string) error {
+	if d.ReceivedAt.IsZero() {
+		d.ReceivedAt = time.Now()
+	}
+	rec, err := encodeRecord(d, reason)
+	if err != nil {
+		return fmt.Errorf("store: encode delivery: %w", err)
+	}
+	return s.send(ctx, &request{d: d, reject: true, rec: rec})
+}
+
+// send queues r for the writer and waits for its commit.
+func (s *Store) send(ctx context.Context, r *request) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	r.reply = make(chan error, 1) // the writer never blocks on a caller that gave up
+	s.mu.RLock()
+	if s.closed {
+		s.mu.RUnlock()
+		return errClosed
+	}
+	select {
+	case s.reqs <- r:
+	case <-ctx.Done():
+		s.mu.RUnlock()
+		return unavailable(ctx.Err())
+	}
+	s.mu.RUnlock()
+	select {
+	case err := <-r.reply:
+		return err
+	case <-ctx.Done():
+		// It may still commit; the vendor's retry is then deduplicated.
+		return unavailable(ctx.Err())
+	}
+}
+
+// maxBatchBytes also bounds a batch, so a burst of large bodies does not make one
+// huge transaction.
+const maxBatchBytes = 32 << 20
+
+// writer is the only goroutine that writes the log: it takes every request queued
+// at that moment (up to MaxBatch) into one bbolt transaction, so one fsync serves many.
+func (s *Store) writer() {
+	defer close(s.done)
+	batch := make([]*request, 0, s.opt.MaxBatch)
+	for r := range s.reqs {
+		batch = append(batch[:0], r)
+		size := len(r.rec)
+	fill:
+		for len(batch) < s.opt.MaxBatch && size < maxBatchBytes {
+			select {
+			case r, ok := <-s.reqs:
+				if !ok {
+					break fill
+				}
+				batch = append(batch, r)
+				size += len(r.rec)
+			default:
+				break fill
+			}
+		}
+		s.commit(batch)
+		clear(batch) // drop references to bodies until the next batch
+	}
+}
+
+// commit writes batch and answers its requests. If the transaction fails with more
+// than one request in it, each is retried alone so one bad request cannot fail the rest.
+func (s *Store) commit(batch []*request) {
+	err := s.write(batch)
+	if err != nil && len(batch) > 1 {
+		for i := range batch {
+			s.commit(batch[i : i+1])
+		}
+		return
+	}
+	for _, r := range batch {
+		r.reply <- err
+	}
+}
+
+func (s *Store) write(batch []*request) error {
+	seq := s.lastSeq.Load()
+	first := seq + 1
+	s.dd.begin()
+	err := s.db.Update(func(tx *bolt.Tx) error {
+		for _, name := range [][]byte{bEvents, bDeliveries, bRejected, bKeyExpiry, bRecent} {
+			tx.Bucket(name).FillPercent = 1 // append-only keys: keep pages full
+		}
+		for _, r := range batch {
+			if err := s.apply(tx, r, &seq); err != nil {
+				return err
+			}
+			s.dd.stagedClock = max(s.dd.stagedClock, r.d.ReceivedAt.UnixNano())
+		}
+		return s.prune(tx, 2*len(batch)+64)
+	})
+	if err != nil {
+		return unavailable(err)
+	}
+	s.dd.commit()
+	s.lastSeq.Store(seq)
+	// Subscribers get the stored bytes, so live and replayed events decode identically.
+	p := published{first: first}
+	for _, r := range batch {
+		if !r.reject && !r.res.Duplicate {
+			p.vals = append(p.vals, r.vals...)
+		}
+	}
+	if len(p.vals) > 0 {
+		s.publish(p)
+	}
+	return nil
+}
+
+// apply writes one request inside the batch's transaction; seq is the last seq used.
+func (s *Store) apply(tx *bolt.Tx, r *request, seq *uint64) error {
+	if r.reject {
+		b := tx.Bucket(bRejected)
+		id, err := b.NextSequence()
+		if err != nil {
+			return err
+		}
+		return b.Put(u64(id), r.rec)
+	}
+	deliveries := tx.Bucket(bDeliveries)
+	if orig := s.duplicateOf(tx, r); orig != 0 {
+		r.res = Appended{Duplicate: true, Delivery: orig, Seqs: recSeqs(deliveries.Get(u64(orig)))}
+		return nil
+	}
+	id, err := deliveries.NextSequence()
+	if err != nil {
+		return err
+	}
+	events, byCall := tx.Bucket(bEvents), tx.Bucket(bCallEvents)
+	first := *seq + 1
+	var seqs []uint64
+	for i, v := range r.vals {
+		*seq++
+		binary.BigEndian.PutUint64(v[:8], id)
+		if err := events.Put(u64(*seq), v); err != nil {
+			return err
+		}
+		if c := r.calls[i]; c != "" {
+			if err := byCall.Put(append(callPrefix(c), u64(*seq)...), nil); err != nil {
+				return err
+			}
+		}
+		seqs = append(seqs, *seq)
+	}
+	setSeqs(r.rec, first, len(r.vals))
+	if err := deliveries.Put(u64(id), r.rec); err != nil {
+		return err
+	}
+	r.res = Appended{Delivery: id, Seqs: seqs}
+	return s.remember(tx, r, id)
+}
+
+// Events returns up to limit events with seq > after, in seq order, Seq filled.
+func (s *Store) Events(after uint64, limit int) ([]call.Event, error) {
+	if limit <= 0 {
+		limit = 1000
+	}
+	var out []call.Event
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bEvents).Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			ev, err := decodeEvent(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
+			}
+			out = append(out, ev)
+		}
+		return nil
+	})
+	return out, unavailable(err)
+}
+
+// decodeEvent reads a stored event value (delivery id + JSON).
+func decodeEvent(seq uint64, v []byte) (call.Event, error) {
+	var ev call.Event
+	if len(v) < 8 {
+		return ev, errBadRecord
+	}
+	if err := json.Unmarshal(v[8:], &ev); err != nil {
+		return ev, fmt.Errorf("store: event %d: %w", seq, err)
+	}
+	ev.Seq = seq
+	return ev, nil
+}
+
+// decodeEvents decodes consecutive stored events starting at seq first.
+func decodeEvents(first uint64, vals [][]byte) ([]call.Event, error) {
+	out := make([]call.Event, len(vals))
+	for i, v := range vals {
+		var err error
+		if out[i], err = decodeEvent(first+uint64(i), v); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// maxCallEvents bounds one call's timeline (a runaway vendor cannot make it huge).
+const maxCallEvents = 10000
+
+// CallEvents returns the timeline of one call: its events in seq order, Seq filled.
+func (s *Store) CallEvents(id string) ([]call.Event, error) {
+	var out []call.Event
+	prefix := callPrefix(id)
+	err := s.db.View(func(tx *bolt.Tx) error {
+		events := tx.Bucket(bEvents)
+		c := tx.Bucket(bCallEvents).Cursor()
+		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < maxCallEvents; k, _ = c.Next() {
+			seq := k[len(prefix):]
+			ev, err := decodeEvent(binary.BigEndian.Uint64(seq), events.Get(seq))
+			if err != nil {
+				return err
+			}
+			if ev.Call == id { // a hashed prefix could in theory collide
+				out = append(out, ev)
+			}
+		}
+		return nil
+	})
+	return out, unavailable(err)
+}
+
+// callPrefix is a call's key prefix in events_by_call.
+func callPrefix(id string) []byte {
+	if len(id) > maxEntryKey {
+		h := sha256.Sum256([]byte(id))
+		return append(append([]byte{1}, h[:]...), 0)
+	}
+	return append([]byte(id), 0)
+}
+
+// Deliveries returns up to limit accepted deliveries with id > after, with their seqs.
+func (s *Store) Deliveries(after uint64, limit int) ([]StoredDelivery, error) {
+	return s.records(bDeliveries, after, limit)
+}
+
+// Rejected returns up to limit rejected deliveries with id > after, with the reasons.
+func (s *Store) Rejected(after uint64, limit int) ([]StoredDelivery, error) {
+	return s.records(bRejected, after, limit)
+}
+
+func (s *Store) records(bucket []byte, after uint64, limit int) ([]StoredDelivery, error) {
+	if limit <= 0 {
+		limit = 100
+	}
+	var out []StoredDelivery
+	err := s.db.View(func(tx *bolt.Tx) error {
+		c := tx.Bucket(bucket).Cursor()
+		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+			d, err := decodeRecord(binary.BigEndian.Uint64(k), v)
+			if err != nil {
+				return err
+			}
+			out = append(out, d)
+		}
+		return nil
+	})
+	return out, unavailable(err)
+}

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"encoding/binary"
+	"encoding/json"
+	"errors"
+	"time"
+)
+
+// Delivery is one webhook request as received, kept beside the events it produced so
+// a parser fix can re-decode history.
+type Delivery struct {
+	Source, Method string
+	Path           string // the request path
+	Query          string // the raw query string
+	ContentType    string
+	Header         map[string]string // a few useful headers, never credentials; may be nil
+	Body           []byte
+	ReceivedAt     time.Time
+	// Key is the vendor's natural id of the delivery ("cdr:123"): a second delivery
+	// with the same (Source, Key) within 7 days is a retry. "" if the vendor has none.
+	Key string
+	// Stream names the subject of a state-like delivery ("exten:991"): an identical
+	// keyless delivery is a retry only while it is still the latest on its stream.
+	Stream string
+}
+
+// StoredDelivery is a kept delivery: an accepted one with the seqs it produced, or a
+// rejected one with the reason.
+type StoredDelivery struct {
+	ID uint64
+	Delivery
+	Seqs   []uint64 // accepted only
+	Reason string   // rejected only
+}
+
+// A delivery record is: version (1) | first seq (8) | event count (4) |
+// uvarint length + JSON of the fields | the body, raw. The seq header has a fixed place
+// so the writer fills it in without re-encoding, and the body is not base64-inflated.
+const (
+	recVersion = 1
+	recHeader  = 1 + 8 + 4
+)
+
+// recMeta is the JSON part of a record: the Delivery without its body.
+type recMeta struct {
+	Source      string            `json:"source"`
+	Method      string            `json:"method"`
+	Path        string            `json:"path"`
+	Query       string            `json:"query,omitempty"`
+	ContentType string            `json:"content_type,omitempty"`
+	Header      map[string]string `json:"header,omitempty"`
+	ReceivedAt  time.Time         `json:"received_at"`
+	Key         string            `json:"key,omitempty"`
+	Stream      string            `json:"stream,omitempty"`
+	Reason      string            `json:"reason,omitempty"`
+}
+
+func encodeRecord(d Delivery, reason string) ([]byte, error) {
+	meta, err := json.Marshal(recMeta{Source: d.Source, Method: d.Method, Path: d.Path, Query: d.Query,
+		ContentType: d.ContentType, Header: d.Header, ReceivedAt: d.ReceivedAt, Key: d.Key,
+		Stream: d.Stream, Reason: reason})
+	if err != nil {
+		return nil, err
+	}
+	b := make([]byte, recHeader, recHeader+binary.MaxVarintLen64+len(meta)+len(d.Body))
+	b[0] = recVersion
+	b = binary.AppendUvarint(b, uint64(len(meta)))
+	b = append(b, meta...)
+	return append(b, d.Body...), nil
+}
+
+// setSeqs fills in the seq header of an encoded record.
+func setSeqs(rec []byte, first uint64, n int) {
+	binary.BigEndian.PutUint64(rec[1:9], first)
+	binary.BigEndian.PutUint32(rec[9:13], uint32(n))
+}
+
+// recSeqs reads the seq header.
+func recSeqs(rec []byte) []uint64 {
+	if len(rec) < recHeader {
+		return nil
+	}
+	first, n := binary.BigEndian.Uint64(rec[1:9]), binary.BigEndian.Uint32(rec[9:13])
+	if n == 0 {
+		return nil
+	}
+	seqs := make([]uint64, n)
+	for i := range seqs {
+		seqs[i] = first + uint64(i)
+	}
+	return seqs
+}
+
+var errBadRecord = errors.New("store: malformed delivery record")
+
+func decodeRecord(id uint64, rec []byte) (StoredDelivery, error) {
+	if len(rec) < recHeader || rec[0] != recVersion {
+		return StoredDelivery{}, errBadRecord
+	}
+	n, w := binary.Uvarint(rec[recHeader:])
+	start := recHeader + w
+	if w <= 0 || uint64(len(rec)-start) < n {
+		return StoredDelivery{}, errBadRecord
+	}
+	var m recMeta
+	if err := json.Unmarshal(rec[start:start+int(n)], &m); err != nil {
+		return StoredDelivery{}, err
+	}
+	d := Delivery{Source: m.Source, Method: m.Method, Path: m.Path, Query: m.Query,
+		ContentType: m.ContentType, Header: m.Header, ReceivedAt: m.ReceivedAt, Key: m.Key,
+		Stream: m.Stream, Body: append([]byte(nil), rec[start+int(n):]...)}
+	return StoredDelivery{ID: id, Delivery: d, Seqs: recSeqs(rec), Reason: m.Reason}, nil
+}

@@ -1,0 +1,169 @@
+// Package store is Ringside's durable state on one bbolt file: the append-only event
+// log with the raw deliveries that produced it (deduplicated, group-committed), the
+// rejected deliveries, the CDRs with their search indexes, and the board snapshot.
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
+)
+
+// ErrUnavailable is wrapped by every error that means "the store cannot take this
+// write now" (closed, disk failure): the webhook answers 503 so the vendor retries.
+var ErrUnavailable = errors.New("store unavailable")
+
+// Options tune the store; the zero value is the production setting.
+type Options struct {
+	DedupeWindow time.Duration // how long an identical keyless delivery counts as a retry; default 15m
+	MaxBatch     int           // requests per group commit; default 1024
+	NoSync       bool          // skip fsync: tests and benchmarks only, loses acknowledged writes on a crash
+}
+
+// keyTTL is how long a vendor's natural delivery key is remembered.
+const keyTTL = 7 * 24 * time.Hour
+
+// Bucket names.
+var (
+	bEvents     = []byte("events")            // seq → delivery id (8) + event JSON
+	bCallEvents = []byte("events_by_call")    // call id \x00 seq (8) → nothing
+	bDeliveries = []byte("deliveries")        // id → encoded delivery with its seqs
+	bRejected   = []byte("rejected")          // id → encoded delivery with its reason
+	bKeys       = []byte("dedupe_keys")       // source \x00 key → delivery id (8) + ReceivedAt (8)
+	bKeyExpiry  = []byte("dedupe_key_expiry") // expiresAt (8) + source \x00 key
+	bRecent     = []byte("dedupe_recent")     // ReceivedAt (8) + kind (1) + hash or stream → delivery id
+	bCDRs       = []byte("cdrs")              // id → stored call JSON
+	bCDREvents  = []byte("cdr_events")        // id → the call's timeline JSON, when given
+	bCDRTime    = []byte("cdr_by_time")       // time (8) + id → filter row
+	bMeta       = []byte("meta")
+)
+
+var allBuckets = [][]byte{bEvents, bCallEvents, bDeliveries, bRejected, bKeys, bKeyExpiry, bRecent,
+	bCDRs, bCDREvents, bCDRTime, bMeta}
+
+// Store is the open database. All methods are safe for concurrent use.
+type Store struct {
+	db   *bolt.DB
+	path string
+	opt  Options
+
+	lastSeq atomic.Uint64 // last committed (durable) event seq
+
+	mu     sync.RWMutex // guards closed and sending on reqs
+	closed bool
+	reqs   chan *request
+	done   chan struct{} // closed when the writer has drained reqs
+
+	subMu sync.Mutex
+	subs  map[*Subscription]struct{}
+
+	dd *dedupe // writer only (and Open)
+}
+
+// Open opens (or creates) the database at path, creating its directory. A file held
+// by another process fails after one second with an error that says so.
+func Open(path string, opt Options) (*Store, error) {
+	if opt.DedupeWindow <= 0 {
+		opt.DedupeWindow = 15 * time.Minute
+	}
+	if opt.MaxBatch <= 0 {
+		opt.MaxBatch = 1024
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
+		return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
+	}
+	db, err := bolt.Open(path, 0o600, &bolt.Options{
+		Timeout:      time.Second,
+		NoSync:       opt.NoSync,
+		FreelistType: bolt.FreelistMapType, // faster than the array freelist in a large file
+	})
+	if errors.Is(err, berrors.ErrTimeout) {
+		return nil, fmt.Errorf("store: %s is locked: another process (a second ringside?) has it open", path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("store: open %s: %w", path, err)
+	}
+	s := &Store{db: db, path: path, opt: opt,
+		reqs: make(chan *request, opt.MaxBatch), done: make(chan struct{}),
+		subs: map[*Subscription]struct{}{}}
+	err = db.Update(func(tx *bolt.Tx) error {
+		for _, name := range append(allBuckets, fieldBuckets[:]...) {
+			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err == nil {
+		err = db.View(func(tx *bolt.Tx) error {
+			if k, _ := tx.Bucket(bEvents).Cursor().Last(); k != nil {
+				s.lastSeq.Store(binary.BigEndian.Uint64(k))
+			}
+			var lerr error
+			s.dd, lerr = loadDedupe(tx, opt.DedupeWindow)
+			return lerr
+		})
+	}
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: initialize %s: %w", path, err)
+	}
+	go s.writer()
+	return s, nil
+}
+
+// Close stops accepting writes, commits the ones already queued, ends every
+// subscription and closes the file.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	if s.closed {
+		s.mu.Unlock()
+		return nil
+	}
+	s.closed = true
+	close(s.reqs)
+	s.mu.Unlock()
+	<-s.done
+
+	s.subMu.Lock()
+	subs := s.subs
+	s.subs = map[*Subscription]struct{}{}
+	s.subMu.Unlock()
+	for sub := range subs {
+		sub.Close()
+	}
+	return s.db.Close()
+}
+
+// LastSeq is the seq of the last durable event (0 for an empty log).
+func (s *Store) LastSeq() uint64 { return s.lastSeq.Load() }
+
+// unavailable wraps a database error so callers can tell it means "retry later".
+func unavailable(err error) error {
+	if err == nil || errors.Is(err, ErrUnavailable) {
+		return err
+	}
+	return fmt.Errorf("%w: %v", ErrUnavailable, err)
+}
+
+func u64(v uint64) []byte {
+	b := make([]byte, 8)
+	binary.BigEndian.PutUint64(b, v)
+	return b
+}
+
+// timeKey encodes t so that byte order is time order (the sign bit flipped).
+func timeKey(t time.Time) uint64 {
+	if t.IsZero() {
+		return 0
+	}
+	return uint64(t.UnixNano()) ^ (1 << 63)
+}

@@ -1,0 +1,159 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"sync"
+	"testing"
+	"time"
+
+	"ringside/server/call"
+)
+
+// receive reads from sub until it has seen seq `last`, checking that seqs come in
+// order, each once, starting at `first`.
+func receive(t *testing.T, sub *Subscription, first, last uint64) []call.Event {
+	t.Helper()
+	var got []call.Event
+	next := first
+	timeout := time.After(10 * time.Second)
+	for next <= last {
+		select {
+		case evs, ok := <-sub.C():
+			if !ok {
+				t.Fatalf("subscription ended at seq %d: %v", next, sub.Err())
+			}
+			for _, e := range evs {
+				if e.Seq != next {
+					t.Fatalf("got seq %d, want %d", e.Seq, next)
+				}
+				next++
+			}
+			got = append(got, evs...)
+		case <-timeout:
+			t.Fatalf("timed out at seq %d of %d", next, last)
+		}
+	}
+	return got
+}
+
+func appendN(t *testing.T, s *Store, workers, each, eventsPer int) {
+	var wg sync.WaitGroup
+	for w := range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range each {
+				id := fmt.Sprintf("%d-%d-%d", w, i, time.Now().UnixNano())
+				evs := make([]call.Event, eventsPer)
+				for j := range evs {
+					evs[j] = event("a", id, t0)
+				}
+				if _, err := s.Append(context.Background(), delivery(id, t0), evs); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+}
+
+func TestSubscribeWhileAppending(t *testing.T) {
+	s, _ := tempStore(t)
+	appendN(t, s, 1, 10, 1) // some history before the subscription
+	sub := s.Subscribe(0)
+	defer sub.Close()
+	done := make(chan struct{})
+	go func() { appendN(t, s, 20, 50, 2); close(done) }()
+	const total = 10 + 20*50*2
+	got := receive(t, sub, 1, total)
+	<-done
+	// Each event is the one stored under its seq.
+	stored, _ := s.Events(0, total)
+	for i := range got {
+		if got[i].Call != stored[i].Call {
+			t.Fatalf("seq %d: live %s, stored %s", got[i].Seq, got[i].Call, stored[i].Call)
+		}
+	}
+	select {
+	case evs := <-sub.C():
+		t.Fatalf("extra events after the last: %d from seq %d", len(evs), evs[0].Seq)
+	case <-time.After(20 * time.Millisecond):
+	}
+}
+
+func TestSubscribeFromMiddle(t *testing.T) {
+	s, _ := tempStore(t)
+	appendN(t, s, 1, 30, 1)
+	sub := s.Subscribe(25)
+	defer sub.Close()
+	receive(t, sub, 26, 30)
+	appendN(t, s, 1, 5, 1)
+	receive(t, sub, 31, 35)
+
+	// A subscription from the future waits for it.
+	ahead := s.Subscribe(40)
+	defer ahead.Close()
+	appendN(t, s, 1, 10, 1)
+	receive(t, ahead, 41, 45)
+}
+
+// A reader that does not read while much more than its buffer commits loses nothing:
+// the overflow is read back from the log.
+func TestSlowSubscriber(t *testing.T) {
+	s, _ := tempStore(t)
+	sub := s.Subscribe(0)
+	defer sub.Close()
+	appendN(t, s, 4, 50, 200) // 40000 events > subBuffer
+	if s.LastSeq() <= 2*subBuffer {
+		t.Fatalf("only %d events", s.LastSeq())
+	}
+	receive(t, sub, 1, s.LastSeq())
+}
+
+func TestSubscriptionClose(t *testing.T) {
+	s, _ := tempStore(t)
+	appendN(t, s, 1, 3, 1)
+	sub := s.Subscribe(0)
+	sub.Close()
+	sub.Close()
+	for range sub.C() { // drains and ends
+	}
+	if sub.Err() != nil {
+		t.Fatalf("Err after Close = %v", sub.Err())
+	}
+	// Store.Close ends the others.
+	live := s.Subscribe(3)
+	s.Close()
+	select {
+	case _, ok := <-live.C():
+		if ok {
+			t.Fatal("events after Close")
+		}
+	case <-time.After(2 * time.Second):
+		t.Fatal("subscription not ended by Store.Close")
+	}
+}
+
+// Live events are exactly what a replay reads (time zones and monotonic clock readings
+// do not survive storage, so the live path must not carry them either).
+func TestLiveEventsEqualReplay(t *testing.T) {
+	s, _ := tempStore(t)
+	sub := s.Subscribe(0)
+	defer sub.Close()
+	tehran, err := time.LoadLocation("Asia/Tehran")
+	if err != nil {
+		tehran = time.FixedZone("IRST", 12600)
+	}
+	e := event("NewState", "1", time.Date(2021, 1, 16, 6, 30, 37, 471398000, tehran))
+	e.ReceivedAt = time.Now() // carries a monotonic reading
+	e.StartedAt = call.T(e.At)
+	mustAppend(t, s, delivery("x", t0), e)
+	live := receive(t, sub, 1, 1)
+	replay, _ := s.Events(0, 1)
+	if !reflect.DeepEqual(live, replay) {
+		t.Fatalf("live %+v\nreplay %+v", live[0], replay[0])
+	}
+}
