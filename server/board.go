@@ -14,9 +14,8 @@ import (
 
 // snapshotEvery bounds how much log a restart replays.
 const (
-	snapshotEveryEvents = 20000
-	snapshotEveryTime   = 30 * time.Second
-	expiryCheck         = time.Minute
+	snapshotEveryTime = 30 * time.Second
+	expiryCheck       = time.Minute
 )
 
 // board runs live.Board as the log's single writer: it applies committed events in seq
@@ -30,6 +29,7 @@ type board struct {
 	st       *store.Store
 	sub      *store.Subscription
 	log      *slog.Logger
+	cfg      *config.Config
 	onChange func([]live.Change) // called outside the lock, in log order
 	ready    chan struct{}       // closed once the log present at start is applied
 	done     chan struct{}
@@ -72,7 +72,7 @@ func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, 
 			lb, seq = live.New(lc), 0
 		}
 	}
-	b := &board{b: lb, applied: seq, st: st, log: log, ready: make(chan struct{}), done: make(chan struct{})}
+	b := &board{b: lb, applied: seq, st: st, log: log, cfg: cfg, ready: make(chan struct{}), done: make(chan struct{})}
 	b.sub = st.Subscribe(seq)
 	go b.run(st.LastSeq())
 	return b, nil
@@ -109,12 +109,19 @@ func (b *board) run(readyAt uint64) {
 					close(b.ready)
 				}
 			}
-			if sinceSnap >= snapshotEveryEvents || (sinceSnap > 0 && time.Since(lastSnap) > snapshotEveryTime) {
+			if sinceSnap >= b.cfg.SnapshotEvery || (sinceSnap > 0 && time.Since(lastSnap) > snapshotEveryTime) {
 				b.snapshot()
 				lastSnap, sinceSnap = time.Now(), 0
 			}
 		case now := <-tick.C:
 			b.expire(now)
+			if days := b.cfg.CDRRetentionDays; days > 0 {
+				if n, err := b.st.PruneCDRs(now.AddDate(0, 0, -days)); err != nil {
+					b.log.Error("pruning CDRs failed", "err", err)
+				} else if n > 0 {
+					b.log.Info("pruned old CDRs", "count", n, "days", days)
+				}
+			}
 		}
 	}
 }

@@ -33,6 +33,9 @@ type Config struct {
 	CallExpiry Duration `toml:"call_expiry"`
 	// CDRRetentionDays drops older CDRs (0 keeps them forever).
 	CDRRetentionDays int `toml:"cdr_retention_days"`
+	// SnapshotEvery is how many applied events trigger a board snapshot (default 20000;
+	// one is also taken every 30 s and at shutdown). Bounds the replay at start.
+	SnapshotEvery int `toml:"snapshot_every"`
 
 	File      string `toml:"-"` // the config file read, if any
 	Generated string `toml:"-"` // the file holding generated secrets, if defaults were used
@@ -145,9 +148,6 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	if c.Data == "" {
 		c.Data = "data"
 	}
-	if c.CallExpiry.Duration == 0 {
-		c.CallExpiry.Duration = 4 * time.Hour
-	}
 	if len(c.Sources) == 0 || len(c.Users) == 0 {
 		if err := c.generateDefaults(); err != nil {
 			return nil, err
@@ -190,6 +190,12 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 		at = func(table string, i int, key string) string {
 			return fmt.Sprintf("config: %s[%d].%s", table, i, key)
 		}
+	}
+	if c.CallExpiry.Duration <= 0 {
+		c.CallExpiry.Duration = 4 * time.Hour
+	}
+	if c.SnapshotEvery <= 0 {
+		c.SnapshotEvery = 20000
 	}
 	names := map[string]bool{}
 	for i := range c.Sources {
