@@ -41,7 +41,7 @@ var keyCDRCount = []byte("cdr_count")
 
 // storedCall keeps what Call's JSON leaves out: the vendor references of recordings.
 type storedCall struct {
-	call.Call
+	Call          call.Call `json:"call"`
 	RecordingRefs []string `json:"recording_refs,omitempty"`
 }
 
@@ -204,7 +204,7 @@ func (s *Store) PutCDRs(ctx context.Context, calls []call.Call) error {
 			}
 		}
 		sc := storedCall{Call: c}
-		sc.Events = nil
+		sc.Call.Events = nil
 		for _, r := range c.Recordings {
 			sc.RecordingRefs = append(sc.RecordingRefs, r.Ref)
 		}
@@ -329,9 +329,9 @@ func decodeCDR(v []byte) (call.Call, error) {
 	if err := json.Unmarshal(v[8:], &sc); err != nil {
 		return call.Call{}, err
 	}
-	for i := range sc.Recordings {
+	for i := range sc.Call.Recordings {
 		if i < len(sc.RecordingRefs) {
-			sc.Recordings[i].Ref = sc.RecordingRefs[i]
+			sc.Call.Recordings[i].Ref = sc.RecordingRefs[i]
 		}
 	}
 	return sc.Call, nil
