@@ -42,7 +42,7 @@ var keyCDRCount = []byte("cdr_count")
 // storedCall keeps what Call's JSON leaves out: the vendor references of recordings.
 type storedCall struct {
 	Call          call.Call `json:"call"`
-	RecordingRefs []string `json:"recording_refs,omitempty"`
+	RecordingRefs []string  `json:"recording_refs,omitempty"`
 }
 
 // cdrTime is the time a CDR sorts and filters by.
