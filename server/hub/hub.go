@@ -1,0 +1,243 @@
+// Package hub fans rendered HTML fragments out to WebSocket subscribers by topic
+// ("wallboard", "agent:{id}", "cdrs", "call:{id}"). It knows nothing about what the
+// bytes mean: a change is rendered once per topic and the same prepared frame is
+// written to every subscriber, each through its own bounded queue and writer
+// goroutine, so a slow browser never slows the publisher or the other browsers.
+package hub
+
+import (
+	"sync"
+	"sync/atomic"
+	"time"
+
+	fastws "github.com/fasthttp/websocket"
+)
+
+// Options tunes a Hub; zero fields take the defaults.
+type Options struct {
+	QueueSize    int           // frames queued per connection before it is dropped (256)
+	Coalesce     time.Duration // per (topic,key): at most one flush per window, latest render wins (50ms)
+	PingEvery    time.Duration // ping period; a peer silent for 2×PingEvery is dropped (20s)
+	WriteTimeout time.Duration // one frame write (10s)
+}
+
+// Stats are counters since New, except Connections (open now).
+type Stats struct {
+	Connections int
+	Frames      uint64 // frames written to connections, initial frames included
+	Renders     uint64 // render funcs called by flushes
+	Drops       uint64 // connections closed because their queue overflowed
+	Timeouts    uint64 // connections closed because the peer stopped answering or reading
+}
+
+// Hub is safe for concurrent use.
+type Hub struct {
+	opt Options
+
+	mu      sync.RWMutex
+	topics  map[string]map[*conn]struct{}
+	conns   map[*conn]struct{}
+	closed  bool
+	serving sync.WaitGroup // one per running Serve
+
+	pmu     sync.Mutex
+	pending map[pkey]*entry
+	seq     uint64
+	next    time.Time     // when the flusher wakes next; zero when it has nothing pending
+	wake    chan struct{} // cap 1: a publish needs a flush sooner than next
+	done    chan struct{} // closed by Close
+	flushed chan struct{} // closed when the flusher has stopped
+
+	frames, renders, drops, timeouts atomic.Uint64
+}
+
+type pkey struct{ topic, key string }
+
+// entry is one (topic,key) that was published within the last window.
+type entry struct {
+	render func() []byte // latest render; nil when clean
+	seq    uint64        // order of the first dirty mark, so a flush keeps publish order
+	due    time.Time     // when the dirty entry is flushed
+	last   time.Time     // last flush; the next one is not before last+Coalesce
+}
+
+// New starts a hub; Close stops it.
+func New(opt Options) *Hub {
+	if opt.QueueSize <= 0 {
+		opt.QueueSize = 256
+	}
+	if opt.Coalesce <= 0 {
+		opt.Coalesce = 50 * time.Millisecond
+	}
+	if opt.PingEvery <= 0 {
+		opt.PingEvery = 20 * time.Second
+	}
+	if opt.WriteTimeout <= 0 {
+		opt.WriteTimeout = 10 * time.Second
+	}
+	h := &Hub{
+		opt:     opt,
+		topics:  map[string]map[*conn]struct{}{},
+		conns:   map[*conn]struct{}{},
+		pending: map[pkey]*entry{},
+		wake:    make(chan struct{}, 1),
+		done:    make(chan struct{}),
+		flushed: make(chan struct{}),
+	}
+	go h.flushLoop()
+	return h
+}
+
+// Publish marks (topic,key) dirty. A key that was not flushed within the last
+// Coalesce window is flushed at once (an isolated change shows without delay);
+// otherwise it is flushed when its window ends, and only the latest render
+// published meanwhile is called, so a burst on one key costs at most one frame
+// per window. A flush calls each dirty key's render once, concatenates the
+// results of one topic into a single frame (each fragment is its own hx-swap-oob
+// element) and sends those bytes to every subscriber of the topic; topics without
+// subscribers are not rendered.
+//
+// render runs later on the hub's flusher goroutine, so it must not read state
+// the publisher keeps mutating: capture a copy, or lock.
+func (h *Hub) Publish(topic, key string, render func() []byte) {
+	if render == nil {
+		return
+	}
+	select {
+	case <-h.done:
+		return // nobody would flush it
+	default:
+	}
+	now := time.Now()
+	h.pmu.Lock()
+	k := pkey{topic, key}
+	e := h.pending[k]
+	if e == nil {
+		e = &entry{}
+		h.pending[k] = e
+	}
+	if e.render == nil {
+		h.seq++
+		e.seq = h.seq
+		e.due = now
+		if t := e.last.Add(h.opt.Coalesce); t.After(now) {
+			e.due = t
+		}
+	}
+	e.render = render
+	sooner := h.next.IsZero() || e.due.Before(h.next)
+	if sooner {
+		h.next = e.due
+	}
+	h.pmu.Unlock()
+	if sooner {
+		select {
+		case h.wake <- struct{}{}:
+		default:
+		}
+	}
+}
+
+// PublishNow sends frame to the subscribers of topic at once, bypassing
+// coalescing (screen-pops). It may overtake earlier Publish calls still waiting
+// for their window.
+func (h *Hub) PublishNow(topic string, frame []byte) {
+	if len(frame) == 0 || !h.HasSubscribers(topic) {
+		return
+	}
+	pm, err := fastws.NewPreparedMessage(fastws.TextMessage, frame)
+	if err != nil { // only for invalid message types
+		return
+	}
+	h.send(topic, pm)
+}
+
+// HasSubscribers tells whether any connection listens to topic, so a publisher
+// can skip building fragments nobody would receive.
+func (h *Hub) HasSubscribers(topic string) bool {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	return len(h.topics[topic]) > 0
+}
+
+// Stats returns the current counters.
+func (h *Hub) Stats() Stats {
+	h.mu.RLock()
+	n := len(h.conns)
+	h.mu.RUnlock()
+	return Stats{
+		Connections: n,
+		Frames:      h.frames.Load(),
+		Renders:     h.renders.Load(),
+		Drops:       h.drops.Load(),
+		Timeouts:    h.timeouts.Load(),
+	}
+}
+
+// Close stops flushing, closes every connection with code 1012 (service restart,
+// which htmx-ext-ws answers by reconnecting) and waits until every Serve has
+// returned. Pending coalesced renders are discarded.
+func (h *Hub) Close() {
+	h.mu.Lock()
+	if h.closed {
+		h.mu.Unlock()
+		return
+	}
+	h.closed = true
+	conns := make([]*conn, 0, len(h.conns))
+	for c := range h.conns {
+		conns = append(conns, c)
+	}
+	h.mu.Unlock()
+	close(h.done)
+	<-h.flushed
+	for _, c := range conns {
+		go c.end(endShutdown) // each may wait up to closeGrace on its peer
+	}
+	h.serving.Wait()
+}
+
+// send queues pm on every subscriber of topic without blocking.
+func (h *Hub) send(topic string, pm *fastws.PreparedMessage) {
+	h.mu.RLock()
+	for c := range h.topics[topic] {
+		c.enqueue(pm)
+	}
+	h.mu.RUnlock()
+}
+
+// add registers c before its initial state is rendered, so nothing published
+// after that render is missed.
+func (h *Hub) add(c *conn) bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.closed {
+		return false
+	}
+	h.conns[c] = struct{}{}
+	for _, t := range c.topics {
+		m := h.topics[t]
+		if m == nil {
+			m = map[*conn]struct{}{}
+			h.topics[t] = m
+		}
+		m[c] = struct{}{}
+	}
+	h.serving.Add(1)
+	return true
+}
+
+func (h *Hub) remove(c *conn) {
+	h.mu.Lock()
+	delete(h.conns, c)
+	for _, t := range c.topics {
+		if m := h.topics[t]; m != nil {
+			delete(m, c)
+			if len(m) == 0 {
+				delete(h.topics, t)
+			}
+		}
+	}
+	h.mu.Unlock()
+	h.serving.Done()
+}

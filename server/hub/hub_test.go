@@ -1,0 +1,380 @@
+package hub
+
+import (
+	"fmt"
+	"net"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	fastws "github.com/fasthttp/websocket"
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+)
+
+// serve starts a fiber app on loopback whose /ws subscribes to ?t=a,b and sends
+// "init:{id}" first (or calls initial, when given). It returns the ws:// URL.
+func serve(t testing.TB, h *Hub, initial func(id string) []byte) string {
+	t.Helper()
+	app := fiber.New(fiber.Config{DisableStartupMessage: true})
+	app.Get("/ws", websocket.New(func(c *websocket.Conn) {
+		id := c.Query("id")
+		init := func() []byte { return []byte("init:" + id) }
+		if initial != nil {
+			init = func() []byte { return initial(id) }
+		}
+		h.Serve(c, strings.Split(c.Query("t"), ","), init)
+	}))
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	go func() { _ = app.Listener(ln) }()
+	t.Cleanup(func() {
+		h.Close()
+		_ = app.ShutdownWithTimeout(time.Second)
+	})
+	return "ws://" + ln.Addr().String() + "/ws"
+}
+
+type client struct {
+	ws     *fastws.Conn
+	frames chan string
+	err    chan error // the read error that ended the client
+}
+
+// dial connects; unless silent, a goroutine reads frames (answering pings) into frames.
+func dial(t testing.TB, url, id, topics string, silent bool) *client {
+	t.Helper()
+	ws, _, err := fastws.DefaultDialer.Dial(url+"?id="+id+"&t="+topics, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = ws.Close() })
+	c := &client{ws: ws, frames: make(chan string, 1024), err: make(chan error, 1)}
+	if !silent {
+		go c.read()
+	}
+	return c
+}
+
+func (c *client) read() {
+	for {
+		_, b, err := c.ws.ReadMessage()
+		if err != nil {
+			c.err <- err
+			return
+		}
+		c.frames <- string(b)
+	}
+}
+
+func (c *client) next(t *testing.T) string {
+	t.Helper()
+	select {
+	case f := <-c.frames:
+		return f
+	case err := <-c.err:
+		t.Fatalf("connection ended: %v", err)
+	case <-time.After(2 * time.Second):
+		t.Fatal("no frame within 2s")
+	}
+	return ""
+}
+
+func (c *client) expect(t *testing.T, want string) {
+	t.Helper()
+	if got := c.next(t); got != want {
+		t.Fatalf("frame = %.60q, want %.60q", got, want)
+	}
+}
+
+func (c *client) none(t *testing.T, d time.Duration) {
+	t.Helper()
+	select {
+	case f := <-c.frames:
+		t.Fatalf("unexpected frame %.60q", f)
+	default:
+	}
+	select {
+	case f := <-c.frames:
+		t.Fatalf("unexpected frame %.60q", f)
+	case <-time.After(d):
+	}
+}
+
+func eventually(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	for end := time.Now().Add(3 * time.Second); !ok(); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(end) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+func waitConns(t *testing.T, h *Hub, n int) {
+	t.Helper()
+	eventually(t, fmt.Sprintf("%d connections", n), func() bool { return h.Stats().Connections == n })
+}
+
+func TestTopicsRouteOnlyToSubscribers(t *testing.T) {
+	h := New(Options{})
+	url := serve(t, h, nil)
+	a := dial(t, url, "a", "wallboard", false)
+	b := dial(t, url, "b", "agent:1", false)
+	c := dial(t, url, "c", "wallboard,agent:1", false)
+	a.expect(t, "init:a")
+	b.expect(t, "init:b")
+	c.expect(t, "init:c")
+
+	h.PublishNow("agent:1", []byte("pop"))
+	h.PublishNow("agent:2", []byte("nobody"))
+	h.PublishNow("wallboard", []byte("board"))
+	a.expect(t, "board") // not "pop"
+	b.expect(t, "pop")
+	c.expect(t, "pop")
+	c.expect(t, "board")
+	b.none(t, 50*time.Millisecond)
+	if s := h.Stats(); s.Connections != 3 || s.Frames != 3+4 {
+		t.Fatalf("stats %+v, want 3 connections and 7 frames", s)
+	}
+	if h.HasSubscribers("agent:2") || !h.HasSubscribers("agent:1") {
+		t.Fatal("HasSubscribers wrong")
+	}
+}
+
+// A frame published while initial is being rendered is queued behind it, not lost.
+func TestInitialFirstThenFramesPublishedMeanwhile(t *testing.T) {
+	h := New(Options{})
+	rendering, release := make(chan struct{}), make(chan struct{})
+	url := serve(t, h, func(id string) []byte {
+		close(rendering)
+		<-release
+		return []byte("full page")
+	})
+	c := dial(t, url, "x", "t", false)
+	<-rendering
+	h.PublishNow("t", []byte("during"))
+	close(release)
+	c.expect(t, "full page")
+	c.expect(t, "during")
+}
+
+func TestCoalesce(t *testing.T) {
+	const window = 200 * time.Millisecond
+	h := New(Options{Coalesce: window})
+	url := serve(t, h, nil)
+	var cs []*client
+	for i := range 3 {
+		c := dial(t, url, fmt.Sprint(i), "wb", false)
+		c.expect(t, fmt.Sprintf("init:%d", i))
+		cs = append(cs, c)
+	}
+
+	// A key idle for a window goes out at once.
+	start := time.Now()
+	h.Publish("wb", "k", func() []byte { return []byte("v0") })
+	for _, c := range cs {
+		c.expect(t, "v0")
+	}
+	if d := time.Since(start); d > window/2 {
+		t.Fatalf("leading frame took %v", d)
+	}
+
+	// A burst inside the window: one frame, the latest content, one render call.
+	var calls atomic.Int32
+	for i := 1; i <= 100; i++ {
+		h.Publish("wb", "k", func() []byte {
+			calls.Add(1)
+			return fmt.Appendf(nil, "v%d", i)
+		})
+	}
+	for _, c := range cs {
+		c.expect(t, "v100")
+	}
+	if d := time.Since(start); d < window*3/4 {
+		t.Fatalf("burst flushed after %v, before the window of %v", d, window)
+	}
+	time.Sleep(window + 50*time.Millisecond)
+	for _, c := range cs {
+		c.none(t, 0)
+	}
+	if n := calls.Load(); n != 1 {
+		t.Fatalf("render called %d times, want 1", n)
+	}
+	if s := h.Stats(); s.Renders != 2 {
+		t.Fatalf("renders = %d, want 2", s.Renders)
+	}
+}
+
+// Keys of one topic dirty at the same flush go out as one frame, in publish order.
+func TestCoalesceJoinsKeysOfATopic(t *testing.T) {
+	h := New(Options{})
+	url := serve(t, h, nil)
+	wb := dial(t, url, "wb", "wb", false)
+	other := dial(t, url, "o", "other", false)
+	wb.expect(t, "init:wb")
+	other.expect(t, "init:o")
+
+	// Hold the flusher inside a render while the keys are published.
+	inside, release := make(chan struct{}), make(chan struct{})
+	h.Publish("other", "k", func() []byte { close(inside); <-release; return []byte("o") })
+	<-inside
+	h.Publish("wb", "b", func() []byte { return []byte("<b/>") })
+	h.Publish("wb", "a", func() []byte { return []byte("<a/>") })
+	h.Publish("nobody", "k", func() []byte { t.Error("rendered a topic without subscribers"); return nil })
+	close(release)
+	other.expect(t, "o")
+	wb.expect(t, "<b/><a/>")
+}
+
+func TestPublishNowSkipsTheWindow(t *testing.T) {
+	h := New(Options{Coalesce: 300 * time.Millisecond})
+	url := serve(t, h, nil)
+	c := dial(t, url, "c", "agent:7", false)
+	c.expect(t, "init:c")
+	h.Publish("agent:7", "state", func() []byte { return []byte("s1") })
+	c.expect(t, "s1")
+	h.Publish("agent:7", "state", func() []byte { return []byte("s2") }) // waits for the window
+	start := time.Now()
+	h.PublishNow("agent:7", []byte("pop"))
+	c.expect(t, "pop")
+	if d := time.Since(start); d > 100*time.Millisecond {
+		t.Fatalf("PublishNow took %v", d)
+	}
+	c.expect(t, "s2")
+}
+
+func TestSlowClientIsDroppedFastOneKeepsUp(t *testing.T) {
+	h := New(Options{QueueSize: 2})
+	url := serve(t, h, nil)
+	slow := dial(t, url, "slow", "wb", true) // never reads
+	fast := dial(t, url, "fast", "wb", false)
+	fast.expect(t, "init:fast")
+	waitConns(t, h, 2)
+
+	// Lock-step with the fast client, so only the slow one can fall behind
+	// (once the socket buffers are full).
+	big := strings.Repeat("x", 64<<10)
+	for i := 0; h.Stats().Drops == 0; i++ {
+		if i == 2000 {
+			t.Fatal("slow client never dropped")
+		}
+		f := fmt.Sprintf("%d%s", i, big)
+		h.PublishNow("wb", []byte(f))
+		fast.expect(t, f)
+	}
+	waitConns(t, h, 1)
+	h.PublishNow("wb", []byte("after"))
+	fast.expect(t, "after")
+
+	// The slow client finds its socket closed without a close frame: htmx reconnects on 1006.
+	go slow.read()
+	for {
+		select {
+		case <-slow.frames:
+			continue
+		case err := <-slow.err:
+			if !fastws.IsCloseError(err, fastws.CloseAbnormalClosure) {
+				t.Fatalf("slow client ended with %v, want abnormal closure", err)
+			}
+		case <-time.After(3 * time.Second):
+			t.Fatal("slow client not closed")
+		}
+		break
+	}
+	if s := h.Stats(); s.Drops != 1 || s.Timeouts != 0 {
+		t.Fatalf("stats %+v", s)
+	}
+}
+
+func TestDeadPeerFoundByPing(t *testing.T) {
+	h := New(Options{PingEvery: 100 * time.Millisecond})
+	url := serve(t, h, nil)
+	alive := dial(t, url, "alive", "wb", false) // its reader answers pings
+	dial(t, url, "dead", "wb", true)
+	alive.expect(t, "init:alive")
+	waitConns(t, h, 2)
+	time.Sleep(450 * time.Millisecond) // > 4 pings, > 2 read deadlines
+	if s := h.Stats(); s.Connections != 1 || s.Timeouts != 1 {
+		t.Fatalf("stats %+v, want the dead peer gone and the live one kept", s)
+	}
+	h.PublishNow("wb", []byte("still here"))
+	alive.expect(t, "still here")
+}
+
+func TestCloseEndsAllConnections(t *testing.T) {
+	h := New(Options{})
+	url := serve(t, h, nil)
+	var cs []*client
+	for i := range 5 {
+		c := dial(t, url, fmt.Sprint(i), "wb", false)
+		c.expect(t, fmt.Sprintf("init:%d", i))
+		cs = append(cs, c)
+	}
+	h.Publish("wb", "k", func() []byte { return []byte("v") })
+	for _, c := range cs {
+		c.expect(t, "v")
+	}
+	h.Publish("wb", "k", func() []byte { return []byte("never") }) // pending in its window
+	h.Close()
+	if n := h.Stats().Connections; n != 0 {
+		t.Fatalf("%d connections after Close", n)
+	}
+	for _, c := range cs {
+		select {
+		case err := <-c.err:
+			if !fastws.IsCloseError(err, fastws.CloseServiceRestart) {
+				t.Fatalf("client ended with %v, want close 1012", err)
+			}
+		case f := <-c.frames:
+			t.Fatalf("frame %q after Close", f)
+		case <-time.After(2 * time.Second):
+			t.Fatal("client not closed")
+		}
+	}
+	late := dial(t, url, "late", "wb", false)
+	if err := <-late.err; !fastws.IsCloseError(err, fastws.CloseServiceRestart) {
+		t.Fatalf("dial after Close: %v", err)
+	}
+	h.Publish("wb", "k", func() []byte { return nil })
+	h.PublishNow("wb", []byte("x"))
+	h.Close()
+}
+
+func TestRenderPanicDoesNotStopFlushing(t *testing.T) {
+	h := New(Options{})
+	url := serve(t, h, nil)
+	c := dial(t, url, "c", "wb", false)
+	c.expect(t, "init:c")
+	h.Publish("wb", "bad", func() []byte { panic("boom") })
+	h.Publish("wb", "good", func() []byte { return []byte("ok") })
+	c.expect(t, "ok")
+}
+
+func TestInitialPanicEndsOnlyThatConnection(t *testing.T) {
+	h := New(Options{})
+	url := serve(t, h, func(id string) []byte {
+		if id == "bad" {
+			panic("boom")
+		}
+		return []byte("init:" + id)
+	})
+	bad := dial(t, url, "bad", "wb", false)
+	good := dial(t, url, "good", "wb", false)
+	good.expect(t, "init:good")
+	select {
+	case err := <-bad.err:
+		if !fastws.IsCloseError(err, fastws.CloseAbnormalClosure) {
+			t.Fatalf("bad ended with %v", err)
+		}
+	case f := <-bad.frames:
+		t.Fatalf("bad got %q", f)
+	case <-time.After(2 * time.Second):
+		t.Fatal("bad not closed")
+	}
+	waitConns(t, h, 1)
+	h.PublishNow("wb", []byte("x"))
+	good.expect(t, "x")
+}

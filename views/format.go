@@ -1,0 +1,313 @@
+package views
+
+import (
+	"fmt"
+	"math"
+	"net/url"
+	"strconv"
+	"strings"
+	"time"
+	"unicode"
+
+	"github.com/a-h/templ"
+
+	"ringside/server/call"
+	"ringside/static"
+)
+
+// asset is a static file's URL, versioned so browsers refetch it after an upgrade.
+func asset(name string) string { return "/static/" + name + "?v=" + static.Version }
+
+// clock formats a duration as mm:ss, h:mm:ss, or "Nd Hh" past a day (web/app.js matches).
+func clock(d time.Duration) string {
+	s := int64(d / time.Second)
+	if s < 0 {
+		s = 0
+	}
+	switch {
+	case s >= 86400:
+		return fmt.Sprintf("%dd %dh", s/86400, s%86400/3600)
+	case s >= 3600:
+		return fmt.Sprintf("%d:%02d:%02d", s/3600, s%3600/60, s%60)
+	}
+	return fmt.Sprintf("%02d:%02d", s/60, s%60)
+}
+
+// secs formats seconds as a clock.
+func secs(f float64) string { return clock(time.Duration(math.Round(f)) * time.Second) }
+
+// secsp formats optional seconds, "—" when unknown.
+func secsp(f *float64) string {
+	if f == nil {
+		return "—"
+	}
+	return secs(*f)
+}
+
+// since is the ticking clock text for a start time.
+func since(now time.Time, t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return clock(now.Sub(*t))
+}
+
+// rfc renders a time for data-since.
+func rfc(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
+
+// hhmm and the others show a time in the render location.
+func hhmm(loc *time.Location, t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return t.In(loc).Format("15:04")
+}
+
+func hms(loc *time.Location, t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return t.In(loc).Format("15:04:05")
+}
+
+// stamp is a date and time, without the date when it is today.
+func stamp(now time.Time, t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	lt := t.In(now.Location())
+	if y, m, d := lt.Date(); y == now.Year() && m == now.Month() && d == now.Day() {
+		return lt.Format("15:04:05")
+	}
+	if lt.Year() == now.Year() {
+		return lt.Format("2 Jan 15:04")
+	}
+	return lt.Format("2 Jan 2006 15:04")
+}
+
+func fullTime(loc *time.Location, t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	return t.In(loc).Format("Mon 2 Jan 2006, 15:04:05 MST")
+}
+
+// pct formats a service level; "—" when no call counted yet.
+func pct(f float64, counted bool) string {
+	if !counted {
+		return "—"
+	}
+	return strconv.FormatFloat(math.Round(f), 'f', 0, 64) + "%"
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
+
+// thousands groups digits: 12 345.
+func thousands(n int) string {
+	s := strconv.Itoa(n)
+	if n < 0 || len(s) <= 3 {
+		return s
+	}
+	var b strings.Builder
+	pre := len(s) % 3
+	if pre > 0 {
+		b.WriteString(s[:pre])
+	}
+	for i := pre; i < len(s); i += 3 {
+		if b.Len() > 0 {
+			b.WriteByte(',')
+		}
+		b.WriteString(s[i : i+3])
+	}
+	return b.String()
+}
+
+// local strips the "source:" prefix of a queue or identity for display.
+func local(id string) string {
+	if i := strings.IndexByte(id, ':'); i >= 0 {
+		return id[i+1:]
+	}
+	return id
+}
+
+// callURL links a call card.
+func callURL(id string) templ.SafeURL { return templ.SafeURL("/calls/" + url.PathEscape(id)) }
+
+// recsURL links the recordings section of a call card (the play buttons' fallback).
+func recsURL(id string) templ.SafeURL { return callURL(id) + "#recordings" }
+
+// recURL returns a playable recording URL: only our own /recordings/ route or
+// http(s); anything else (javascript:, data:, relative paths) is dropped.
+func recURL(u string) (string, bool) {
+	l := strings.ToLower(u)
+	if strings.HasPrefix(u, "/recordings/") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") {
+		return u, true
+	}
+	return "", false
+}
+
+// playable returns the call's safe recording URLs.
+func playable(c call.Call) []string {
+	var out []string
+	for _, r := range c.Recordings {
+		if u, ok := recURL(r.URL); ok {
+			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// timerSince is what a call's timer counts from: talk time once answered, else the wait.
+func timerSince(c call.Call) *time.Time {
+	if c.AnsweredAt != nil {
+		return c.AnsweredAt
+	}
+	return c.StartedAt
+}
+
+// caller is the party that is not us: From for inbound, To for outbound.
+func caller(c call.Call) string {
+	n := c.From
+	if c.Direction == call.Outbound {
+		n = c.To
+	}
+	if n == "" {
+		return "unknown"
+	}
+	return n
+}
+
+func contactName(c call.Call) string {
+	if c.Contact != nil {
+		return c.Contact.Name
+	}
+	return ""
+}
+
+func contactCompany(c call.Call) string {
+	if c.Contact != nil {
+		return c.Contact.Company
+	}
+	return ""
+}
+
+// stateLabel is the human text of a call or agent state.
+func stateLabel(s string) string {
+	switch s {
+	case "on_call":
+		return "On call"
+	case "":
+		return "Unknown"
+	}
+	return strings.ToUpper(s[:1]) + strings.ReplaceAll(s[1:], "_", " ")
+}
+
+// slug makes a class-safe token from a state or disposition.
+func slug(s string) string {
+	var b strings.Builder
+	for _, r := range strings.ToLower(s) {
+		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
+			b.WriteRune(r)
+		} else {
+			b.WriteByte('-')
+		}
+	}
+	if b.Len() == 0 {
+		return "unknown"
+	}
+	return b.String()
+}
+
+// callStatus is a call's badge: its state while live, its disposition once ended.
+func callStatus(c call.Call) string {
+	if c.State == call.StateEnded && c.Disposition != "" {
+		return c.Disposition
+	}
+	return c.State
+}
+
+// dirArrow is a direction glyph.
+func dirArrow(d string) string {
+	switch d {
+	case call.Inbound:
+		return "↙"
+	case call.Outbound:
+		return "↗"
+	case call.Internal:
+		return "↔"
+	}
+	return "·"
+}
+
+// canSee says which nav entries a role has.
+func canSee(role, page string) bool {
+	switch page {
+	case "wallboard":
+		return role == RoleAdmin || role == RoleSupervisor
+	case "cdrs":
+		return role == RoleAdmin || role == RoleSupervisor || role == RoleManager
+	case "settings":
+		return role == RoleAdmin
+	}
+	return false
+}
+
+// wsURL is the socket address for a page topic.
+func wsURL(topic string) string { return "/ws?page=" + url.QueryEscape(topic) }
+
+// pageURL is /cdrs with the filter and a start offset.
+func pageURL(base string, q CDRQuery, start int) templ.SafeURL {
+	v := q.Values()
+	if start > 0 {
+		v.Set("start", strconv.Itoa(start))
+	}
+	if len(v) == 0 {
+		return templ.SafeURL(base)
+	}
+	return templ.SafeURL(base + "?" + v.Encode())
+}
+
+// initials are up to two letters of a name, for avatars.
+func initials(name string) string {
+	var out []rune
+	for _, w := range strings.Fields(name) {
+		for _, r := range w {
+			if unicode.IsLetter(r) || unicode.IsDigit(r) {
+				out = append(out, unicode.ToUpper(r))
+				break
+			}
+		}
+		if len(out) == 2 {
+			break
+		}
+	}
+	if len(out) == 0 {
+		return "?"
+	}
+	return string(out)
+}
+
+// hue picks one of eight avatar colours from a name, stable across renders.
+func hue(s string) string {
+	var h uint32 = 2166136261
+	for i := 0; i < len(s); i++ {
+		h = (h ^ uint32(s[i])) * 16777619
+	}
+	return "hue-" + strconv.Itoa(int(h%8))
+}
+
+func contains(xs []string, x string) bool {
+	for _, v := range xs {
+		if v == x {
+			return true
+		}
+	}
+	return false
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return strconv.Itoa(n) + " " + many
+}

@@ -1,0 +1,214 @@
+// Ringside's browser side: htmx + its WebSocket extension apply the server's
+// hx-swap-oob fragments; this file adds what HTML cannot do by itself: ticking timers,
+// inserting fragments for things new to the page, the reconnect banner, and
+// notifications + sound for screen-pop cards. The CSP forbids inline script, so every
+// behaviour lives here, bound by data- attributes.
+import htmx from 'htmx.org'
+import 'htmx-ext-ws'
+
+window.htmx = htmx
+
+// ---- timers ---------------------------------------------------------------
+// Elements with data-since="RFC3339" show the time elapsed since then. The server
+// renders the right text; we keep it moving, corrected for the clock difference
+// between this browser and the server (body data-now is the render time).
+let skew = 0
+function readSkew () {
+  const now = Date.parse(document.body.dataset.now || '')
+  if (!isNaN(now)) skew = Date.now() - now
+}
+
+function clock (s) {
+  s = Math.max(0, Math.floor(s))
+  const two = (n) => String(n).padStart(2, '0')
+  if (s >= 86400) return Math.floor(s / 86400) + 'd ' + Math.floor((s % 86400) / 3600) + 'h'
+  if (s >= 3600) return Math.floor(s / 3600) + ':' + two(Math.floor((s % 3600) / 60)) + ':' + two(s % 60)
+  return two(Math.floor(s / 60)) + ':' + two(s % 60)
+}
+
+function tick () {
+  const now = Date.now() - skew
+  for (const el of document.querySelectorAll('[data-since]')) {
+    const t = Date.parse(el.dataset.since)
+    if (isNaN(t)) continue
+    const s = (now - t) / 1000
+    const text = clock(s)
+    if (el.textContent !== text) el.textContent = text
+    // Thresholds (queue longest wait): colour the timer and its tile as time passes.
+    const red = parseFloat(el.dataset.red)
+    const warn = parseFloat(el.dataset.warn)
+    if (!isNaN(red) || !isNaN(warn)) {
+      const tile = el.closest('.tile') || el
+      tile.classList.toggle('live-red', !isNaN(red) && s > red)
+      tile.classList.toggle('live-amber', !isNaN(warn) && s > warn && !(s > red))
+    }
+  }
+  for (const el of document.querySelectorAll('[data-clock]')) {
+    const d = new Date(now)
+    el.textContent = String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0')
+  }
+}
+
+// ---- fragments for new things --------------------------------------------
+// A fragment with hx-swap-oob="true" replaces the element with its id. When there is
+// none yet (a new call, agent or queue), htmx reports oobErrorNoTarget; fragments that
+// may be new say where they go with data-upsert="position:#container".
+document.addEventListener('htmx:oobErrorNoTarget', (e) => {
+  const el = e.detail && e.detail.content
+  const where = el && el.dataset && el.dataset.upsert
+  if (!where) return
+  const i = where.indexOf(':')
+  const container = document.querySelector(where.slice(i + 1))
+  if (!container) return
+  container.insertAdjacentElement(where.slice(0, i), el)
+  htmx.process(el)
+  trim(container)
+})
+
+// A card prepended into #pops for a call that already has one replaces it instead,
+// so a call that rings the same agent twice keeps one card.
+document.addEventListener('htmx:oobBeforeSwap', (e) => {
+  const d = e.detail
+  if (!d || !d.fragment || !d.target || d.target.id !== 'pops') return
+  const card = d.fragment.firstElementChild
+  const old = card && card.id && document.getElementById(card.id)
+  if (!old) return
+  old.replaceWith(card)
+  htmx.process(card)
+  d.shouldSwap = false
+})
+
+// Lists with data-max keep that many rows after prepends.
+function trim (container) {
+  const max = parseInt(container.dataset.max, 10)
+  if (!max) return
+  for (const r of [...container.children].slice(max)) r.remove()
+}
+document.addEventListener('htmx:wsAfterMessage', () => {
+  for (const c of document.querySelectorAll('[data-max]')) trim(c)
+  tick()
+})
+
+// ---- connection banner ----------------------------------------------------
+function banner (down) {
+  const b = document.getElementById('conn')
+  if (b) b.hidden = !down
+  document.body.classList.toggle('offline', down)
+}
+document.addEventListener('htmx:wsOpen', () => banner(false))
+document.addEventListener('htmx:wsClose', () => banner(true))
+document.addEventListener('htmx:wsError', () => banner(true))
+
+// ---- screen-pop notifications --------------------------------------------
+// A new ringing .pop-card while the tab is hidden: a browser notification and a beep.
+// Permission is asked on the first click (browsers refuse prompts without a gesture),
+// which also unlocks audio playback.
+const seen = new Set()
+let beep = null
+
+function askPermission () {
+  const hint = document.getElementById('alerts-hint')
+  if (hint) hint.hidden = true
+  if ('Notification' in window && Notification.permission === 'default') {
+    Notification.requestPermission().catch(() => {})
+  }
+  if (!beep) {
+    const src = document.body.dataset.beep
+    if (src) {
+      beep = new Audio(src)
+      beep.preload = 'auto'
+    }
+  }
+}
+
+function announce (card) {
+  if (!card.id || seen.has(card.id)) return
+  seen.add(card.id)
+  if (!card.classList.contains('st-ringing') || !document.hidden) return
+  const text = (sel) => {
+    const t = ((card.querySelector(sel) || {}).textContent || '').trim()
+    return t === '—' ? '' : t
+  }
+  const title = 'Incoming call ' + text('.pop-number')
+  const body = [text('.pop-contact'), text('.pop-company'), text('.pop-queue')].filter(Boolean).join(' · ')
+  if ('Notification' in window && Notification.permission === 'granted') {
+    try {
+      const n = new Notification(title, { body, tag: card.id, requireInteraction: false })
+      n.onclick = () => { window.focus(); n.close() }
+    } catch (_) { /* some browsers allow notifications only from a service worker */ }
+  }
+  if (beep) {
+    beep.currentTime = 0
+    beep.play().catch(() => {})
+  }
+}
+
+function watchPops () {
+  if (!document.getElementById('pops')) return
+  document.body.dataset.beep = document.body.dataset.beep || '/static/beep.wav'
+  for (const c of document.querySelectorAll('.pop-card')) seen.add(c.id)
+  document.addEventListener('click', askPermission, { once: true })
+  document.addEventListener('keydown', askPermission, { once: true })
+  new MutationObserver((muts) => {
+    for (const m of muts) {
+      for (const n of m.addedNodes) {
+        if (n.nodeType !== 1) continue
+        if (n.classList.contains('pop-card')) announce(n)
+        for (const c of n.querySelectorAll('.pop-card')) announce(c)
+      }
+    }
+  }).observe(document.body, { childList: true, subtree: true })
+}
+
+// ---- small controls -------------------------------------------------------
+let player = null
+document.addEventListener('click', (e) => {
+  const t = e.target.closest('[data-dismiss],[data-play],[data-reveal],[data-copy]')
+  if (!t) return
+  if (t.hasAttribute('data-dismiss')) {
+    const card = t.closest('.pop-card')
+    if (card) card.remove()
+  } else if (t.hasAttribute('data-play')) {
+    // One shared player for the CDR table's play buttons; a second click pauses.
+    e.preventDefault()
+    const src = t.dataset.play
+    if (player && player.dataset.src === src && !player.paused) {
+      player.pause()
+      return
+    }
+    if (player) player.pause()
+    for (const b of document.querySelectorAll('[data-play].playing')) b.classList.remove('playing')
+    player = new Audio(src)
+    player.dataset.src = src
+    player.addEventListener('ended', () => t.classList.remove('playing'))
+    player.addEventListener('pause', () => t.classList.remove('playing'))
+    player.play().then(() => t.classList.add('playing')).catch(() => { window.location.href = t.href })
+  } else if (t.hasAttribute('data-reveal')) {
+    const box = t.closest('.secret')
+    if (box) box.classList.toggle('revealed')
+    t.textContent = box && box.classList.contains('revealed') ? 'Hide' : 'Show'
+  } else if (t.hasAttribute('data-copy')) {
+    const src = document.getElementById(t.dataset.copy)
+    if (src && navigator.clipboard) {
+      navigator.clipboard.writeText(src.textContent.trim()).then(() => {
+        t.textContent = 'Copied'
+        setTimeout(() => { t.textContent = 'Copy' }, 1500)
+      })
+    }
+  }
+})
+
+// Filter forms submit on change of a select (Enter submits text fields as usual).
+document.addEventListener('change', (e) => {
+  const f = e.target.closest('form[data-autosubmit]')
+  if (f && e.target.tagName === 'SELECT') f.requestSubmit()
+})
+
+function start () {
+  readSkew()
+  tick()
+  setInterval(tick, 1000)
+  watchPops()
+}
+if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)
+else start()
