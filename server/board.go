@@ -74,9 +74,11 @@ func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, 
 	}
 	b := &board{b: lb, applied: seq, st: st, log: log, cfg: cfg, ready: make(chan struct{}), done: make(chan struct{})}
 	b.sub = st.Subscribe(seq)
-	go b.run(st.LastSeq())
 	return b, nil
 }
+
+// start runs the board; set onChange before.
+func (b *board) start() { go b.run(b.st.LastSeq()) }
 
 func (b *board) run(readyAt uint64) {
 	defer close(b.done)

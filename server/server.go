@@ -12,6 +12,8 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"ringside/server/config"
+	"ringside/server/hub"
+	"ringside/server/simotel"
 	"ringside/store"
 )
 
@@ -20,15 +22,19 @@ const MaxBody = 1 << 20
 
 // Server holds the running pieces.
 type Server struct {
-	cfg     *config.Config
-	store   *store.Store
-	log     *slog.Logger
-	app     *fiber.App
-	limits  map[string]*limiter
-	users   *users
-	metrics metrics
-	now     func() time.Time
-	board   *board
+	cfg      *config.Config
+	store    *store.Store
+	log      *slog.Logger
+	app      *fiber.App
+	limits   map[string]*limiter
+	users    *users
+	metrics  metrics
+	now      func() time.Time
+	board    *board
+	hub      *hub.Hub
+	sessions *sessions
+	hours    *hourCache
+	pbx      map[string]*simotel.Client
 }
 
 type metrics struct {
@@ -44,6 +50,16 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 		return nil, err
 	}
 	s.board = b
+	key, err := loadSessionKey(cfg.Data)
+	if err != nil {
+		return nil, err
+	}
+	s.sessions = &sessions{key: key, revoked: map[string]time.Time{}}
+	s.hub = hub.New(hub.Options{})
+	s.pbx = pbxClients(cfg)
+	s.hours = &hourCache{st: st, ttl: 10 * time.Second, sl: 20}
+	b.onChange = s.push
+	b.start()
 	for i := range cfg.Sources {
 		src := &cfg.Sources[i]
 		if src.RateLimit > 0 {
@@ -70,6 +86,7 @@ func (s *Server) Ready() <-chan struct{} { return s.board.ready }
 
 func (s *Server) routes() {
 	a := s.app
+	a.Use(securityHeaders)
 	a.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok", "seq": s.store.LastSeq()}) })
 	a.Get("/metrics", s.apiAuth, s.handleMetrics)
 	for _, p := range []string{"/hooks/:source", "/hooks/:source/:event"} {
@@ -84,6 +101,9 @@ func (s *Server) routes() {
 	api.Get("/agents", s.handleAgents)
 	api.Get("/queues", s.handleQueues)
 	api.Post("/cdrs/search", s.handleCDRSearch)
+	api.Post("/calls/originate", s.apiOriginate)
+	api.Post("/agents/:id/pause", s.apiPause(true))
+	api.Post("/agents/:id/resume", s.apiPause(false))
 	api.All("/*", func(c *fiber.Ctx) error {
 		return apiError(c, fiber.StatusNotImplemented, "Requested service does not exist")
 	})
@@ -102,6 +122,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if dl, ok := ctx.Deadline(); ok {
 		d = time.Until(dl)
 	}
+	s.hub.Close()
 	err := s.app.ShutdownWithTimeout(d)
 	s.board.Close()
 	return err

@@ -36,6 +36,12 @@ type Config struct {
 	// SnapshotEvery is how many applied events trigger a board snapshot (default 20000;
 	// one is also taken every 30 s and at shutdown). Bounds the replay at start.
 	SnapshotEvery int `toml:"snapshot_every"`
+	// Wallboard thresholds: a queue tile turns red above this longest wait or below this
+	// service level (defaults 120 s and 60 %).
+	RedWaitS float64 `toml:"red_wait_s"`
+	RedSLPct float64 `toml:"red_sl_pct"`
+	// PauseReasons agents choose from (default Break, Lunch, Training, Meeting).
+	PauseReasons []string `toml:"pause_reasons"`
 
 	File      string `toml:"-"` // the config file read, if any
 	Generated string `toml:"-"` // the file holding generated secrets, if defaults were used
@@ -196,6 +202,9 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 	}
 	if c.SnapshotEvery <= 0 {
 		c.SnapshotEvery = 20000
+	}
+	if len(c.PauseReasons) == 0 {
+		c.PauseReasons = []string{"Break", "Lunch", "Training", "Meeting"}
 	}
 	names := map[string]bool{}
 	for i := range c.Sources {

@@ -1,0 +1,381 @@
+package server
+
+import (
+	"bytes"
+	"net/http"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+	"github.com/gofiber/fiber/v2"
+	"github.com/gofiber/fiber/v2/middleware/filesystem"
+
+	"ringside/server/call"
+	"ringside/server/config"
+	"ringside/server/live"
+	"ringside/static"
+	"ringside/store"
+	"ringside/views"
+)
+
+// Who may open what (design.md's HTTP table).
+var (
+	wallboardRoles = []string{"supervisor", "admin"}
+	cdrRoles       = []string{"manager", "supervisor", "admin"}
+	allRoles       = []string{"agent", "manager", "supervisor", "admin"}
+)
+
+func (s *Server) pageRoutes() {
+	a := s.app
+	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 365 * 24 * 3600}))
+	a.Get("/login", s.loginPage)
+	a.Post("/login", s.login)
+	a.Post("/logout", s.people(allRoles...), s.logout)
+	a.Get("/", s.people(allRoles...), s.home)
+	a.Get("/wallboard", s.people(wallboardRoles...), s.wallboardPage)
+	a.Get("/agent", s.people("agent"), s.agentPage)
+	a.Get("/calls/:id", s.people(allRoles...), s.callPage)
+	a.Get("/cdrs", s.people(cdrRoles...), s.cdrPage)
+	a.Get("/cdrs.csv", s.people(cdrRoles...), s.cdrCSV)
+	a.Get("/settings", s.people("admin"), s.settingsPage)
+	a.Get("/ws", s.people(allRoles...), s.wsUpgrade, s.wsHandler())
+	a.Get("/recordings/:call/:n", s.people(allRoles...), s.recording)
+	a.Post("/calls/originate", s.people(allRoles...), s.pageOriginate)
+	a.Post("/agent/pause", s.people("agent"), s.pagePause(true))
+	a.Post("/agent/resume", s.people("agent"), s.pagePause(false))
+	a.Post("/agents/:id/pause", s.people(wallboardRoles...), s.pagePause(true))
+	a.Post("/agents/:id/resume", s.people(wallboardRoles...), s.pagePause(false))
+}
+
+// people admits a logged-in person with one of roles. Without a session a page
+// redirects to /login and anything else answers 401; a state-changing request must
+// carry the session's CSRF token.
+func (s *Server) people(roles ...string) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		sess, ok := s.session(c)
+		if !ok {
+			if c.Method() == fiber.MethodGet && c.Path() != "/ws" {
+				return c.Redirect("/login", fiber.StatusSeeOther)
+			}
+			return c.Status(fiber.StatusUnauthorized).SendString("log in first")
+		}
+		if !slices.Contains(roles, sess.User.Role) {
+			return s.errorPage(c, sess, fiber.StatusForbidden, "Your role does not open this page.")
+		}
+		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
+			tok := c.FormValue("csrf")
+			if tok == "" {
+				tok = c.Get("X-CSRF-Token")
+			}
+			if !equal(tok, s.sessions.csrf(sess.ID)) {
+				return c.Status(fiber.StatusForbidden).SendString("missing or wrong CSRF token: reload the page")
+			}
+		}
+		c.Locals("session", sess)
+		return c.Next()
+	}
+}
+
+func (s *Server) session(c *fiber.Ctx) (*session, bool) {
+	v := c.Cookies(sessionCookie)
+	if v == "" {
+		return nil, false
+	}
+	id, name, err := s.sessions.parse(v, s.now())
+	if err != nil {
+		return nil, false
+	}
+	u, ok := s.users.byName[name]
+	if !ok {
+		return nil, false
+	}
+	return &session{ID: id, User: u}, true
+}
+
+func sessionOf(c *fiber.Ctx) *session { s, _ := c.Locals("session").(*session); return s }
+
+// renderPage writes a templ component as the HTML answer.
+func renderPage(c *fiber.Ctx, code int, comp templ.Component) error {
+	c.Status(code).Type("html", "utf-8")
+	c.Set("Cache-Control", "no-store")
+	return comp.Render(c.UserContext(), c.Response().BodyWriter())
+}
+
+// frame renders a component to bytes, for the hub.
+func frame(comp templ.Component) []byte {
+	var b bytes.Buffer
+	_ = comp.Render(nil, &b) //nolint:staticcheck // templ components here use no context values
+	return b.Bytes()
+}
+
+func (s *Server) errorPage(c *fiber.Ctx, sess *session, code int, msg string) error {
+	return renderPage(c, code, views.ErrorPage(s.pageOf(sess, "Error", ""), code, msg))
+}
+
+// zone is where people's clocks are: the first source with a configured time zone.
+func (s *Server) zone() *time.Location {
+	for _, src := range s.cfg.Sources {
+		if src.Timezone != "" && src.Location != nil {
+			return src.Location
+		}
+	}
+	return time.Local
+}
+
+func (s *Server) localNow() time.Time { return s.now().In(s.zone()) }
+
+func (s *Server) pageOf(sess *session, title, topic string) views.Page {
+	p := views.Page{Title: title, Topic: topic, Now: s.localNow()}
+	if sess != nil {
+		p.User = views.User{Name: sess.User.Name, Role: sess.User.Role, Agent: sess.User.Agent}
+		p.CSRF = s.sessions.csrf(sess.ID)
+	}
+	s.board.read(func(b *live.Board) { p.Names = views.NamesOf(b.Agents()) })
+	return p
+}
+
+// ---- login -------------------------------------------------------------------
+
+func (s *Server) loginPage(c *fiber.Ctx) error {
+	if _, ok := s.session(c); ok {
+		return c.Redirect("/", fiber.StatusSeeOther)
+	}
+	return s.renderLogin(c, fiber.StatusOK, "")
+}
+
+func (s *Server) renderLogin(c *fiber.Ctx, code int, msg string) error {
+	tok := randomID()
+	c.Cookie(&fiber.Cookie{Name: loginCookie, Value: tok, Path: "/login", HTTPOnly: true, SameSite: "Strict", Secure: s.secure()})
+	return renderPage(c, code, views.Login(msg, tok))
+}
+
+func (s *Server) login(c *fiber.Ctx) error {
+	if tok := c.Cookies(loginCookie); tok == "" || !equal(tok, c.FormValue("csrf")) {
+		return s.renderLogin(c, fiber.StatusForbidden, "Your login form expired. Please try again.")
+	}
+	u, ok := s.users.password(c.FormValue("username"), c.FormValue("password"))
+	if !ok || (u.Password == "" && u.PasswordHash == "") {
+		s.log.Warn("login failed", "user", c.FormValue("username"), "ip", c.IP())
+		return s.renderLogin(c, fiber.StatusUnauthorized, "Wrong username or password.")
+	}
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: s.sessions.issue(u.Name, s.now()), Path: "/", HTTPOnly: true,
+		SameSite: "Lax", Secure: s.secure(), Expires: s.now().Add(sessionTTL)})
+	c.ClearCookie(loginCookie)
+	s.log.Info("login", "user", u.Name, "role", u.Role)
+	return c.Redirect(homeOf(u), fiber.StatusSeeOther)
+}
+
+func (s *Server) logout(c *fiber.Ctx) error {
+	s.sessions.revoke(sessionOf(c).ID, s.now())
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Expires: time.Unix(0, 0), MaxAge: -1})
+	return c.Redirect("/login", fiber.StatusSeeOther)
+}
+
+// secure marks cookies Secure when Ringside is published over https.
+func (s *Server) secure() bool { return strings.HasPrefix(s.cfg.PublicURL, "https://") }
+
+func homeOf(u *config.User) string {
+	switch u.Role {
+	case "agent":
+		return "/agent"
+	case "manager":
+		return "/cdrs"
+	}
+	return "/wallboard"
+}
+
+func (s *Server) home(c *fiber.Ctx) error {
+	return c.Redirect(homeOf(sessionOf(c).User), fiber.StatusSeeOther)
+}
+
+// ---- pages -------------------------------------------------------------------
+
+func (s *Server) wallboardPage(c *fiber.Ctx) error {
+	p := s.pageOf(sessionOf(c), "Wallboard", "wallboard")
+	p.TV = c.Query("tv") == "1"
+	return renderPage(c, fiber.StatusOK, views.Wallboard(p, s.wallboardData()))
+}
+
+func (s *Server) agentPage(c *fiber.Ctx) error {
+	sess := sessionOf(c)
+	p := s.pageOf(sess, "My calls", "agent")
+	return renderPage(c, fiber.StatusOK, views.Agent(p, s.agentData(sess.User.Agent)))
+}
+
+// mayView says whether a person may see a call: everyone but agents, and an agent the
+// calls that were offered to them.
+func mayView(u *config.User, c call.Call) bool {
+	if u.Role != "agent" {
+		return true
+	}
+	if c.Agent == u.Agent || slices.Contains(c.Ringing, u.Agent) {
+		return true
+	}
+	for _, l := range c.Legs {
+		if l.Agent == u.Agent {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) callPage(c *fiber.Ctx) error {
+	sess := sessionOf(c)
+	cl, ok, err := s.findCall(c.Params("id"))
+	if err != nil {
+		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "The store is unavailable.")
+	}
+	if !ok || !mayView(sess.User, cl) {
+		return s.errorPage(c, sess, fiber.StatusNotFound, "No such call.")
+	}
+	p := s.pageOf(sess, "Call "+cl.From, "call:"+cl.ID)
+	return renderPage(c, fiber.StatusOK, views.CallCard(p, cl, true))
+}
+
+// cdrQuery reads the CDR form (also used by the CSV export).
+func (s *Server) cdrQuery(c *fiber.Ctx) (views.CDRQuery, store.Query) {
+	f := views.CDRQuery{Number: strings.TrimSpace(c.Query("number")), Agent: c.Query("agent"), Queue: c.Query("queue"),
+		Source: c.Query("source"), Direction: c.Query("direction"), Disposition: c.Query("disposition"),
+		From: c.Query("from"), To: c.Query("to")}
+	q := store.Query{Number: f.Number, Agent: f.Agent, Queue: f.Queue, Source: f.Source, Direction: f.Direction, Disposition: f.Disposition}
+	if t, err := time.ParseInLocation("2006-01-02", f.From, s.zone()); err == nil {
+		q.From = t
+	}
+	if t, err := time.ParseInLocation("2006-01-02", f.To, s.zone()); err == nil {
+		q.To = t.AddDate(0, 0, 1) // the "to" day is included
+	}
+	return f, q
+}
+
+func (s *Server) cdrPage(c *fiber.Ctx) error {
+	sess := sessionOf(c)
+	f, q := s.cdrQuery(c)
+	q.Start, _ = strconv.Atoi(c.Query("start"))
+	q.Start = max(q.Start, 0)
+	q.Count = store.DefaultCount
+	rows, total, err := s.store.SearchCDRs(q)
+	if err != nil {
+		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "The store is unavailable.")
+	}
+	d := views.CDRData{Now: s.localNow(), Query: f, Rows: rows, Total: total, Start: q.Start, Count: q.Count}
+	s.board.read(func(b *live.Board) {
+		for _, a := range b.Agents() {
+			d.Agents = append(d.Agents, a.ID)
+		}
+		for _, qu := range b.Queues(s.now()) {
+			d.Queues = append(d.Queues, qu.ID)
+		}
+	})
+	for _, src := range s.cfg.Sources {
+		d.Sources = append(d.Sources, src.Name)
+	}
+	return renderPage(c, fiber.StatusOK, views.CDRs(s.pageOf(sess, "Call records", "cdrs"), d))
+}
+
+func (s *Server) settingsPage(c *fiber.Ctx) error {
+	var d views.SettingsData
+	for i := range s.cfg.Sources {
+		src := &s.cfg.Sources[i]
+		v := views.SourceView{Name: src.Name, Vendor: src.Vendor, URL: s.cfg.HookURL(src), Timezone: src.Timezone,
+			Username: src.Username, Password: src.Password, Token: src.Token, SigningSecret: src.SigningSecret}
+		v.APIStatus = s.apiStatus(c, src)
+		d.Sources = append(d.Sources, v)
+	}
+	for _, u := range s.cfg.Users {
+		d.Users = append(d.Users, views.UserView{Name: u.Name, Role: u.Role, Agent: u.Agent})
+	}
+	for _, a := range s.cfg.Agents {
+		d.Agents = append(d.Agents, views.DirectoryView{ID: a.ID, Name: a.Name, Match: a.Match})
+	}
+	return renderPage(c, fiber.StatusOK, views.Settings(s.pageOf(sessionOf(c), "Settings", ""), d))
+}
+
+// ---- data for pages and fragments ----------------------------------------------
+
+// wallboardData is the wallboard's picture now.
+func (s *Server) wallboardData() views.WallboardData {
+	now := s.localNow()
+	d := views.WallboardData{Now: now, Thresholds: s.thresholds()}
+	s.board.read(func(b *live.Board) {
+		d.Queues, d.Agents, d.Calls = b.Queues(now), b.Agents(), b.Calls()
+	})
+	d.Hours = s.hours.get(now)
+	d.Abandoned = s.abandoned(now)
+	return d
+}
+
+func (s *Server) thresholds() views.Thresholds {
+	th := views.DefaultThresholds()
+	if s.cfg.RedWaitS > 0 {
+		th.RedWaitS = s.cfg.RedWaitS
+	}
+	if s.cfg.RedSLPct > 0 {
+		th.RedSLPct = s.cfg.RedSLPct
+	}
+	return th
+}
+
+// abandoned lists today's missed inbound queue calls, newest first.
+func (s *Server) abandoned(now time.Time) []call.Call {
+	rows, _, err := s.store.SearchCDRs(store.Query{Disposition: call.Missed, Direction: call.Inbound, From: midnight(now), Count: 20})
+	if err != nil {
+		return nil
+	}
+	return rows
+}
+
+func midnight(t time.Time) time.Time {
+	y, m, d := t.Date()
+	return time.Date(y, m, d, 0, 0, 0, 0, t.Location())
+}
+
+// agentData is one agent's page: their state, the calls at them, history and recent calls.
+func (s *Server) agentData(agentID string) views.AgentData {
+	now := s.localNow()
+	d := views.AgentData{Now: now, PauseReasons: s.cfg.PauseReasons, History: map[string][]call.Call{}}
+	s.board.read(func(b *live.Board) {
+		if a, ok := b.Agent(agentID); ok {
+			d.Agent = a
+		} else {
+			d.Agent = call.Agent{ID: agentID, Name: agentID, State: call.StateOffline}
+		}
+		for _, c := range b.Calls() {
+			if c.Agent == agentID || slices.Contains(c.Ringing, agentID) {
+				d.Pops = append(d.Pops, c)
+			}
+		}
+	})
+	recent, _, _ := s.store.SearchCDRs(store.Query{Agent: agentID, Count: 20})
+	d.Recent = recent
+	for _, c := range recent { // just-ended calls keep their card, with the recording link
+		if c.EndedAt != nil && now.Sub(*c.EndedAt) < 10*time.Minute && c.Agent == agentID {
+			d.Pops = append(d.Pops, c)
+		}
+	}
+	for _, c := range d.Pops {
+		if _, done := d.History[c.From]; !done && c.From != "" {
+			d.History[c.From] = s.history(c)
+		}
+	}
+	return d
+}
+
+// history is the previous calls from a call's caller.
+func (s *Server) history(c call.Call) []call.Call {
+	if c.From == "" {
+		return nil
+	}
+	rows, _, err := s.store.SearchCDRs(store.Query{Number: c.From, Count: 6})
+	if err != nil {
+		return nil
+	}
+	out := rows[:0]
+	for _, r := range rows {
+		if r.ID != c.ID {
+			out = append(out, r)
+		}
+	}
+	return out
+}

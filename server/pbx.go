@@ -1,0 +1,244 @@
+package server
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"io"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"ringside/server/config"
+	"ringside/server/live"
+	"ringside/server/simotel"
+)
+
+// pbxClients builds a Simotel API client per source that has [sources.api].
+func pbxClients(cfg *config.Config) map[string]*simotel.Client {
+	out := map[string]*simotel.Client{}
+	for _, src := range cfg.Sources {
+		if a := src.API; a != nil && a.URL != "" {
+			out[src.Name] = simotel.New(simotel.Config{URL: a.URL, Username: a.Username, Password: a.Password, APIKey: a.APIKey, Context: a.Context}, nil)
+		}
+	}
+	return out
+}
+
+// apiStatus pings a source's Simotel API for the settings page.
+func (s *Server) apiStatus(c *fiber.Ctx, src *config.Source) string {
+	cl := s.pbx[src.Name]
+	if cl == nil {
+		return ""
+	}
+	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
+	defer cancel()
+	if err := cl.Ping(ctx); err != nil {
+		return "unreachable: " + err.Error()
+	}
+	return "connected (ping ok)"
+}
+
+// recording plays /recordings/{call}/{n}: a Simotel file streams through the API (the
+// browser never sees PBX credentials) with Range passed on, so <audio> can seek; a
+// vendor https URL is redirected to. Nothing else is ever linked.
+func (s *Server) recording(c *fiber.Ctx) error {
+	sess := sessionOf(c)
+	cl, ok, err := s.findCall(c.Params("call"))
+	if err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).SendString("store unavailable")
+	}
+	n, nerr := strconv.Atoi(c.Params("n"))
+	if !ok || !mayView(sess.User, cl) || nerr != nil || n < 0 || n >= len(cl.Recordings) {
+		return c.Status(fiber.StatusNotFound).SendString("no such recording")
+	}
+	ref := cl.Recordings[n].Ref
+	if strings.HasPrefix(ref, "https://") || strings.HasPrefix(ref, "http://") {
+		return c.Redirect(ref, fiber.StatusFound)
+	}
+	api := s.pbx[cl.Source]
+	if api == nil {
+		return c.Status(fiber.StatusNotFound).SendString("this recording is held by the PBX and no API is configured for source " + cl.Source)
+	}
+	audio, err := api.Download(c.UserContext(), ref, c.Get(fiber.HeaderRange))
+	if err != nil {
+		s.log.Warn("recording download failed", "call", cl.ID, "err", err)
+		if errors.Is(err, simotel.ErrNotFound) {
+			return c.Status(fiber.StatusNotFound).SendString("the PBX has no such recording file")
+		}
+		return c.Status(fiber.StatusBadGateway).SendString("the PBX did not give the recording: " + err.Error())
+	}
+	for k, v := range audio.Header {
+		if len(v) > 0 {
+			c.Set(k, v[0])
+		}
+	}
+	c.Set("Cache-Control", "private, max-age=3600")
+	c.Status(audio.Status)
+	size := -1
+	if l, err := strconv.Atoi(audio.Header.Get("Content-Length")); err == nil {
+		size = l
+	}
+	c.Context().SetBodyStream(readCloser{audio.Body}, size)
+	return nil
+}
+
+// readCloser lets fasthttp close the upstream body when the answer is done.
+type readCloser struct{ io.ReadCloser }
+
+// agentExtension finds an agent's identity on a source with a Simotel API.
+func (s *Server) agentExtension(agentID string) (source, ext string, ok bool) {
+	var ids []string
+	s.board.read(func(b *live.Board) {
+		if a, found := b.Agent(agentID); found {
+			ids = a.Identities
+		}
+	})
+	for _, d := range s.cfg.Agents {
+		if d.ID == agentID {
+			ids = append(ids, d.Match...)
+		}
+	}
+	if src, e, found := strings.Cut(agentID, ":"); found { // an unmapped identity is its own id
+		ids = append(ids, src+":"+e)
+	}
+	for _, id := range ids {
+		if src, e, found := strings.Cut(id, ":"); found && s.pbx[src] != nil {
+			return src, e, true
+		}
+	}
+	return "", "", false
+}
+
+// originate is click-to-call: the agent's phone rings first, then the number.
+func (s *Server) originate(ctx context.Context, agentID, number string) (string, error) {
+	number = strings.TrimSpace(number)
+	if number == "" || len(number) > 32 || strings.ContainsAny(number, " \t\r\n/\\") {
+		return "", errors.New("give a phone number to call")
+	}
+	src, ext, ok := s.agentExtension(agentID)
+	if !ok {
+		return "", errors.New("agent " + agentID + " has no extension on a PBX with a configured Simotel API")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	id, err := s.pbx[src].Originate(ctx, simotel.Originate{Caller: ext, Callee: number, CallerID: ext})
+	if err != nil {
+		return "", err
+	}
+	s.log.Info("originated", "agent", agentID, "source", src, "ext", ext, "number", number, "originated_call_id", id)
+	return id, nil
+}
+
+// pauseAgent pauses or resumes an agent through the PBX; the board changes when the
+// PBX confirms with its NewState event, not before.
+func (s *Server) pauseAgent(ctx context.Context, agentID, queue string, pause bool) error {
+	src, ext, ok := s.agentExtension(agentID)
+	if !ok {
+		return errors.New("agent " + agentID + " has no extension on a PBX with a configured Simotel API")
+	}
+	var queues []string
+	if queue != "" {
+		name := strings.TrimPrefix(queue, src+":") // our id pbx1:902 or the PBX's name 902
+		queues = []string{name}
+	} else {
+		s.board.read(func(b *live.Board) {
+			if a, found := b.Agent(agentID); found {
+				for _, q := range a.Queues {
+					if qs, name, ok := strings.Cut(q, ":"); ok && qs == src {
+						queues = append(queues, name)
+					}
+				}
+			}
+		})
+	}
+	if len(queues) == 0 {
+		return errors.New("the agent is in no known queue of " + src + ": name the queue")
+	}
+	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+	defer cancel()
+	for _, q := range queues {
+		var err error
+		if pause {
+			err = s.pbx[src].PauseAgent(ctx, q, ext)
+		} else {
+			err = s.pbx[src].ResumeAgent(ctx, q, ext)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ---- page actions ------------------------------------------------------------
+
+func (s *Server) pageOriginate(c *fiber.Ctx) error {
+	u := sessionOf(c).User
+	agent := u.Agent
+	if u.Role != "agent" && c.FormValue("agent") != "" {
+		agent = c.FormValue("agent")
+	}
+	if agent == "" {
+		return c.Status(fiber.StatusBadRequest).SendString("choose the agent whose phone places the call")
+	}
+	id, err := s.originate(c.UserContext(), agent, c.FormValue("number"))
+	if err != nil {
+		return c.Status(fiber.StatusBadGateway).SendString("Call failed: " + err.Error())
+	}
+	return c.SendString("Calling " + c.FormValue("number") + " (" + id + ")")
+}
+
+func (s *Server) pagePause(pause bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		u := sessionOf(c).User
+		agent := u.Agent
+		if u.Role != "agent" {
+			agent = c.Params("id")
+		}
+		if err := s.pauseAgent(c.UserContext(), agent, c.FormValue("queue"), pause); err != nil {
+			return c.Status(fiber.StatusBadGateway).SendString(err.Error())
+		}
+		if c.Get("HX-Request") != "" {
+			return c.SendString("Sent to the PBX; waiting for it to confirm.")
+		}
+		return c.Redirect(c.Get(fiber.HeaderReferer, "/"), fiber.StatusSeeOther)
+	}
+}
+
+// ---- API actions -------------------------------------------------------------
+
+func (s *Server) apiOriginate(c *fiber.Ctx) error {
+	if !seesAll(c) {
+		return apiError(c, fiber.StatusForbidden, "Access denied")
+	}
+	var req struct{ Agent, Number string }
+	if err := json.Unmarshal(c.Body(), &req); err != nil {
+		return apiError(c, fiber.StatusBadRequest, "Unable to parse content")
+	}
+	id, err := s.originate(c.UserContext(), req.Agent, req.Number)
+	if err != nil {
+		return c.JSON(envelope{Success: 0, Message: err.Error()}) // 200 success 0: called right, operation failed
+	}
+	return c.JSON(envelope{Success: 1, Data: fiber.Map{"originated_call_id": id}})
+}
+
+func (s *Server) apiPause(pause bool) fiber.Handler {
+	return func(c *fiber.Ctx) error {
+		if !seesAll(c) {
+			return apiError(c, fiber.StatusForbidden, "Access denied")
+		}
+		var req struct{ Queue, Reason string }
+		if len(c.Body()) > 0 {
+			if err := json.Unmarshal(c.Body(), &req); err != nil {
+				return apiError(c, fiber.StatusBadRequest, "Unable to parse content")
+			}
+		}
+		if err := s.pauseAgent(c.UserContext(), c.Params("id"), req.Queue, pause); err != nil {
+			return c.JSON(envelope{Success: 0, Message: err.Error()})
+		}
+		return c.JSON(envelope{Success: 1})
+	}
+}

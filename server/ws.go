@@ -1,0 +1,96 @@
+package server
+
+import (
+	"net/url"
+	"strings"
+
+	"github.com/gofiber/contrib/websocket"
+	"github.com/gofiber/fiber/v2"
+
+	"ringside/server/live"
+	"ringside/views"
+)
+
+// subscription is what a page's socket listens to and how it re-syncs on (re)connect.
+type subscription struct {
+	topics  []string
+	initial func() []byte
+}
+
+// wsUpgrade admits the WebSocket of a page: same-origin only, topics chosen by the
+// page and the person's role.
+func (s *Server) wsUpgrade(c *fiber.Ctx) error {
+	if !websocket.IsWebSocketUpgrade(c) {
+		return fiber.ErrUpgradeRequired
+	}
+	if !s.sameOrigin(c) {
+		return c.Status(fiber.StatusForbidden).SendString("cross-origin WebSocket refused")
+	}
+	sess := sessionOf(c)
+	page := c.Query("page")
+	var sub subscription
+	switch {
+	case page == "wallboard" && (sess.User.Role == "supervisor" || sess.User.Role == "admin"):
+		sub = subscription{[]string{"wallboard"}, func() []byte { return frame(views.WallboardState(s.wallboardData())) }}
+	case page == "agent" && sess.User.Role == "agent":
+		me := sess.User.Agent
+		sub = subscription{[]string{"agent:" + me}, func() []byte {
+			d := s.agentData(me)
+			return frame(views.AgentState(d, s.names()))
+		}}
+	case page == "cdrs" && sess.User.Role != "agent":
+		sub = subscription{[]string{"cdrs"}, func() []byte { return nil }}
+	case strings.HasPrefix(page, "call:"):
+		id := strings.TrimPrefix(page, "call:")
+		cl, ok, err := s.findCall(id)
+		if err != nil || !ok || !mayView(sess.User, cl) {
+			return c.Status(fiber.StatusForbidden).SendString("not your call")
+		}
+		sub = subscription{[]string{"call:" + id}, func() []byte { return s.callCardFrame(id) }}
+	default:
+		return c.Status(fiber.StatusForbidden).SendString("no such page for your role")
+	}
+	c.Locals("sub", sub)
+	return c.Next()
+}
+
+func (s *Server) wsHandler() fiber.Handler {
+	return websocket.New(func(conn *websocket.Conn) {
+		sub, _ := conn.Locals("sub").(subscription)
+		s.hub.Serve(conn, sub.topics, sub.initial)
+	}, websocket.Config{ReadBufferSize: 512, WriteBufferSize: 512})
+}
+
+// sameOrigin checks the browser's Origin against the Host it connected to (or the
+// configured public URL), so another site cannot open a socket with our cookie.
+func (s *Server) sameOrigin(c *fiber.Ctx) bool {
+	o := c.Get(fiber.HeaderOrigin)
+	if o == "" {
+		return false
+	}
+	u, err := url.Parse(o)
+	if err != nil {
+		return false
+	}
+	if u.Host == string(c.Request().Host()) {
+		return true
+	}
+	if p, err := url.Parse(s.cfg.PublicURL); err == nil && p.Host != "" && p.Host == u.Host {
+		return true
+	}
+	return false
+}
+
+func (s *Server) names() views.Names {
+	var n views.Names
+	s.board.read(func(b *live.Board) { n = views.NamesOf(b.Agents()) })
+	return n
+}
+
+func (s *Server) callCardFrame(id string) []byte {
+	cl, ok, err := s.findCall(id)
+	if err != nil || !ok {
+		return nil
+	}
+	return frame(views.CallCardBody(s.localNow(), cl, true, s.names()))
+}
