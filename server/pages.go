@@ -317,13 +317,30 @@ func (s *Server) thresholds() views.Thresholds {
 	return th
 }
 
-// abandoned lists today's missed inbound queue calls, newest first.
+// abandoned lists today's abandoned callers to call back, newest first: inbound calls
+// that ended missed today, one entry per number, and only while no answered call to or
+// from that number has followed.
 func (s *Server) abandoned(now time.Time) []call.Call {
-	rows, _, err := s.store.SearchCDRs(store.Query{Disposition: call.Missed, Direction: call.Inbound, From: midnight(now), Count: 20})
+	rows, _, err := s.store.SearchCDRs(store.Query{Disposition: call.Missed, Direction: call.Inbound, From: midnight(now), Count: 60})
 	if err != nil {
 		return nil
 	}
-	return rows
+	var out []call.Call
+	seen := map[string]bool{}
+	for _, c := range rows {
+		if c.From == "" || seen[c.From] || c.EndedAt == nil {
+			continue
+		}
+		seen[c.From] = true
+		later, _, err := s.store.SearchCDRs(store.Query{Number: c.From, Disposition: call.Answered, From: *c.EndedAt, Count: 1})
+		if err == nil && len(later) > 0 {
+			continue // reached since
+		}
+		if out = append(out, c); len(out) == 20 {
+			break
+		}
+	}
+	return out
 }
 
 func midnight(t time.Time) time.Time {

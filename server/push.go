@@ -49,8 +49,11 @@ func (s *Server) push(changes []live.Change) {
 					h.Publish("agent:"+cl.Agent, "recent:"+id, func() []byte { return frame(views.RecentRow(s.localNow(), cl)) })
 				}
 				if wall {
-					if cl.Disposition == call.Missed && cl.Direction == call.Inbound {
-						h.Publish("wallboard", "abandoned:"+id, func() []byte { return frame(views.AbandonedRow(s.localNow(), cl)) })
+					switch num := otherParty(cl); {
+					case cl.Disposition == call.Missed && cl.Direction == call.Inbound && cl.From != "":
+						h.Publish("wallboard", "abandoned:"+cl.From, func() []byte { return frame(views.AbandonedRow(s.localNow(), cl)) })
+					case cl.Disposition == call.Answered && num != "": // reached: off the call-back list
+						h.Publish("wallboard", "abandoned:"+num, func() []byte { return frame(views.AbandonedGone(num)) })
 					}
 					h.Publish("wallboard", "chart", func() []byte {
 						return frame(views.ChartSVG(s.hours.get(s.localNow()), s.thresholds()))
@@ -156,4 +159,12 @@ func (s *Server) wallboardSummaryData() views.WallboardData {
 	d := views.WallboardData{Now: now, Thresholds: s.thresholds()}
 	s.board.read(func(b *live.Board) { d.Queues, d.Agents = b.Queues(now), b.Agents() })
 	return d
+}
+
+// otherParty is the customer's number of a call.
+func otherParty(c call.Call) string {
+	if c.Direction == call.Outbound {
+		return c.To
+	}
+	return c.From
 }

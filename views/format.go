@@ -1,9 +1,11 @@
 package views
 
 import (
+	"encoding/json"
 	"fmt"
 	"math"
 	"net/url"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -310,4 +312,34 @@ func plural(n int, one, many string) string {
 		return "1 " + one
 	}
 	return strconv.Itoa(n) + " " + many
+}
+
+// csrfHeaders is the page's hx-headers: every htmx request carries the CSRF token.
+func csrfHeaders(tok string) string {
+	b, _ := json.Marshal(map[string]string{"X-CSRF-Token": tok})
+	return string(b)
+}
+
+// numberVals is a call button's hx-vals.
+func numberVals(number string) string {
+	b, _ := json.Marshal(map[string]string{"number": number})
+	return string(b)
+}
+
+// otherParty is the number to call back: the caller of an inbound call, else the callee.
+func otherParty(c call.Call) string {
+	if c.Direction == call.Outbound {
+		return c.To
+	}
+	return c.From
+}
+
+// IDs lists the agent ids in name order.
+func (n Names) IDs() []string {
+	ids := make([]string, 0, len(n))
+	for id := range n {
+		ids = append(ids, id)
+	}
+	sort.Slice(ids, func(i, j int) bool { return n[ids[i]] < n[ids[j]] || (n[ids[i]] == n[ids[j]] && ids[i] < ids[j]) })
+	return ids
 }

@@ -322,7 +322,7 @@ func TestFragmentsAreOOB(t *testing.T) {
 		{"CallCardBody", CallCardBody(now, sm.cc, true, names), "true", DOMID("card", sm.cc.ID), ""},
 		{"PopCard", PopCard(now, sm.ad.Pops[0], nil, names), "afterbegin:#pops", "", DOMID("pop", sm.ad.Pops[0].ID)},
 		{"CDRRow", CDRRow(now, sm.cc, names), "afterbegin:#cdr-rows", "", DOMID("cdr", sm.cc.ID)},
-		{"AbandonedRow", AbandonedRow(now, sm.wb.Abandoned[0]), "afterbegin:#abandoned-rows", "", DOMID("abandoned", sm.wb.Abandoned[0].ID)},
+		{"AbandonedRow", AbandonedRow(now, sm.wb.Abandoned[0]), "afterbegin:#abandoned-rows", "", DOMID("abandoned", sm.wb.Abandoned[0].From)},
 		{"RecentRow", RecentRow(now, sm.cc), "afterbegin:#recent-rows", "", DOMID("recent", sm.cc.ID)},
 	}
 	for _, tc := range cases {

@@ -65,11 +65,12 @@ document.addEventListener('htmx:oobErrorNoTarget', (e) => {
   trim(container)
 })
 
-// A card prepended into #pops for a call that already has one replaces it instead,
-// so a call that rings the same agent twice keeps one card.
+// A row or card prepended into a list that already shows it (the same id) replaces it
+// instead: a call that rings the same agent twice keeps one card, a caller who abandons
+// twice keeps one row.
 document.addEventListener('htmx:oobBeforeSwap', (e) => {
   const d = e.detail
-  if (!d || !d.fragment || !d.target || d.target.id !== 'pops') return
+  if (!d || !d.fragment || !d.target) return
   const card = d.fragment.firstElementChild
   const old = card && card.id && document.getElementById(card.id)
   if (!old) return

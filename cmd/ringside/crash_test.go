@@ -158,4 +158,3 @@ func waitUp(t *testing.T, url string) {
 	}
 	t.Fatalf("server at %s did not come up", url)
 }
-

@@ -11,11 +11,13 @@ import (
 	"os"
 	"os/signal"
 	"path/filepath"
+	"strings"
 	"syscall"
 	"time"
 
 	"ringside/server"
 	"ringside/server/config"
+	"ringside/server/sim"
 	"ringside/store"
 )
 
@@ -32,6 +34,10 @@ func run(log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	var demo *sim.Generator
+	if cfg.Demo {
+		demo = demoGenerator(cfg)
+	}
 	dbPath := filepath.Join(cfg.Data, "ringside.db")
 	st, err := store.Open(dbPath, store.Options{})
 	if err != nil {
@@ -46,6 +52,12 @@ func run(log *slog.Logger) error {
 
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Listen(cfg.Listen) }()
+	ctx, stopDemo := context.WithCancel(context.Background())
+	defer stopDemo()
+	if demo != nil {
+		fmt.Println("Demo mode: simulated traffic from every source is posted to this server's own /hooks.")
+		go runDemo(ctx, cfg, demo, log)
+	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
 	select {
@@ -55,6 +67,7 @@ func run(log *slog.Logger) error {
 	case s := <-sig:
 		log.Info("shutting down", "signal", s.String())
 	}
+	stopDemo()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
 	defer cancel()
 	if err := srv.Shutdown(ctx); err != nil {
@@ -82,8 +95,8 @@ func printWelcome(cfg *config.Config, dbPath string) {
 		}
 		fmt.Fprintln(w)
 	}
-	if cfg.Generated != "" {
-		fmt.Fprintln(w, "\nUsers:")
+	if cfg.Generated != "" || cfg.Demo {
+		fmt.Fprintln(w, "\nUsers (log in at "+strings.TrimSuffix(cfg.HookURL(&config.Source{}), "/hooks/")+"/login):")
 		for _, u := range cfg.Users {
 			fmt.Fprintf(w, "  %s (%s) password %s", u.Name, u.Role, u.Password)
 			if u.APIKey != "" {

@@ -1,0 +1,72 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"ringside/server/config"
+	"ringside/server/sim"
+)
+
+// demoSpeed compresses the simulated call center's time so the pages move.
+const demoSpeed = 12
+
+// demoGenerator plays simulated traffic from every configured source. It also fills
+// the agent directory with the simulated people and adds an agent login, so the pages
+// show names and a screen-pop can be tried.
+func demoGenerator(cfg *config.Config) *sim.Generator {
+	var srcs []sim.Source
+	for _, s := range cfg.Sources {
+		srcs = append(srcs, sim.Source{Name: s.Name, Vendor: s.Vendor, Username: s.Username, Password: s.Password,
+			Token: s.Token, SigningSecret: s.SigningSecret, Variant: sim.VariantMix, Location: s.Location, KeyMap: s.KeyMap})
+	}
+	g := sim.NewGenerator(uint64(time.Now().UnixNano()), srcs, sim.Options{Speed: demoSpeed})
+	known := map[string]bool{}
+	for _, a := range cfg.Agents {
+		known[a.ID] = true
+	}
+	for _, s := range g.Sources() {
+		for _, a := range g.Agents(s.Name) {
+			id := strings.ToLower(strings.ReplaceAll(a.Name, " ", "."))
+			if known[id] {
+				continue
+			}
+			known[id] = true
+			var match []string
+			for _, ident := range []string{a.Login, a.Ext, a.Number} {
+				if ident != "" {
+					match = append(match, s.Name+":"+ident)
+				}
+			}
+			cfg.Agents = append(cfg.Agents, config.Agent{ID: id, Name: a.Name, Match: match})
+		}
+	}
+	hasAgentUser := false
+	for _, u := range cfg.Users {
+		hasAgentUser = hasAgentUser || u.Role == "agent"
+	}
+	if !hasAgentUser && len(cfg.Agents) > 0 {
+		cfg.Users = append(cfg.Users, config.User{Name: "agent", Password: "demo-" + cfg.Agents[0].ID, Role: "agent", Agent: cfg.Agents[0].ID})
+	}
+	return g
+}
+
+// runDemo posts the simulated traffic to this server's own /hooks until ctx ends.
+func runDemo(ctx context.Context, cfg *config.Config, g *sim.Generator, log *slog.Logger) {
+	_, port, err := net.SplitHostPort(cfg.Listen)
+	if err != nil {
+		log.Error("demo: cannot tell the port", "listen", cfg.Listen)
+		return
+	}
+	p := &sim.Poster{BaseURL: "http://127.0.0.1:" + port}
+	time.Sleep(300 * time.Millisecond) // let the listener come up
+	st, err := sim.Run(ctx, p, g, 0)
+	if err != nil && ctx.Err() == nil {
+		log.Error("demo traffic stopped", "err", err)
+	}
+	log.Info("demo traffic ended", "stats", fmt.Sprintf("%+v", st.Sent))
+}
