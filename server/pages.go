@@ -366,6 +366,7 @@ func (s *Server) agentData(agentID string) views.AgentData {
 	})
 	recent, _, _ := s.store.SearchCDRs(store.Query{Agent: agentID, Count: 20})
 	d.Recent = recent
+	d.Abandoned = s.abandoned(now)
 	for _, c := range recent { // just-ended calls keep their card, with the recording link
 		if c.EndedAt != nil && now.Sub(*c.EndedAt) < 10*time.Minute && c.Agent == agentID {
 			d.Pops = append(d.Pops, c)

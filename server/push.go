@@ -48,13 +48,15 @@ func (s *Server) push(changes []live.Change) {
 				if cl.Agent != "" && h.HasSubscribers("agent:"+cl.Agent) {
 					h.Publish("agent:"+cl.Agent, "recent:"+id, func() []byte { return frame(views.RecentRow(s.localNow(), cl)) })
 				}
-				if wall {
+				if h.HasSubscribers("callbacks") {
 					switch num := otherParty(cl); {
 					case cl.Disposition == call.Missed && cl.Direction == call.Inbound && cl.From != "":
-						h.Publish("wallboard", "abandoned:"+cl.From, func() []byte { return frame(views.AbandonedRow(s.localNow(), cl)) })
+						h.Publish("callbacks", "abandoned:"+cl.From, func() []byte { return frame(views.AbandonedRow(s.localNow(), cl)) })
 					case cl.Disposition == call.Answered && num != "": // reached: off the call-back list
-						h.Publish("wallboard", "abandoned:"+num, func() []byte { return frame(views.AbandonedGone(num)) })
+						h.Publish("callbacks", "abandoned:"+num, func() []byte { return frame(views.AbandonedGone(num)) })
 					}
+				}
+				if wall {
 					h.Publish("wallboard", "chart", func() []byte {
 						return frame(views.ChartSVG(s.hours.get(s.localNow()), s.thresholds()))
 					})

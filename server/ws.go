@@ -31,10 +31,10 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 	var sub subscription
 	switch {
 	case page == "wallboard" && (sess.User.Role == "supervisor" || sess.User.Role == "admin"):
-		sub = subscription{[]string{"wallboard"}, func() []byte { return frame(views.WallboardState(s.wallboardData())) }}
+		sub = subscription{[]string{"wallboard", "callbacks"}, func() []byte { return frame(views.WallboardState(s.wallboardData())) }}
 	case page == "agent" && sess.User.Role == "agent":
 		me := sess.User.Agent
-		sub = subscription{[]string{"agent:" + me}, func() []byte {
+		sub = subscription{[]string{"agent:" + me, "callbacks"}, func() []byte {
 			d := s.agentData(me)
 			return frame(views.AgentState(d, s.names()))
 		}}

@@ -121,6 +121,7 @@ type AgentData struct {
 	Pops         []call.Call            // calls ringing at / active with this agent (and just ended ones)
 	History      map[string][]call.Call // previous calls, by caller number (Call.From)
 	Recent       []call.Call            // own recent calls, newest first
+	Abandoned    []call.Call            // today's abandoned callers not reached since
 	PauseReasons []string
 }
 
