@@ -374,8 +374,8 @@ func TestFragmentsAreOOB(t *testing.T) {
 		}
 	}
 	ag := elements(parse(t, render(t, AgentState(sm.ad, names))))
-	if len(ag) != 3 {
-		t.Errorf("AgentState: %d regions, want 3", len(ag))
+	if len(ag) != 4 { // me, pops, recent calls, callers to call back
+		t.Errorf("AgentState: %d regions, want 4", len(ag))
 	}
 	for _, e := range ag {
 		if attr(e, "hx-swap-oob") != "true" {
