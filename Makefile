@@ -23,3 +23,12 @@ fuzz:
 # generated code and built assets must match their sources
 check:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go' | grep -v '_templ.go$$'))" || { echo "gofmt needed:"; gofmt -l .; exit 1; }
+	go tool templ generate >/dev/null 2>&1
+	@git diff --quiet -- '*_templ.go' || { echo "views/*_templ.go are stale: run 'go tool templ generate' and commit"; git diff --stat -- '*_templ.go'; exit 1; }
+	@if [ -d node_modules ]; then npm run --silent build && { git diff --quiet -- static/ || { echo "static/ is stale: run 'npm run build' and commit"; git diff --stat -- static/; exit 1; }; }; \
+	else echo "node_modules missing: run 'npm ci' to check static/ against web/"; fi
+
+# regenerate what check compares
+generate:
+	go tool templ generate
+	npm run build
