@@ -57,6 +57,9 @@ func (s *Server) findCall(id string) (call.Call, bool, error) {
 	if err != nil {
 		return cl, true, err
 	}
+	for i := range evs {
+		evs[i].Recordings = nil // vendor references never leave the server; cl.Recordings has our URLs
+	}
 	cl.Events = evs
 	return cl, true, nil
 }

@@ -116,6 +116,8 @@ func (b *Board) fold(id string, evs []stored) folded {
 		liveStart, liveAns, liveEnd, exp *time.Time
 		firstAt                          time.Time
 		answeredLive, endedLive          bool
+		dialer                           string // the agent dialing out, while unanswered
+		dialAt                           time.Time
 		liveAgent, liveDisp, liveHang    string
 		expHang, liveRating              string
 		liveWait, liveTalk, liveDur      *float64
@@ -159,6 +161,9 @@ func (b *Board) fold(id string, evs []stored) folded {
 		switch e.Type {
 		case call.CallOffered:
 			liveStart = earliest(liveStart, &e.At)
+			if agent != "" && e.Direction == call.Outbound && (dialer == "" || e.At.Before(dialAt)) {
+				dialer, dialAt = agent, e.At // the agent placing the call
+			}
 		case call.LegRinging:
 			if agent != "" {
 				ls.ring(agent, at(e.StartedAt, e.At))
@@ -182,6 +187,10 @@ func (b *Board) fold(id string, evs []stored) folded {
 			fill(&liveDisp, e.Disposition)
 			fill(&liveHang, e.HangupReason)
 			liveWait, liveTalk, liveDur = or(liveWait, e.WaitS), or(liveTalk, e.TalkS), or(liveDur, e.DurationS)
+			if agent != "" && answeredLive && len(xfers) > 0 && ls.last(agent) == nil {
+				// the target of a transfer hangs up: it held the call since the transfer
+				ls.answer(agent, xfers[len(xfers)-1].At)
+			}
 			if agent != "" {
 				ls.end(agent, t, e.Outcome, e.Outcome != "", true)
 			}
@@ -190,6 +199,9 @@ func (b *Board) fold(id string, evs []stored) folded {
 			exp = earliest(exp, &t)
 			fill(&expHang, e.HangupReason)
 		case call.AgentState, call.AgentPaused, call.AgentLogout:
+			if e.AgentState == call.StateOnCall && e.Direction == call.Outbound && agent != "" && dialer == "" {
+				dialer, dialAt = agent, e.At // Simotel: InUse while dialing out
+			}
 			// The agent's device left the call (Simotel Idle): its leg is over.
 			if agent != "" && (e.Type != call.AgentState || idleState(e.AgentState)) {
 				ls.end(agent, e.At, "", false, false)
@@ -296,12 +308,17 @@ func (b *Board) fold(id string, evs []stored) folded {
 	// Times and durations: a record's value, else the live one, else derived.
 	start := getT(func(e *call.Event) *time.Time { return e.StartedAt }, whole, spec)
 	start = or(start, liveStart)
+	dur := or(getF(func(e *call.Event) *float64 { return e.DurationS }, whole, spec), liveDur)
+	if start == nil && ended && dur != nil { // known only from its end: it began duration earlier
+		if end := or(or(getT(func(e *call.Event) *time.Time { return e.EndedAt }, whole, spec), liveEnd), exp); end != nil {
+			start = call.T(end.Add(-seconds(*dur)))
+		}
+	}
 	if start == nil && !firstAt.IsZero() {
 		start = call.T(firstAt)
 	}
 	wait := or(getF(func(e *call.Event) *float64 { return e.WaitS }, spec, whole), liveWait)
 	talk := or(getF(func(e *call.Event) *float64 { return e.TalkS }, spec, whole), liveTalk)
-	dur := or(getF(func(e *call.Event) *float64 { return e.DurationS }, whole, spec), liveDur)
 	var ansAt, endAt *time.Time
 	if answered {
 		ansAt = or(getT(func(e *call.Event) *time.Time { return e.AnsweredAt }, spec, whole), liveAns)
@@ -314,12 +331,15 @@ func (b *Board) fold(id string, evs []stored) folded {
 		if endAt == nil && start != nil && dur != nil {
 			endAt = call.T(start.Add(seconds(*dur)))
 		}
+		if endAt == nil { // a record without times ended no later than we heard of it
+			endAt = call.T(f.lastAt)
+		}
 	}
 	if wait == nil && start != nil {
 		switch {
 		case ansAt != nil:
 			wait = since(*start, *ansAt)
-		case ended && endAt != nil:
+		case ended && !answered && endAt != nil:
 			wait = since(*start, *endAt)
 		}
 	}
@@ -346,6 +366,14 @@ func (b *Board) fold(id string, evs []stored) folded {
 	}
 
 	f.inv = b.finishLegs(c, ls, answered, ended, ansAt, endAt, ansAtOf)
+	if dialer != "" && !answered && !ended { // dialing out is being on the call
+		p, ok := f.inv[dialer]
+		if !ok {
+			p = involvement{queue: c.Queue}
+		}
+		p.onCall = dialAt
+		f.inv[dialer] = p
+	}
 
 	switch {
 	case ended:
