@@ -151,9 +151,10 @@ func (d simotelDelivery) newState(e *call.Event) {
 	e.AgentState = simotelAgentState(f.get("state"))
 	switch simotelNorm(f.get("direction")) {
 	case "in", "incoming", "inbound":
-		e.Direction, e.From, e.To = call.Inbound, f.get("participant"), exten
+		// the extension is the agent's leg, not the call's callee: only the other party is a call fact
+		e.Direction, e.From = call.Inbound, f.get("participant")
 	case "out", "outgoing", "outbound":
-		e.Direction, e.From, e.To = call.Outbound, exten, f.get("participant")
+		e.Direction, e.To = call.Outbound, f.get("participant")
 	}
 	e.Type = call.AgentState
 	switch e.AgentState {

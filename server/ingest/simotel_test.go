@@ -101,7 +101,7 @@ func TestSimotelMappings(t *testing.T) {
 			decodedWant{Type: string(call.AgentState), AgentState: simotelRinging}},
 		{"NewState InUse with call answers it",
 			Request{Method: "GET", Query: url.Values{"event_name": {"NewState"}, "exten": {"991"}, "state": {"inuse"}, "cuid": {"1.5"}, "direction": {"in"}, "participant": {"0912"}}},
-			decodedWant{Type: string(call.CallAnswered), Call: "pbx1:1.5", From: "0912", To: "991", Direction: call.Inbound}},
+			decodedWant{Type: string(call.CallAnswered), Call: "pbx1:1.5", From: "0912", Agent: "pbx1:991", Direction: call.Inbound}},
 		{"leading zeros outside strings become text, inside strings stay",
 			Request{Method: "POST", ContentType: "application/json", Body: []byte(`{"event_name":"IncomingCall","number": 0093311,"entry_point":"x 0123 \" 01","unique_id":"1.6","n":[0,01,-012,0.5]}`)},
 			decodedWant{Type: string(call.CallOffered), From: "0093311", DID: `x 0123 " 01`}},
