@@ -72,6 +72,8 @@ func decodeCloudCDR(src Source, req Request) (Result, error) {
 	e.Disposition = call.Missed
 	if ans := c.get("ans"); ans == "1" || ans == "true" || (ans == "" && e.AnsweredAt != nil) {
 		e.Disposition = call.Answered
+	} else if strings.EqualFold(c.get("cause"), "USER_BUSY") {
+		e.Disposition = call.Busy // the same outcome Simotel calls BUSY
 	}
 
 	ansNum, ansName := cloudParty(c, "ans")

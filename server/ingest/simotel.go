@@ -225,7 +225,7 @@ func (d simotelDelivery) cdrQueue(e *call.Event) {
 		}
 		e.Legs = append(e.Legs, call.Leg{
 			Agent:   d.id(agent),
-			Outcome: simotelOutcome(x.get("disposition")),
+			Outcome: simotelOutcome(x.get("disposition"), x.get("comment")),
 			TalkS:   num(x.get("billsec")),
 		})
 	}
@@ -302,10 +302,14 @@ func simotelDisposition(s string) string {
 	return ""
 }
 
-// simotelOutcome is one queue attempt's outcome; FAILED and anything unknown are "other".
-func simotelOutcome(s string) string {
+// simotelOutcome is one queue attempt's outcome; FAILED on an unregistered phone is
+// "unavailable", other failures and anything unknown are "other".
+func simotelOutcome(s, comment string) string {
 	if strings.TrimSpace(s) == "" {
 		return ""
+	}
+	if strings.Contains(strings.ToLower(comment), "unregist") || strings.Contains(strings.ToLower(comment), "unavailable") {
+		return call.OutcomeUnavailable
 	}
 	switch simotelDisposition(s) {
 	case call.Answered:

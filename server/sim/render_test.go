@@ -263,7 +263,7 @@ func checkFinal(t *testing.T, src Source, st Story, e call.Event) {
 		disp = "" // its Hangup and CDR do not say; the Answered event did
 	case st.Answered:
 		disp = call.Answered
-	case st.CallKind() == AllBusy && src.Vendor == "simotel":
+	case st.CallKind() == AllBusy && (src.Vendor == "simotel" || src.Vendor == "cloudcdr"): // BUSY, USER_BUSY
 		disp = call.Busy
 	}
 	if e.Disposition != disp {
