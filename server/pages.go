@@ -2,6 +2,7 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"slices"
 	"strconv"
@@ -106,7 +107,7 @@ func renderPage(c *fiber.Ctx, code int, comp templ.Component) error {
 // frame renders a component to bytes, for the hub.
 func frame(comp templ.Component) []byte {
 	var b bytes.Buffer
-	_ = comp.Render(nil, &b) //nolint:staticcheck // templ components here use no context values
+	_ = comp.Render(context.Background(), &b)
 	return b.Bytes()
 }
 

@@ -107,6 +107,7 @@ func (s *Server) routes() {
 	api.All("/*", func(c *fiber.Ctx) error {
 		return apiError(c, fiber.StatusNotImplemented, "Requested service does not exist")
 	})
+	s.pageRoutes()
 }
 
 // App exposes the fiber app (tests use App().Test; main listens).
