@@ -2,7 +2,7 @@
 FUZZTIME ?= 10s
 FUZZ_TARGETS := FuzzSimotel FuzzVoipex FuzzCloudCDR FuzzSipSim
 
-.PHONY: run test unit fuzz check generate
+.PHONY: run test unit fuzz check generate screenshots
 
 run:
 	go run ./cmd/ringside
@@ -32,3 +32,7 @@ check:
 generate:
 	go tool templ generate
 	npm run build
+
+# the pages as the browser tests see them (needs Chromium), for the README and reviews
+screenshots:
+	go test -count=1 -run '^TestBrowser$$' ./server/ -screenshots $(CURDIR)/web/screenshots

@@ -277,9 +277,13 @@ func (s *Server) cdrPage(c *fiber.Ctx) error {
 
 func (s *Server) settingsPage(c *fiber.Ctx) error {
 	var d views.SettingsData
+	base := s.cfg.PublicURL
+	if base == "" {
+		base = c.BaseURL()
+	}
 	for i := range s.cfg.Sources {
 		src := &s.cfg.Sources[i]
-		v := views.SourceView{Name: src.Name, Vendor: src.Vendor, URL: s.cfg.HookURL(src), Timezone: src.Timezone,
+		v := views.SourceView{Name: src.Name, Vendor: src.Vendor, URL: config.HookURLAt(base, src), Timezone: src.Timezone,
 			Username: src.Username, Password: src.Password, Token: src.Token, SigningSecret: src.SigningSecret}
 		v.APIStatus = s.apiStatus(c, src)
 		d.Sources = append(d.Sources, v)

@@ -14,6 +14,7 @@ const (
 	chartT, chartB         = 18.0, 34.0
 	plotW, plotH           = chartW - chartL - chartR, chartH - chartT - chartB
 	chartBarGap    float64 = 0.28 // fraction of a slot left empty
+	chartMinHours          = 12
 )
 
 type chartBar struct {
@@ -75,8 +76,9 @@ func f1(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f',
 func buildChart(hours []HourPoint, th Thresholds) chartModel {
 	th = th.orDefault()
 	h := sortedHours(hours)
-	// Leading hours without a call are noise: start at the first busy hour.
-	for len(h) > 1 && h[0].Offered+h[0].Answered+h[0].Abandoned == 0 {
+	// Leading hours without a call are noise: start at the first busy hour, but show
+	// at least chartMinHours so one busy hour is a bar, not the whole chart.
+	for len(h) > chartMinHours && h[0].Offered+h[0].Answered+h[0].Abandoned == 0 {
 		h = h[1:]
 	}
 	m := chartModel{Empty: true}

@@ -430,13 +430,27 @@ func TestTileThresholds(t *testing.T) {
 }
 
 func TestChart(t *testing.T) {
-	hours := []HourPoint{{Hour: 3}, {Hour: 10, Answered: 30, Abandoned: 10, SLPct: 80}, {Hour: 9, Answered: 20, SLPct: 100}, {Hour: 11}}
-	m := buildChart(hours, DefaultThresholds())
-	if len(m.Bars) != 3 { // hour 3 (empty, before the first busy hour) is dropped
-		t.Fatalf("%d bars, want 3", len(m.Bars))
+	day := func(busy map[int]HourPoint, now int) []HourPoint {
+		var hs []HourPoint
+		for h := now; h >= 0; h-- { // any order
+			p := busy[h]
+			p.Hour = h
+			hs = append(hs, p)
+		}
+		return hs
 	}
-	if m.Bars[0].Label != "09" || m.Bars[1].Label != "10" {
-		t.Errorf("hours out of order: %q %q", m.Bars[0].Label, m.Bars[1].Label)
+	early := buildChart(day(map[int]HourPoint{1: {Answered: 1, SLPct: 100}}, 14), DefaultThresholds())
+	if len(early.Bars) != 14 || early.Bars[0].Label != "01" { // from the first busy hour
+		t.Fatalf("busy from 01:00: %d bars from %q, want 14 from 01", len(early.Bars), early.Bars[0].Label)
+	}
+	busy := map[int]HourPoint{10: {Answered: 30, Abandoned: 10, SLPct: 80}, 9: {Answered: 20, SLPct: 100}}
+	m := buildChart(day(busy, 14), DefaultThresholds())
+	if len(m.Bars) != chartMinHours { // the empty hours before 09 are dropped down to 12 slots
+		t.Fatalf("%d bars, want %d", len(m.Bars), chartMinHours)
+	}
+	m.Bars = m.Bars[6:] // 03..08 are empty
+	if m.Bars[0].Title[:5] != "09:00" || m.Bars[1].Title[:5] != "10:00" {
+		t.Errorf("hours out of order: %q %q", m.Bars[0].Title, m.Bars[1].Title)
 	}
 	// 40 calls at 10:00 on a 0..40 axis: the stacked bar reaches the top of the plot.
 	if top := m.Bars[1].YAb; top < chartT-0.01 || top > chartT+0.01 {
@@ -448,7 +462,7 @@ func TestChart(t *testing.T) {
 	if len(m.Dots) != 2 || m.Empty {
 		t.Errorf("SL line has %d points (want 2, the hours with calls), empty=%v", len(m.Dots), m.Empty)
 	}
-	out := render(t, ChartSVG(hours, DefaultThresholds()))
+	out := render(t, ChartSVG(day(busy, 14), DefaultThresholds()))
 	mustContain(t, "chart", out, ">40<", ">100%<", "SL target 60%", "10:00–11:00 · 0 offered · 30 answered · 10 abandoned · SL 80%")
 	if e := buildChart(nil, Thresholds{}); !e.Empty || len(e.Bars) != 0 {
 		t.Error("no hours must give an empty chart")

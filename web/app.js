@@ -7,6 +7,9 @@ import htmx from 'htmx.org'
 import 'htmx-ext-ws'
 
 window.htmx = htmx
+// Reconnect soon after a drop (the extension's default backoff grows to a minute): a
+// wallboard must come back within seconds of the server or the network doing so.
+htmx.config.wsReconnectDelay = (retries) => Math.min(500 * 2 ** retries, 5000) * (0.5 + Math.random() / 2)
 
 // ---- timers ---------------------------------------------------------------
 // Elements with data-since="RFC3339" show the time elapsed since then. The server
@@ -26,6 +29,16 @@ function clock (s) {
   return two(Math.floor(s / 60)) + ':' + two(s % 60)
 }
 
+// hhmm is a wall clock in the server's time zone (data-clock), so it agrees with the
+// times on the page; the browser's own zone when the name is not one Intl knows.
+function hhmm (d, zone) {
+  try {
+    return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone }).format(d)
+  } catch (_) {
+    return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0')
+  }
+}
+
 function tick () {
   const now = Date.now() - skew
   for (const el of document.querySelectorAll('[data-since]')) {
@@ -43,10 +56,7 @@ function tick () {
       tile.classList.toggle('live-amber', !isNaN(warn) && s > warn && !(s > red))
     }
   }
-  for (const el of document.querySelectorAll('[data-clock]')) {
-    const d = new Date(now)
-    el.textContent = String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0')
-  }
+  for (const el of document.querySelectorAll('[data-clock]')) el.textContent = hhmm(new Date(now), el.dataset.clock)
 }
 
 // ---- fragments for new things --------------------------------------------
@@ -95,6 +105,7 @@ function banner (down) {
   const b = document.getElementById('conn')
   if (b) b.hidden = !down
   document.body.classList.toggle('offline', down)
+  document.body.dataset.live = down ? '0' : '1'
 }
 document.addEventListener('htmx:wsOpen', () => banner(false))
 document.addEventListener('htmx:wsClose', () => banner(true))

@@ -376,9 +376,9 @@ func (c *Config) Source(name string) (*Source, bool) {
 	return nil, false
 }
 
-// HookURL is the full webhook URL of a source, for printing and the settings page.
+// HookURL is the full webhook URL of a source, for printing at start.
 func (c *Config) HookURL(s *Source) string {
-	base := strings.TrimRight(c.PublicURL, "/")
+	base := c.PublicURL
 	if base == "" {
 		host, port, err := net.SplitHostPort(c.Listen)
 		if err != nil {
@@ -389,7 +389,13 @@ func (c *Config) HookURL(s *Source) string {
 		}
 		base = "http://" + net.JoinHostPort(host, port)
 	}
-	u := base + "/hooks/" + s.Name
+	return HookURLAt(base, s)
+}
+
+// HookURLAt is a source's webhook URL under a base URL (the settings page uses the
+// address the admin reached it by when no public_url is set).
+func HookURLAt(base string, s *Source) string {
+	u := strings.TrimRight(base, "/") + "/hooks/" + s.Name
 	if s.Token != "" {
 		u += "?token=" + s.Token
 	}
