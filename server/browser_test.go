@@ -170,6 +170,24 @@ func TestBrowser(t *testing.T) {
 			t.Errorf("Range bytes=1000-2999: status %d, %d bytes (equal %v), Content-Range %q", part.Status, len(got), bytes.Equal(got, want), part.ContentRange)
 		}
 		petr.shot("call-card")
+
+		// Jana was not offered the call: its recording is not hers to play.
+		jana.t = t
+		status, err := chromedp.Run(jana.ctx, chromedp.Evaluate[int](`fetch(`+jsString(src)+`).then(r => r.status)`, chromedp.EvalAwaitPromise))
+		if err != nil || status != http.StatusNotFound {
+			t.Errorf("Jana fetching Petr's recording: %d %v, want 404", status, err)
+		}
+	})
+
+	t.Run("settings", func(t *testing.T) {
+		admin.t = t
+		admin.goTo("/settings")
+		txt := admin.text("main")
+		for _, want := range []string{e.proxy.url + "/hooks/pbx1", e.proxy.url + "/hooks/cloud?token=tok-cloud", "ping ok"} {
+			if !strings.Contains(txt, want) {
+				t.Errorf("settings lack %q:\n%s", want, txt)
+			}
+		}
 	})
 
 	t.Run("callback", func(t *testing.T) {
