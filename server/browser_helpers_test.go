@@ -158,7 +158,7 @@ func (p *person) goTo(path string) {
 // eval runs a JavaScript expression and returns its value as text (String(value)).
 func (p *person) eval(expr string) string {
 	p.t.Helper()
-	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`String((() => (` + expr + `))())`))
+	v, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`String((() => (`+expr+`))())`))
 	if err != nil {
 		p.t.Fatalf("%s: %s: %v", p.name, expr, err)
 	}
@@ -196,7 +196,7 @@ func (p *person) path() string {
 
 // text is the text of the first element matching a CSS selector ("" when none).
 func (p *person) text(sel string) string {
-	return strings.Join(strings.Fields(p.eval(`(document.querySelector(` + jsString(sel) + `) || {}).textContent || ""`)), " ")
+	return strings.Join(strings.Fields(p.eval(`(document.querySelector(`+jsString(sel)+`) || {}).textContent || ""`)), " ")
 }
 
 // notReloaded fails when the page was loaded again since goTo.
