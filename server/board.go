@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"maps"
 	"sync"
 	"time"
 
@@ -10,12 +11,18 @@ import (
 	"ringside/server/config"
 	"ringside/server/live"
 	"ringside/store"
+	"ringside/views"
 )
 
 // snapshotEvery bounds how much log a restart replays.
 const (
 	snapshotEveryTime = 30 * time.Second
 	expiryCheck       = time.Minute
+	// snapshotShare caps the board's time spent snapshotting: the next snapshot waits
+	// at least snapshotShare times as long as the last one took. A board holding many
+	// calls (each snapshot is the whole board) would otherwise snapshot ever more of
+	// its time away during a long replay or a burst.
+	snapshotShare = 20
 )
 
 // board runs live.Board as the log's single writer: it applies committed events in seq
@@ -26,7 +33,10 @@ type board struct {
 	b       *live.Board
 	applied uint64
 
+	names views.Names // agent id → name; replaced, never changed in place (renders share it)
+
 	st       *store.Store
+	cdrs     *cdrWriter
 	sub      *store.Subscription
 	log      *slog.Logger
 	cfg      *config.Config
@@ -72,20 +82,25 @@ func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, 
 			lb, seq = live.New(lc), 0
 		}
 	}
-	b := &board{b: lb, applied: seq, st: st, log: log, cfg: cfg, ready: make(chan struct{}), done: make(chan struct{})}
+	b := &board{b: lb, applied: seq, names: views.NamesOf(lb.Agents()), st: st, log: log, cfg: cfg,
+		ready: make(chan struct{}), done: make(chan struct{})}
 	b.sub = st.Subscribe(seq)
 	return b, nil
 }
 
 // start runs the board; set onChange before.
-func (b *board) start() { go b.run(b.st.LastSeq()) }
+func (b *board) start() {
+	b.cdrs = startCDRWriter(b.st, b.log)
+	go b.run(b.st.LastSeq())
+}
 
 func (b *board) run(readyAt uint64) {
 	defer close(b.done)
+	defer b.cdrs.close()
 	if b.applied >= readyAt {
 		close(b.ready)
 	}
-	lastSnap, sinceSnap := time.Now(), 0
+	lastSnap, sinceSnap, snapTook := time.Now(), 0, time.Duration(0)
 	tick := time.NewTicker(expiryCheck)
 	defer tick.Stop()
 	for {
@@ -94,12 +109,7 @@ func (b *board) run(readyAt uint64) {
 			if !ok {
 				return
 			}
-			changes, ended := b.apply(evs)
-			if len(ended) > 0 {
-				if err := b.st.PutCDRs(context.Background(), ended); err != nil {
-					b.log.Error("storing CDRs failed", "err", err)
-				}
-			}
+			changes := b.apply(evs)
 			if b.onChange != nil && len(changes) > 0 {
 				b.onChange(changes)
 			}
@@ -111,9 +121,11 @@ func (b *board) run(readyAt uint64) {
 					close(b.ready)
 				}
 			}
-			if sinceSnap >= b.cfg.SnapshotEvery || (sinceSnap > 0 && time.Since(lastSnap) > snapshotEveryTime) {
+			due := sinceSnap >= b.cfg.SnapshotEvery || (sinceSnap > 0 && time.Since(lastSnap) > snapshotEveryTime)
+			if due && time.Since(lastSnap) >= snapshotShare*snapTook {
+				t0 := time.Now()
 				b.snapshot()
-				lastSnap, sinceSnap = time.Now(), 0
+				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)
 			}
 		case now := <-tick.C:
 			b.expire(now)
@@ -128,8 +140,10 @@ func (b *board) run(readyAt uint64) {
 	}
 }
 
-// apply applies a batch under the write lock and collects the calls to store as CDRs.
-func (b *board) apply(evs []call.Event) ([]live.Change, []call.Call) {
+// apply applies a batch under the write lock and hands the calls it ended to the CDR
+// writer (before the lock is released, so whoever sees the batch applied can flush
+// the writer and find those CDRs stored).
+func (b *board) apply(evs []call.Event) []live.Change {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	var changes []live.Change
@@ -140,18 +154,44 @@ func (b *board) apply(evs []call.Event) ([]live.Change, []call.Call) {
 		}
 		for _, ch := range b.b.Apply(e) {
 			changes = append(changes, ch)
-			if ch.Kind == "call" && ch.Ended {
+			switch {
+			case ch.Kind == live.KindCall && ch.Ended:
 				if c, ok := b.b.Call(ch.ID); ok {
 					ended = append(ended, c)
 				}
+			case ch.Kind == live.KindAgent:
+				b.noteName(ch.ID)
 			}
 		}
 		b.applied = e.Seq
 	}
-	return changes, ended
+	b.cdrs.put(ended)
+	return changes
 }
 
+// noteName keeps names current; called under the write lock.
+func (b *board) noteName(id string) {
+	a, ok := b.b.Agent(id)
+	if !ok || a.Name == "" || b.names[id] == a.Name {
+		return
+	}
+	n := maps.Clone(b.names)
+	n[id] = a.Name
+	b.names = n
+}
+
+// agentNames is every agent's display name, for renders; do not modify it.
+func (b *board) agentNames() views.Names {
+	b.mu.RLock()
+	defer b.mu.RUnlock()
+	return b.names
+}
+
+// snapshot stores the board at its applied seq, after the CDRs of every call ended
+// by then: a restart replays only the log after the snapshot, so those calls would
+// not end (and be stored) again.
 func (b *board) snapshot() {
+	b.cdrs.flush()
 	b.mu.RLock()
 	data, err := b.b.Snapshot()
 	seq := b.applied
@@ -183,6 +223,119 @@ func (b *board) Close() {
 	b.sub.Close()
 	<-b.done
 	b.snapshot()
+}
+
+// cdrWriter stores ended calls off the board's goroutine, as many per transaction as
+// have queued up meanwhile (each transaction is an fsync, and bbolt has one writer,
+// which the event log needs for intake).
+type cdrWriter struct {
+	st   *store.Store
+	log  *slog.Logger
+	in   chan cdrBatch
+	done chan struct{}
+}
+
+// cdrBatch is calls to store, or (done set) a flush: done closes once everything
+// sent before it is stored.
+type cdrBatch struct {
+	calls []call.Call
+	done  chan struct{}
+}
+
+func startCDRWriter(st *store.Store, log *slog.Logger) *cdrWriter {
+	w := &cdrWriter{st: st, log: log, in: make(chan cdrBatch, 1024), done: make(chan struct{})}
+	go w.run()
+	return w
+}
+
+func (w *cdrWriter) put(calls []call.Call) {
+	if len(calls) > 0 {
+		w.in <- cdrBatch{calls: calls}
+	}
+}
+
+// flush waits until every call put before is stored (or failed and was logged).
+func (w *cdrWriter) flush() {
+	if w == nil {
+		return
+	}
+	select {
+	case <-w.done:
+		return
+	default:
+	}
+	done := make(chan struct{})
+	w.in <- cdrBatch{done: done}
+	<-done
+}
+
+func (w *cdrWriter) close() {
+	close(w.in)
+	<-w.done
+}
+
+// cdrLinger is how long the writer gathers CDRs before a transaction. Each stored CDR
+// touches a page of every index, scattered across the files's B+trees, and bbolt
+// rewrites each touched page per transaction: gathering many CDRs into one shares
+// those rewrites. Searches see a call this much later; pages get it pushed at once.
+const cdrLinger = 250 * time.Millisecond
+
+func (w *cdrWriter) run() {
+	defer close(w.done)
+	for first := range w.in {
+		calls, flushes := first.calls, []chan struct{}{first.done}
+		linger := time.NewTimer(cdrLinger)
+		open := true
+	gather:
+		for first.done == nil {
+			select {
+			case next, ok := <-w.in:
+				if !ok {
+					open = false
+					break gather
+				}
+				calls = append(calls, next.calls...)
+				flushes = append(flushes, next.done)
+				if next.done != nil {
+					break gather // someone waits: write now
+				}
+			case <-linger.C:
+				break gather
+			}
+		}
+		linger.Stop()
+		if len(calls) > 0 {
+			if err := w.st.PutCDRs(context.Background(), latestOnly(calls)); err != nil {
+				w.log.Error("storing CDRs failed", "count", len(calls), "err", err)
+			}
+		}
+		for _, d := range flushes {
+			if d != nil {
+				close(d)
+			}
+		}
+		if !open {
+			return
+		}
+	}
+}
+
+// latestOnly keeps each call's last version (a call updated twice in a burst).
+func latestOnly(calls []call.Call) []call.Call {
+	last := make(map[string]int, len(calls))
+	for i, c := range calls {
+		last[c.ID] = i
+	}
+	if len(last) == len(calls) {
+		return calls
+	}
+	out := calls[:0:0]
+	for i, c := range calls {
+		if last[c.ID] == i {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 // read runs fn with the board under the read lock.

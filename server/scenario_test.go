@@ -280,7 +280,8 @@ func (e *scenarioEnv) deliver(td timedDelivery) {
 	}
 }
 
-// settle waits until the board has applied everything the store committed.
+// settle waits until the board has applied everything the store committed, and has
+// stored the CDRs of the calls that ended.
 func (e *scenarioEnv) settle() {
 	e.t.Helper()
 	want := e.st.LastSeq()
@@ -288,6 +289,7 @@ func (e *scenarioEnv) settle() {
 		var got uint64
 		e.srv.board.read(func(*live.Board) { got = e.srv.board.applied })
 		if got >= want {
+			e.srv.board.cdrs.flush()
 			return
 		}
 		if time.Now().After(deadline) {
@@ -297,8 +299,8 @@ func (e *scenarioEnv) settle() {
 }
 
 // barrier posts a delivery no board fact comes of (an unknown Simotel event) and waits
-// until it is applied: the board stores CDRs after applying a batch and before taking
-// the next, so every CDR of what came before is then stored.
+// until it is applied and the CDRs are stored: every CDR of what came before is then in
+// the store.
 func (e *scenarioEnv) barrier() {
 	e.t.Helper()
 	src := simSource(e.t, e.cfg, "pbx1", "")

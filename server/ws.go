@@ -7,7 +7,6 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
-	"ringside/server/live"
 	"ringside/views"
 )
 
@@ -81,11 +80,7 @@ func (s *Server) sameOrigin(c *fiber.Ctx) bool {
 	return false
 }
 
-func (s *Server) names() views.Names {
-	var n views.Names
-	s.board.read(func(b *live.Board) { n = views.NamesOf(b.Agents()) })
-	return n
-}
+func (s *Server) names() views.Names { return s.board.agentNames() }
 
 func (s *Server) callCardFrame(id string) []byte {
 	cl, ok, err := s.findCall(id)

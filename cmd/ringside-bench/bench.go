@@ -1,0 +1,382 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// results is what the command prints: the issue's figures, and Detail, the conditions
+// they were measured under.
+type results struct {
+	IntakePerS     float64 `json:"intake_per_s"`
+	FloorPerS      float64 `json:"floor_per_s"`
+	IntakeRatio    float64 `json:"intake_ratio"`
+	PushP50Ms      float64 `json:"push_p50_ms"`
+	PushP99Ms      float64 `json:"push_p99_ms"`
+	WSClients      int     `json:"ws_clients"`
+	RSSMB          float64 `json:"rss_mb"`
+	CDRSearchP95Ms float64 `json:"cdr_search_p95_ms"`
+	CSV100kS       float64 `json:"csv_100k_s"`
+	RecoveryS      float64 `json:"recovery_s"`
+	Detail         detail  `json:"detail"`
+}
+
+type detail struct {
+	Cores        int     `json:"cores"`
+	LoadAvg      float64 `json:"loadavg_1m"` // the machine's, at the start: other work skews every figure
+	Conns        int     `json:"intake_conns"`
+	IntakeOK     int64   `json:"intake_ok"`
+	IntakeFailed int64   `json:"intake_failed"`
+	IntakeS      float64 `json:"intake_s"`
+	// cores used during intake and floor by the server and by the load (this process)
+	IntakeServerCores float64 `json:"intake_server_cores"`
+	IntakeClientCores float64 `json:"intake_client_cores"`
+	FloorServerCores  float64 `json:"floor_server_cores"`
+	FloorClientCores  float64 `json:"floor_client_cores"`
+	// cores used by other processes of the machine meanwhile: noise in the figures
+	IntakeOtherCores float64            `json:"intake_other_cores"`
+	FloorOtherCores  float64            `json:"floor_other_cores"`
+	PushOtherCores   float64            `json:"push_other_cores"`
+	PushServerCores  float64            `json:"push_server_cores"`
+	PushAckP50Ms     float64            `json:"push_ack_p50_ms"` // the ringing delivery's 2xx: intake's share of a pop
+	PushAckP99Ms     float64            `json:"push_ack_p99_ms"`
+	PushClientCores  float64            `json:"push_client_cores"`
+	Rate             float64            `json:"push_rate"`
+	Agents           int                `json:"push_agents"`
+	Wallboards       int                `json:"push_wallboards"`
+	PushCalls        int                `json:"push_calls"`
+	PushSamples      int                `json:"push_samples"`
+	PushLost         int                `json:"push_lost"`
+	PushFailed       int64              `json:"push_failed"`
+	SocketsDropped   int64              `json:"sockets_dropped"`
+	RSSAnonMB        float64            `json:"rss_anon_mb"`
+	RSSFileMB        float64            `json:"rss_file_mb"`
+	CDRs             int                `json:"cdrs"`
+	SearchP50Ms      float64            `json:"cdr_search_p50_ms"`
+	SearchP95ByKind  map[string]float64 `json:"cdr_search_p95_ms_by_kind"`
+	Searches         int                `json:"searches"`
+	CSVRows          int                `json:"csv_rows"`
+	CSVS             float64            `json:"csv_s"`
+	Events           int                `json:"events"`
+	ReplayS          float64            `json:"full_replay_s"`
+}
+
+// phases, in the order they run.
+var phases = []string{"intake", "push", "cdrs", "recovery"}
+
+// bench is one run.
+type bench struct {
+	o      *options
+	dir    string // temporary: data directories, configs, logs
+	bin    string
+	creds  *creds
+	remote *server // -url mode
+	res    results
+}
+
+func runBench(ctx context.Context, o *options) (*results, error) {
+	limit := raiseFileLimit()
+	if need := uint64(o.sockets + 512); limit < need {
+		return nil, fmt.Errorf("open-files limit is %d, -sockets %d needs about %d (raise the hard limit: ulimit -Hn)", limit, o.sockets, need)
+	}
+	dir, err := os.MkdirTemp("", "ringside-bench-")
+	if err != nil {
+		return nil, err
+	}
+	if o.keep {
+		fmt.Fprintln(os.Stderr, "ringside-bench: keeping", dir)
+	} else {
+		defer os.RemoveAll(dir)
+	}
+	b := &bench{o: o, dir: dir}
+	if o.url != "" {
+		if b.creds, err = remoteCreds(o.config); err != nil {
+			return nil, err
+		}
+		u, err := url.Parse(o.url)
+		if err != nil || u.Host == "" {
+			return nil, fmt.Errorf("-url %q: want http://host:port", o.url)
+		}
+		b.remote = &server{name: "server", base: strings.TrimRight(o.url, "/"), addr: u.Host, pid: o.pid}
+		if len(b.creds.agents) > o.agents {
+			b.creds.agents = b.creds.agents[:o.agents]
+		}
+	} else {
+		if b.creds, err = localCreds(o.agents); err != nil {
+			return nil, err
+		}
+		if b.bin, err = buildServer(ctx, o, dir); err != nil {
+			return nil, err
+		}
+	}
+	b.res.Detail.Cores, b.res.Detail.LoadAvg = numCPU(), loadAvg()
+	if b.res.Detail.LoadAvg > 0.5 {
+		o.progress("warning: the machine is busy (load average %.2f): figures will be low and noisy", b.res.Detail.LoadAvg)
+	}
+	for i, phase := range []func(context.Context) error{b.intake, b.push, b.cdrs, b.recovery} {
+		if o.only != nil && !o.only[phases[i]] {
+			continue
+		}
+		if err := phase(ctx); err != nil {
+			return nil, err
+		}
+	}
+	return &b.res, nil
+}
+
+// server starts a fresh server child for a phase (data in its own directory), or
+// returns the -url server.
+func (b *bench) server(ctx context.Context, name string) (*server, error) {
+	if b.remote != nil {
+		return b.remote, nil
+	}
+	return startChild(ctx, b, name, filepath.Join(b.dir, name))
+}
+
+// done ends a phase's server child; it is disposable, so it is killed.
+func (b *bench) done(s *server) {
+	if s != b.remote {
+		s.kill()
+	}
+}
+
+func (b *bench) intake(ctx context.Context) error {
+	o := b.o
+	n := int(o.duration.Seconds()*40000) + o.conns // more than the server can take in the time
+	o.progress("intake: rendering %d distinct deliveries of every vendor", n)
+	pool := renderPool(b.creds.sources, n, 1)
+	s, err := b.server(ctx, "intake")
+	if err != nil {
+		return err
+	}
+	o.progress("intake: %d connections for %s", o.conns, o.duration)
+	l := drive(ctx, s, pool, o.duration, o.conns)
+	metrics := b.metrics(s)
+	b.done(s)
+	if l.ok == 0 {
+		return fmt.Errorf("intake: no delivery accepted (%d failed, last: %s)", l.failed, l.lastErr)
+	}
+	if l.failed > 0 || l.exhausted {
+		o.progress("intake: %d failed (last: %s), pool exhausted: %v", l.failed, l.lastErr, l.exhausted)
+	}
+	if metrics != "" {
+		o.progress("intake: server counted %s", metrics)
+	}
+	o.progress("floor: the same load against a bare fiber + bbolt handler")
+	f, err := startFloor(ctx, b.dir)
+	if err != nil {
+		return err
+	}
+	lf := drive(ctx, f, pool, o.duration, o.conns)
+	f.kill()
+	if lf.ok == 0 {
+		return fmt.Errorf("floor: no delivery accepted (%d failed, last: %s)", lf.failed, lf.lastErr)
+	}
+	r := &b.res
+	r.IntakePerS, r.FloorPerS = l.perSecond(), lf.perSecond()
+	r.IntakeRatio = r.IntakePerS / r.FloorPerS
+	r.Detail.Conns, r.Detail.IntakeOK, r.Detail.IntakeFailed, r.Detail.IntakeS = o.conns, l.ok, l.failed, l.elapsed.Seconds()
+	r.Detail.IntakeServerCores, r.Detail.IntakeClientCores = l.serverCores, l.clientCores
+	r.Detail.FloorServerCores, r.Detail.FloorClientCores = lf.serverCores, lf.clientCores
+	r.Detail.IntakeOtherCores, r.Detail.FloorOtherCores = l.otherCores, lf.otherCores
+	o.progress("intake %.0f/s (server %.2f cores, load %.2f, other processes %.2f), floor %.0f/s (server %.2f cores, load %.2f, other %.2f)",
+		r.IntakePerS, l.serverCores, l.clientCores, l.otherCores, r.FloorPerS, lf.serverCores, lf.clientCores, lf.otherCores)
+	return nil
+}
+
+// metrics is the server's own count of deliveries (accepted, duplicate, rejected).
+func (b *bench) metrics(s *server) string {
+	req, _ := http.NewRequest("GET", s.base+"/metrics", nil)
+	req.Header.Set("X-APIKEY", b.creds.apiKey)
+	resp, err := quickClient.Do(req)
+	if err != nil {
+		return ""
+	}
+	defer drain(resp.Body)
+	var b2 strings.Builder
+	text, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	for _, line := range strings.Split(string(text), "\n") {
+		if strings.HasPrefix(line, "ringside_deliveries_total{") {
+			b2.WriteString(strings.TrimPrefix(line, "ringside_deliveries_total") + " ")
+		}
+	}
+	return strings.TrimSpace(b2.String())
+}
+
+func (b *bench) push(ctx context.Context) error {
+	o, c := b.o, b.creds
+	s, err := b.server(ctx, "push")
+	if err != nil {
+		return err
+	}
+	defer b.done(s)
+	o.progress("push: logging in %d agents and a supervisor", len(c.agents))
+	sessions, err := loginAll(ctx, s, c.agents)
+	if err != nil {
+		return err
+	}
+	super, err := loginAs(ctx, s.base, c.super)
+	if err != nil {
+		return err
+	}
+	cs := &clients{}
+	defer cs.close()
+	p := newPops(len(c.agents))
+	o.progress("push: opening %d agent and %d wallboard sockets", len(c.agents), o.walls)
+	err = cs.dialMany(ctx, s, len(c.agents), 16, func(i int) (string, string, func([]byte, time.Time)) {
+		return "agent", sessions[i], func(m []byte, at time.Time) { p.frame(i, m, at) }
+	})
+	if err == nil {
+		err = cs.dialMany(ctx, s, o.walls, 4, func(int) (string, string, func([]byte, time.Time)) { return "wallboard", super, nil })
+	}
+	if err != nil {
+		return err
+	}
+	time.Sleep(200*time.Millisecond + time.Duration(len(c.agents))*400*time.Microsecond) // initial frames
+	o.progress("push: ringing calls at %.0f deliveries/s for %s", o.rate, o.pushFor)
+	pr, err := measurePush(ctx, o, c, s, p)
+	if err != nil {
+		return err
+	}
+	r := &b.res
+	r.PushP50Ms, r.PushP99Ms = ms(pr.p50), ms(pr.p99)
+	r.Detail.Rate, r.Detail.Agents, r.Detail.Wallboards = float64(pr.scheduled)/pr.elapsed.Seconds(), len(c.agents), o.walls
+	r.Detail.PushCalls, r.Detail.PushSamples, r.Detail.PushLost, r.Detail.PushFailed = pr.calls, pr.samples, pr.lost, pr.failed
+	r.Detail.PushServerCores, r.Detail.PushClientCores, r.Detail.PushOtherCores = pr.serverCores, pr.clientCores, pr.otherCores
+	r.Detail.PushAckP50Ms, r.Detail.PushAckP99Ms = ms(pr.ackP50), ms(pr.ackP99)
+	o.progress("push: p50 %.1f ms, p99 %.1f ms over %d pops (ringing delivery acknowledged: p50 %.1f ms, p99 %.1f ms; %d lost, %d deliveries failed; server %.2f cores, load %.2f, other processes %.2f)",
+		r.PushP50Ms, r.PushP99Ms, pr.samples, r.Detail.PushAckP50Ms, r.Detail.PushAckP99Ms, pr.lost, pr.failed, pr.serverCores, pr.clientCores, pr.otherCores)
+
+	if extra := o.sockets - int(cs.open.Load()); extra > 0 {
+		o.progress("sockets: opening %d more agent sockets (second tabs)", extra)
+		err := cs.dialMany(ctx, s, extra, 32, func(i int) (string, string, func([]byte, time.Time)) {
+			return "agent", sessions[i%len(sessions)], nil
+		})
+		if err != nil {
+			return fmt.Errorf("sockets: after %d open: %w", cs.open.Load(), err)
+		}
+	}
+	time.Sleep(500*time.Millisecond + time.Duration(o.sockets)*150*time.Microsecond) // settle: initial frames sent
+	r.WSClients = int(cs.open.Load())
+	r.Detail.SocketsDropped = cs.dropped.Load()
+	if r.Detail.SocketsDropped > 0 {
+		cs.dropMu.Lock()
+		o.progress("sockets: %d dropped by the server while held; the first: %s", r.Detail.SocketsDropped, cs.dropErr)
+		cs.dropMu.Unlock()
+	}
+	if s.pid > 0 {
+		if r.RSSMB, r.Detail.RSSAnonMB, r.Detail.RSSFileMB, err = memory(s.pid); err != nil {
+			return err
+		}
+	}
+	o.progress("sockets: %d held, server RSS %.0f MiB", r.WSClients, r.RSSMB)
+	return nil
+}
+
+// loginAll logs every agent in, eight at a time.
+func loginAll(ctx context.Context, s *server, agents []agentLogin) ([]string, error) {
+	out := make([]string, len(agents))
+	var next atomic.Int64
+	var first error
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := int(next.Add(1) - 1); i < len(agents); i = int(next.Add(1) - 1) {
+				sess, err := loginAs(ctx, s.base, agents[i].login)
+				mu.Lock()
+				if err != nil && first == nil {
+					first = err
+				}
+				out[i] = sess
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	return out, first
+}
+
+func (b *bench) cdrs(ctx context.Context) error {
+	o := b.o
+	var s *server
+	var err error
+	if b.remote != nil {
+		s = b.remote
+	} else {
+		data := filepath.Join(b.dir, "cdrs")
+		o.progress("cdrs: storing %d CDRs", o.cdrs)
+		if err := fillCDRs(ctx, filepath.Join(data, "ringside.db"), b.creds.sources, o.cdrs); err != nil {
+			return fmt.Errorf("storing CDRs: %w", err)
+		}
+		if s, err = startChild(ctx, b, "cdrs", data); err != nil {
+			return err
+		}
+		defer b.done(s)
+	}
+	o.progress("cdrs: %d searches", o.searches)
+	sr, err := measureSearch(ctx, s, b.creds.apiKey, o.searches)
+	if err != nil {
+		return err
+	}
+	super, err := loginAs(ctx, s.base, b.creds.super)
+	if err != nil {
+		return err
+	}
+	days := (100000 + cdrsPerDay - 1) / cdrsPerDay
+	o.progress("cdrs: CSV export of the last %d days", days)
+	rows, took, err := measureCSV(ctx, s, super, days, b.creds.zone())
+	if err != nil {
+		return err
+	}
+	if rows == 0 {
+		return fmt.Errorf("CSV export: no rows")
+	}
+	r := &b.res
+	r.CDRSearchP95Ms, r.Detail.SearchP50Ms, r.Detail.Searches, r.Detail.CDRs = ms(sr.p95), ms(sr.p50), sr.n, sr.total
+	r.Detail.SearchP95ByKind = sr.byKind
+	o.progress("cdrs: search p95 by kind (ms): %v", sr.byKind)
+	r.CSV100kS, r.Detail.CSVRows, r.Detail.CSVS = took.Seconds()*100000/float64(rows), rows, took.Seconds()
+	o.progress("cdrs: search p95 %.1f ms over %d CDRs (%d of %d found rows); CSV %d rows in %.2fs",
+		r.CDRSearchP95Ms, sr.total, sr.hits, sr.n, rows, took.Seconds())
+	return nil
+}
+
+func (b *bench) recovery(ctx context.Context) error {
+	if b.remote != nil {
+		b.o.progress("recovery: not measured with -url (it needs to kill and restart the server)")
+		return nil
+	}
+	rr, err := measureRecovery(ctx, b, b.o.events)
+	if err != nil {
+		return err
+	}
+	r := &b.res
+	r.RecoveryS, r.Detail.Events, r.Detail.ReplayS = rr.recovery.Seconds(), rr.events, rr.replay.Seconds()
+	b.o.progress("recovery: %.2fs after kill -9 (first start replaying all %d events: %.1fs)", r.RecoveryS, rr.events, r.Detail.ReplayS)
+	return nil
+}
+
+func ms(d time.Duration) float64 { return float64(d.Microseconds()) / 1000 }
+
+// printJSON writes the results as one JSON object.
+func printJSON(w interface{ Write([]byte) (int, error) }, r *results) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(r)
+}

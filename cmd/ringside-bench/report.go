@@ -1,0 +1,62 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"runtime"
+	"text/tabwriter"
+)
+
+func numCPU() int { return runtime.NumCPU() }
+
+// row is one line of the table: a figure and its target (cmp "≥" or "≤"; none if
+// the figure has no target of its own).
+type row struct {
+	metric string
+	value  float64
+	format string
+	cmp    string
+	target float64
+	unit   string
+}
+
+func printTable(w io.Writer, o *options, r *results) {
+	d := r.Detail
+	rows := []row{
+		{"intake_per_s", r.IntakePerS, "%.0f", "≥", 20000, "deliveries/s, 2xx after fsync"},
+		{"floor_per_s", r.FloorPerS, "%.0f", "", 0, "bare fiber + bbolt DB.Batch, same load"},
+		{"intake_ratio", r.IntakeRatio, "%.2f", "≥", 0.8, "intake ÷ floor"},
+		{"push_p50_ms", r.PushP50Ms, "%.1f", "", 0, fmt.Sprintf("the ringing delivery's own 2xx (intake's share): p50 %.1f, p99 %.1f ms", d.PushAckP50Ms, d.PushAckP99Ms)},
+		{"push_p99_ms", r.PushP99Ms, "%.1f", "≤", 25, fmt.Sprintf("at %.0f/s, %d agent + %d wallboard sockets (target: 500/s, 2000 + 100)", d.Rate, d.Agents, d.Wallboards)},
+		{"ws_clients", float64(r.WSClients), "%.0f", "≥", 10000, "sockets held at once"},
+		{"rss_mb", r.RSSMB, "%.0f", "≤", 1024, fmt.Sprintf("server VmRSS with them (anon %.0f, file %.0f)", d.RSSAnonMB, d.RSSFileMB)},
+		{"cdr_search_p95_ms", r.CDRSearchP95Ms, "%.1f", "≤", 30, fmt.Sprintf("over %d CDRs (target: 1M)", d.CDRs)},
+		{"csv_100k_s", r.CSV100kS, "%.2f", "≤", 2, fmt.Sprintf("%d rows in %.2fs, scaled to 100k", d.CSVRows, d.CSVS)},
+		{"recovery_s", r.RecoveryS, "%.2f", "≤", 2, fmt.Sprintf("kill -9 to ready with %d events (target: 1M); first start replaying all: %.1fs", d.Events, d.ReplayS)},
+	}
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', 0)
+	fmt.Fprintln(tw, "metric\tvalue\ttarget\tmet?\tmeasured")
+	for _, x := range rows {
+		target, met := "", ""
+		if x.cmp != "" {
+			target = x.cmp + " " + fmt.Sprint(x.target)
+			met = "no"
+			if (x.cmp == "≥" && x.value >= x.target) || (x.cmp == "≤" && x.value <= x.target && x.value > 0) {
+				met = "yes"
+			}
+		}
+		value := fmt.Sprintf(x.format, x.value)
+		if x.value == 0 {
+			value, met = "n/a", ""
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", x.metric, value, target, met, x.unit)
+	}
+	tw.Flush()
+	fmt.Fprintf(w, "\n%d cores; intake %d ok, %d failed over %.1fs from %d connections; push %d calls, %d pops timed, %d lost, %d deliveries failed; %d sockets dropped.\n",
+		d.Cores, d.IntakeOK, d.IntakeFailed, d.IntakeS, d.Conns, d.PushCalls, d.PushSamples, d.PushLost, d.PushFailed, d.SocketsDropped)
+	fmt.Fprintf(w, "Load average %.2f at the start; other processes used %.2f cores during intake, %.2f during the floor, %.2f during push (of %d).\n",
+		d.LoadAvg, d.IntakeOtherCores, d.FloorOtherCores, d.PushOtherCores, d.Cores)
+	if !o.full {
+		fmt.Fprintln(w, "Quick sizes: below the targets' conditions (run -full for them).")
+	}
+}
