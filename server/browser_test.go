@@ -217,6 +217,12 @@ func TestBrowser(t *testing.T) {
 		if len(orig) != 1 {
 			t.Errorf("the PBX got %d originate requests %v, want 1", len(orig), orig)
 		}
+		// The call back is answered: the caller leaves the list.
+		back := e.story("simotel", sim.Outbound)
+		back.Caller, back.Agent = st.Caller, simTomas
+		e.send(e.pbx, back, 0, all)
+		sup.waitFor("the reached caller off the list", "!"+row)
+		sup.notReloaded()
 	})
 
 	t.Run("reconnect", func(t *testing.T) {

@@ -345,6 +345,9 @@ func (s *Server) abandoned(now time.Time) []call.Call {
 			break
 		}
 	}
+	for _, c := range out {
+		s.listed.add(c.From)
+	}
 	return out
 }
 

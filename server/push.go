@@ -2,6 +2,7 @@ package server
 
 import (
 	"slices"
+	"sync"
 
 	"ringside/server/call"
 	"ringside/server/live"
@@ -48,11 +49,14 @@ func (s *Server) push(changes []live.Change) {
 				if cl.Agent != "" && h.HasSubscribers("agent:"+cl.Agent) {
 					h.Publish("agent:"+cl.Agent, "recent:"+id, func() []byte { return frame(views.RecentRow(s.localNow(), cl)) })
 				}
-				if h.HasSubscribers("callbacks") {
-					switch num := otherParty(cl); {
-					case cl.Disposition == call.Missed && cl.Direction == call.Inbound && cl.From != "":
+				switch num := otherParty(cl); {
+				case cl.Disposition == call.Missed && cl.Direction == call.Inbound && cl.From != "":
+					s.listed.add(cl.From)
+					if h.HasSubscribers("callbacks") {
 						h.Publish("callbacks", "abandoned:"+cl.From, func() []byte { return frame(views.AbandonedRow(s.localNow(), cl)) })
-					case cl.Disposition == call.Answered && num != "": // reached: off the call-back list
+					}
+				case cl.Disposition == call.Answered && num != "" && s.listed.remove(num): // reached: off the list
+					if h.HasSubscribers("callbacks") {
 						h.Publish("callbacks", "abandoned:"+num, func() []byte { return frame(views.AbandonedGone(num)) })
 					}
 				}
@@ -169,4 +173,38 @@ func otherParty(c call.Call) string {
 		return c.To
 	}
 	return c.From
+}
+
+// callbackList is the numbers pages may show as callers to call back, so that a
+// reached caller is taken off the pages without telling every page about every
+// answered call (the callbacks topic reaches every agent's and wallboard's socket).
+type callbackList struct {
+	mu   sync.Mutex
+	nums map[string]bool
+}
+
+// maxListed bounds the set; past it, it starts over (a reached caller from before then
+// stays on open pages until they reload).
+const maxListed = 50_000
+
+func (l *callbackList) add(nums ...string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.nums == nil || len(l.nums) >= maxListed {
+		l.nums = map[string]bool{}
+	}
+	for _, n := range nums {
+		l.nums[n] = true
+	}
+}
+
+// remove takes a number off and says whether it was listed.
+func (l *callbackList) remove(num string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if !l.nums[num] {
+		return false
+	}
+	delete(l.nums, num)
+	return true
 }

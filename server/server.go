@@ -35,6 +35,7 @@ type Server struct {
 	sessions *sessions
 	hours    *hourCache
 	pbx      map[string]*simotel.Client
+	listed   callbackList
 }
 
 type metrics struct {

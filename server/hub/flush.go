@@ -47,12 +47,18 @@ func (h *Hub) takeDue(now time.Time) (batch []dirty, next time.Time) {
 		case e.render != nil && !e.due.After(now):
 			batch = append(batch, dirty{k, e.seq, e.render})
 			e.render, e.last = nil, now
+			h.flushes[k.topic] = now
 		case e.render != nil:
 			if next.IsZero() || e.due.Before(next) {
 				next = e.due
 			}
 		case now.Sub(e.last) >= h.opt.Coalesce:
 			delete(h.pending, k)
+		}
+	}
+	for topic, t := range h.flushes {
+		if now.Sub(t) >= h.opt.Coalesce {
+			delete(h.flushes, topic)
 		}
 	}
 	h.next = next

@@ -16,7 +16,7 @@ import (
 // Options tunes a Hub; zero fields take the defaults.
 type Options struct {
 	QueueSize    int           // frames queued per connection before it is dropped (256)
-	Coalesce     time.Duration // per (topic,key): at most one flush per window, latest render wins (50ms)
+	Coalesce     time.Duration // per topic: at most one flush per window, latest render of each key wins (50ms)
 	PingEvery    time.Duration // ping period; a peer silent for 2×PingEvery is dropped (20s)
 	WriteTimeout time.Duration // one frame write (10s)
 }
@@ -42,6 +42,7 @@ type Hub struct {
 
 	pmu     sync.Mutex
 	pending map[pkey]*entry
+	flushes map[string]time.Time // topic → its last flush, while within a window
 	seq     uint64
 	next    time.Time     // when the flusher wakes next; zero when it has nothing pending
 	wake    chan struct{} // cap 1: a publish needs a flush sooner than next
@@ -58,7 +59,7 @@ type entry struct {
 	render func() []byte // latest render; nil when clean
 	seq    uint64        // order of the first dirty mark, so a flush keeps publish order
 	due    time.Time     // when the dirty entry is flushed
-	last   time.Time     // last flush; the next one is not before last+Coalesce
+	last   time.Time     // last flush; an entry idle a whole window after it is forgotten
 }
 
 // New starts a hub; Close stops it.
@@ -80,6 +81,7 @@ func New(opt Options) *Hub {
 		topics:  map[string]map[*conn]struct{}{},
 		conns:   map[*conn]struct{}{},
 		pending: map[pkey]*entry{},
+		flushes: map[string]time.Time{},
 		wake:    make(chan struct{}, 1),
 		done:    make(chan struct{}),
 		flushed: make(chan struct{}),
@@ -88,11 +90,12 @@ func New(opt Options) *Hub {
 	return h
 }
 
-// Publish marks (topic,key) dirty. A key that was not flushed within the last
+// Publish marks (topic,key) dirty. A topic that was not flushed within the last
 // Coalesce window is flushed at once (an isolated change shows without delay);
-// otherwise it is flushed when its window ends, and only the latest render
-// published meanwhile is called, so a burst on one key costs at most one frame
-// per window. A flush calls each dirty key's render once, concatenates the
+// otherwise its dirty keys are flushed together when its window ends, and only the
+// latest render of each key published meanwhile is called, so a burst on a topic
+// costs each subscriber at most one frame per window (a wall of 100 wallboards
+// would otherwise take a frame per changed call, agent and queue). A flush calls each dirty key's render once, concatenates the
 // results of one topic into a single frame (each fragment is its own hx-swap-oob
 // element) and sends those bytes to every subscriber of the topic; topics without
 // subscribers are not rendered.
@@ -120,7 +123,7 @@ func (h *Hub) Publish(topic, key string, render func() []byte) {
 		h.seq++
 		e.seq = h.seq
 		e.due = now
-		if t := e.last.Add(h.opt.Coalesce); t.After(now) {
+		if t := h.flushes[topic].Add(h.opt.Coalesce); t.After(now) {
 			e.due = t
 		}
 	}

@@ -229,6 +229,24 @@ func TestCoalesceJoinsKeysOfATopic(t *testing.T) {
 	wb.expect(t, "<b/><a/>")
 }
 
+// A burst of different keys on one topic costs one frame per window, not one per key.
+func TestTopicFlushesOncePerWindow(t *testing.T) {
+	h := New(Options{Coalesce: 200 * time.Millisecond})
+	url := serve(t, h, nil)
+	wb := dial(t, url, "wb", "wb", false)
+	wb.expect(t, "init:wb")
+	h.Publish("wb", "call:1", func() []byte { return []byte("<c1/>") })
+	wb.expect(t, "<c1/>") // an idle topic goes out at once
+	start := time.Now()
+	h.Publish("wb", "call:2", func() []byte { return []byte("<c2/>") })
+	h.Publish("wb", "agent:7", func() []byte { return []byte("<a7/>") })
+	h.Publish("wb", "call:2", func() []byte { return []byte("<c2b/>") })
+	wb.expect(t, "<c2b/><a7/>")
+	if d := time.Since(start); d < 150*time.Millisecond {
+		t.Errorf("the second frame came %v after the first, inside the window", d)
+	}
+}
+
 func TestPublishNowSkipsTheWindow(t *testing.T) {
 	h := New(Options{Coalesce: 300 * time.Millisecond})
 	url := serve(t, h, nil)
