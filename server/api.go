@@ -95,5 +95,7 @@ func (s *Server) handleMetrics(c *fiber.Ctx) error {
 			"# TYPE ringside_unrecognized_events_total counter\n" +
 			"ringside_unrecognized_events_total " + strconv.FormatInt(m.unknown.Load(), 10) + "\n" +
 			"# TYPE ringside_log_seq gauge\n" +
-			"ringside_log_seq " + strconv.FormatUint(s.store.LastSeq(), 10) + "\n")
+			"ringside_log_seq " + strconv.FormatUint(s.store.LastSeq(), 10) + "\n" +
+			"# TYPE ringside_snapshot_seq gauge\n" +
+			"ringside_snapshot_seq " + strconv.FormatUint(s.store.SnapshotSeq(), 10) + "\n")
 }

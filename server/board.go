@@ -114,15 +114,17 @@ func (b *board) run(readyAt uint64) {
 				b.onChange(changes)
 			}
 			sinceSnap += len(evs)
+			caughtUp := false
 			if b.applied >= readyAt {
 				select {
 				case <-b.ready:
 				default:
 					close(b.ready)
+					caughtUp = true // after a long replay, so a restart need not redo it
 				}
 			}
 			due := sinceSnap >= b.cfg.SnapshotEvery || (sinceSnap > 0 && time.Since(lastSnap) > snapshotEveryTime)
-			if due && time.Since(lastSnap) >= snapshotShare*snapTook {
+			if (caughtUp && sinceSnap > 0) || (due && time.Since(lastSnap) >= snapshotShare*snapTook) {
 				t0 := time.Now()
 				b.snapshot()
 				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)

@@ -396,6 +396,18 @@ func (s *Store) PutSnapshot(seq uint64, data []byte) error {
 	}))
 }
 
+// SnapshotSeq is the seq of the latest snapshot (0: none).
+func (s *Store) SnapshotSeq() uint64 {
+	var seq uint64
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get(keySnapSeq); len(v) == 8 {
+			seq = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return seq
+}
+
 // Snapshot returns the latest snapshot, or seq 0 and nil data when there is none.
 func (s *Store) Snapshot() (seq uint64, data []byte, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {

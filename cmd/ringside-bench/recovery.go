@@ -3,9 +3,12 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"path/filepath"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/valyala/fasthttp"
@@ -42,6 +45,10 @@ func measureRecovery(ctx context.Context, b *bench, n int) (recoveryResult, erro
 		return res, err
 	}
 	res.replay = time.Since(t)
+	// A server that has run has a snapshot: wait for the one taken on catching up.
+	if err := waitSnapshot(ctx, s, b.creds.apiKey, 10*time.Minute); err != nil {
+		return res, err
+	}
 
 	last, lastID := markerCall(b.creds.push, fmt.Sprintf("%d.2", time.Now().Unix()))
 	hc := newHookClient(s.addr, 1)
@@ -87,4 +94,47 @@ func waitCall(ctx context.Context, s *server, key, id string, limit time.Duratio
 			return fmt.Errorf("%s: call %s not on the board within %s (log: %s)", s.name, id, limit, s.tail())
 		}
 	}
+}
+
+// waitSnapshot polls /metrics until the server's snapshot covers the log it had when
+// the wait began.
+func waitSnapshot(ctx context.Context, s *server, key string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	var want uint64
+	for {
+		m := gauges(ctx, s, key)
+		if want == 0 {
+			want = m["ringside_log_seq"]
+		}
+		if want > 0 && m["ringside_snapshot_seq"] >= want {
+			return nil
+		}
+		if err := s.pause(ctx, 50*time.Millisecond); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: no snapshot at seq %d within %s (metrics %v)", s.name, want, limit, m)
+		}
+	}
+}
+
+// gauges reads the plain "name value" lines of /metrics.
+func gauges(ctx context.Context, s *server, key string) map[string]uint64 {
+	out := map[string]uint64{}
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.base+"/metrics", nil)
+	req.Header.Set("X-APIKEY", key)
+	resp, err := quickClient.Do(req)
+	if err != nil {
+		return out
+	}
+	defer drain(resp.Body)
+	text, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	for _, line := range strings.Split(string(text), "\n") {
+		if name, v, ok := strings.Cut(line, " "); ok && !strings.HasPrefix(name, "#") {
+			if n, err := strconv.ParseUint(v, 10, 64); err == nil {
+				out[name] = n
+			}
+		}
+	}
+	return out
 }
