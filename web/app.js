@@ -89,6 +89,18 @@ document.addEventListener('htmx:oobBeforeSwap', (e) => {
   d.shouldSwap = false
 })
 
+// A call record prepended live counts in the page's total ([data-count]).
+document.addEventListener('htmx:oobAfterSwap', (e) => {
+  const d = e.detail
+  if (!d || !d.shouldSwap || d.counted || !d.target || d.target.id !== 'cdr-rows') return
+  d.counted = true
+  for (const el of document.querySelectorAll('[data-count]')) {
+    const n = (parseInt(el.dataset.count, 10) || 0) + 1
+    el.dataset.count = String(n)
+    el.textContent = n.toLocaleString('en-US')
+  }
+})
+
 // Lists with data-max keep that many rows after prepends.
 function trim (container) {
   const max = parseInt(container.dataset.max, 10)
