@@ -31,7 +31,8 @@ import (
 // the way each PBX sends them. The browser reaches the server through cutProxy, so a
 // test can drop every connection the way a network failure does.
 
-var screenshots = flag.String("screenshots", "", "browser tests: write page screenshots (PNG) into this directory")
+var screenshots = flag.String("screenshots", filepath.Join(os.TempDir(), "ringside-screenshots"),
+	"browser tests: write page screenshots (PNG) into this directory (make screenshots: web/screenshots)")
 
 // chromium finds the browser. Without one the tests skip, except under CI=true.
 func chromium(t *testing.T) string {
@@ -207,12 +208,9 @@ func (p *person) notReloaded() {
 	}
 }
 
-// shot saves a screenshot of the viewport when -screenshots is given.
+// shot saves a screenshot of the viewport into the -screenshots directory.
 func (p *person) shot(name string) {
 	p.t.Helper()
-	if *screenshots == "" {
-		return
-	}
 	buf, err := chromedp.Run(p.ctx, chromedp.CaptureScreenshot())
 	if err != nil {
 		p.t.Fatalf("screenshot %s: %v", name, err)
