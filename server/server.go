@@ -56,7 +56,9 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 		return nil, err
 	}
 	s.sessions = &sessions{key: key, revoked: map[string]time.Time{}}
-	s.hub = hub.New(hub.Options{})
+	// Every agent page and wallboard hears the callers to call back: a second's delay
+	// there costs nobody anything, and spares the process a wake-up storm per missed call.
+	s.hub = hub.New(hub.Options{Windows: map[string]time.Duration{"callbacks": time.Second}})
 	s.pbx = pbxClients(cfg)
 	s.hours = &hourCache{st: st, ttl: 10 * time.Second, sl: 20}
 	b.onChange = s.push

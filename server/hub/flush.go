@@ -52,12 +52,12 @@ func (h *Hub) takeDue(now time.Time) (batch []dirty, next time.Time) {
 			if next.IsZero() || e.due.Before(next) {
 				next = e.due
 			}
-		case now.Sub(e.last) >= h.opt.Coalesce:
+		case now.Sub(e.last) >= h.window(k.topic):
 			delete(h.pending, k)
 		}
 	}
 	for topic, t := range h.flushes {
-		if now.Sub(t) >= h.opt.Coalesce {
+		if now.Sub(t) >= h.window(topic) {
 			delete(h.flushes, topic)
 		}
 	}

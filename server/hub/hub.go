@@ -15,8 +15,12 @@ import (
 
 // Options tunes a Hub; zero fields take the defaults.
 type Options struct {
-	QueueSize    int           // frames queued per connection before it is dropped (256)
-	Coalesce     time.Duration // per topic: at most one flush per window, latest render of each key wins (50ms)
+	QueueSize int           // frames queued per connection before it is dropped (256)
+	Coalesce  time.Duration // per topic: at most one flush per window, latest render of each key wins (50ms)
+	// Windows are longer windows for topics that many connections share and that need
+	// not be instant: each flush wakes every subscriber's writer at once, and a few
+	// thousand runnable goroutines delay everything else the process does.
+	Windows      map[string]time.Duration
 	PingEvery    time.Duration // ping period; a peer silent for 2×PingEvery is dropped (20s)
 	WriteTimeout time.Duration // one frame write (10s)
 }
@@ -123,7 +127,7 @@ func (h *Hub) Publish(topic, key string, render func() []byte) {
 		h.seq++
 		e.seq = h.seq
 		e.due = now
-		if t := h.flushes[topic].Add(h.opt.Coalesce); t.After(now) {
+		if t := h.flushes[topic].Add(h.window(topic)); t.After(now) {
 			e.due = t
 		}
 	}
@@ -139,6 +143,14 @@ func (h *Hub) Publish(topic, key string, render func() []byte) {
 		default:
 		}
 	}
+}
+
+// window is a topic's coalescing window.
+func (h *Hub) window(topic string) time.Duration {
+	if w, ok := h.opt.Windows[topic]; ok && w > 0 {
+		return w
+	}
+	return h.opt.Coalesce
 }
 
 // PublishNow sends frame to the subscribers of topic at once, bypassing
