@@ -1,6 +1,7 @@
 package store
 
 import (
+	"bytes"
 	"context"
 	"encoding/binary"
 	"encoding/json"
@@ -245,7 +246,7 @@ func (s *Store) PutCDRs(ctx context.Context, calls []call.Call) error {
 			}
 			for f, vs := range p.vals {
 				for _, v := range vs {
-					if err := tx.Bucket(fieldBuckets[f]).Put(indexKey(f, v, tk), nil); err != nil {
+					if err := putIndex(tx, f, indexKey(f, v, tk)); err != nil {
 						return err
 					}
 				}
@@ -275,12 +276,83 @@ func deleteCDRIndex(tx *bolt.Tx, id, stored []byte) error {
 	}
 	for f, vs := range vals {
 		for _, v := range vs {
-			if err := tx.Bucket(fieldBuckets[f]).Delete(indexKey(f, v, tk)); err != nil {
+			if err := deleteIndex(tx, f, indexKey(f, v, tk)); err != nil {
 				return err
 			}
 		}
 	}
 	return times.Delete(tk)
+}
+
+// putIndex adds a key to field f's index, counting its value when the key is new.
+func putIndex(tx *bolt.Tx, f int, key []byte) error {
+	b := tx.Bucket(fieldBuckets[f])
+	if b.Get(key) != nil {
+		return nil
+	}
+	if err := b.Put(key, nil); err != nil {
+		return err
+	}
+	return addValueCount(tx, f, key, 1)
+}
+
+func deleteIndex(tx *bolt.Tx, f int, key []byte) error {
+	b := tx.Bucket(fieldBuckets[f])
+	if b.Get(key) == nil {
+		return nil
+	}
+	if err := b.Delete(key); err != nil {
+		return err
+	}
+	return addValueCount(tx, f, key, -1)
+}
+
+// Value counts: how many CDRs each indexed value has (field (1) + value → count (8)),
+// so a search by one value knows its total without walking every match.
+func valueCountKey(f int, indexKey []byte) []byte {
+	v := indexKey
+	if i := bytes.IndexByte(indexKey, 0); i >= 0 {
+		v = indexKey[:i]
+	}
+	return append([]byte{byte(f)}, v...)
+}
+
+func addValueCount(tx *bolt.Tx, f int, key []byte, delta int64) error {
+	b, k := tx.Bucket(bCDRValueCounts), valueCountKey(f, key)
+	var n int64
+	if v := b.Get(k); len(v) == 8 {
+		n = int64(binary.BigEndian.Uint64(v))
+	}
+	if n += delta; n <= 0 {
+		return b.Delete(k)
+	}
+	return b.Put(k, u64(uint64(n)))
+}
+
+// valueCount is how many CDRs have value v in field f.
+func valueCount(tx *bolt.Tx, f int, v string) int {
+	if c := tx.Bucket(bCDRValueCounts).Get(valueCountKey(f, []byte(indexValue(f, v)))); len(c) == 8 {
+		return int(binary.BigEndian.Uint64(c))
+	}
+	return 0
+}
+
+// countValues rebuilds the value counts from the indexes (a file from before they
+// were kept).
+func countValues(tx *bolt.Tx) error {
+	for f := range nFields {
+		counts := map[string]int64{}
+		c := tx.Bucket(fieldBuckets[f]).Cursor()
+		for k, _ := c.First(); k != nil; k, _ = c.Next() {
+			counts[string(valueCountKey(f, k))]++
+		}
+		for k, n := range counts {
+			if err := tx.Bucket(bCDRValueCounts).Put([]byte(k), u64(uint64(n))); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 func addCDRCount(tx *bolt.Tx, delta int) error {

@@ -225,6 +225,14 @@ func TestCDRUpsertAndGet(t *testing.T) {
 	}
 	checkQueries(t, s, calls)
 
+	// A file from before the value counts were kept gets them on opening.
+	if err := s.db.Update(func(tx *bolt.Tx) error { return tx.DeleteBucket(bCDRValueCounts) }); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+	s = open(t, path, Options{NoSync: true})
+	checkQueries(t, s, calls)
+
 	if err := s.PutCDRs(context.Background(), []call.Call{{Source: "x"}}); err == nil {
 		t.Fatal("a CDR without id was accepted")
 	}

@@ -224,16 +224,21 @@ func (s *Store) SearchCDRs(q Query) (calls []call.Call, total int, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
 		p := newPlan(tx, q)
 		var page [][]byte
-		unbounded := p.driver < 0 && !p.check && p.lo == nil && p.hi == nil
+		// Without a time range, the matches of no filter or of one value are counted
+		// already: walk only as far as the page.
+		counted := !p.check && p.lo == nil && p.hi == nil && (p.driver < 0 || p.driver != fNumber || !p.q.suffixNumber())
 		p.each(tx, func(tk []byte) bool {
 			if total >= q.Start && total < q.Start+q.Count {
 				page = append(page, tk)
 			}
 			total++
-			return !unbounded || total < q.Start+q.Count // everything matches: the count is known
+			return !counted || total < q.Start+q.Count
 		})
-		if unbounded {
+		switch {
+		case counted && p.driver < 0:
 			total = cdrCount(tx)
+		case counted:
+			total = valueCount(tx, p.driver, p.q.value(p.driver))
 		}
 		cdrs := tx.Bucket(bCDRs)
 		for _, tk := range page {

@@ -33,21 +33,22 @@ const keyTTL = 7 * 24 * time.Hour
 
 // Bucket names.
 var (
-	bEvents     = []byte("events")            // seq → delivery id (8) + event JSON
-	bCallEvents = []byte("events_by_call")    // call id \x00 seq (8) → nothing
-	bDeliveries = []byte("deliveries")        // id → encoded delivery with its seqs
-	bRejected   = []byte("rejected")          // id → encoded delivery with its reason
-	bKeys       = []byte("dedupe_keys")       // source \x00 key → delivery id (8) + ReceivedAt (8)
-	bKeyExpiry  = []byte("dedupe_key_expiry") // expiresAt (8) + source \x00 key
-	bRecent     = []byte("dedupe_recent")     // ReceivedAt (8) + kind (1) + hash or stream → delivery id
-	bCDRs       = []byte("cdrs")              // id → stored call JSON
-	bCDREvents  = []byte("cdr_events")        // id → the call's timeline JSON, when given
-	bCDRTime    = []byte("cdr_by_time")       // time (8) + id → filter row
-	bMeta       = []byte("meta")
+	bEvents         = []byte("events")            // seq → delivery id (8) + event JSON
+	bCallEvents     = []byte("events_by_call")    // call id \x00 seq (8) → nothing
+	bDeliveries     = []byte("deliveries")        // id → encoded delivery with its seqs
+	bRejected       = []byte("rejected")          // id → encoded delivery with its reason
+	bKeys           = []byte("dedupe_keys")       // source \x00 key → delivery id (8) + ReceivedAt (8)
+	bKeyExpiry      = []byte("dedupe_key_expiry") // expiresAt (8) + source \x00 key
+	bRecent         = []byte("dedupe_recent")     // ReceivedAt (8) + kind (1) + hash or stream → delivery id
+	bCDRs           = []byte("cdrs")              // id → stored call JSON
+	bCDREvents      = []byte("cdr_events")        // id → the call's timeline JSON, when given
+	bCDRTime        = []byte("cdr_by_time")       // time (8) + id → filter row
+	bCDRValueCounts = []byte("cdr_value_counts")  // field (1) + index value → CDRs with it (8)
+	bMeta           = []byte("meta")
 )
 
 var allBuckets = [][]byte{bEvents, bCallEvents, bDeliveries, bRejected, bKeys, bKeyExpiry, bRecent,
-	bCDRs, bCDREvents, bCDRTime, bMeta}
+	bCDRs, bCDREvents, bCDRTime, bCDRValueCounts, bMeta}
 
 // Store is the open database. All methods are safe for concurrent use.
 type Store struct {
@@ -95,10 +96,14 @@ func Open(path string, opt Options) (*Store, error) {
 		reqs: make(chan *request, opt.MaxBatch), done: make(chan struct{}),
 		subs: map[*Subscription]struct{}{}}
 	err = db.Update(func(tx *bolt.Tx) error {
+		counted := tx.Bucket(bCDRValueCounts) != nil
 		for _, name := range append(allBuckets, fieldBuckets[:]...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
 				return err
 			}
+		}
+		if !counted && cdrCount(tx) > 0 {
+			return countValues(tx)
 		}
 		return nil
 	})
