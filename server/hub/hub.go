@@ -94,15 +94,15 @@ func New(opt Options) *Hub {
 	return h
 }
 
-// Publish marks (topic,key) dirty. A topic that was not flushed within the last
-// Coalesce window is flushed at once (an isolated change shows without delay);
-// otherwise its dirty keys are flushed together when its window ends, and only the
-// latest render of each key published meanwhile is called, so a burst on a topic
-// costs each subscriber at most one frame per window (a wall of 100 wallboards
-// would otherwise take a frame per changed call, agent and queue). A flush calls each dirty key's render once, concatenates the
-// results of one topic into a single frame (each fragment is its own hx-swap-oob
-// element) and sends those bytes to every subscriber of the topic; topics without
-// subscribers are not rendered.
+// Publish marks (topic,key) dirty. A topic that was not flushed within its window
+// (Coalesce, or its Windows entry) is flushed at once: an isolated change shows
+// without delay. Otherwise its dirty keys are flushed together when the window ends,
+// and only the latest render of each key published meanwhile is called, so a burst
+// on a topic costs each subscriber at most one frame per window (a wall of 100
+// wallboards would otherwise take a frame per changed call, agent and queue). A flush
+// calls each dirty key's render once, concatenates the results of one topic into a
+// single frame (each fragment is its own hx-swap-oob element) and sends those bytes
+// to every subscriber of the topic; topics without subscribers are not rendered.
 //
 // render runs later on the hub's flusher goroutine, so it must not read state
 // the publisher keeps mutating: capture a copy, or lock.
