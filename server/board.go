@@ -54,6 +54,7 @@ func liveConfig(cfg *config.Config) live.Config {
 	}
 	for _, q := range cfg.Queues {
 		qc := lc.Default
+		qc.Name = q.Name
 		if q.SLThresholdS > 0 {
 			qc.SLThresholdS = q.SLThresholdS
 		}

@@ -319,6 +319,14 @@ func (s *Server) thresholds() views.Thresholds {
 	if s.cfg.RedSLPct > 0 {
 		th.RedSLPct = s.cfg.RedSLPct
 	}
+	for _, q := range s.cfg.Queues {
+		if q.RedWaitS > 0 || q.RedSLPct > 0 {
+			if th.PerQueue == nil {
+				th.PerQueue = map[string]views.Thresholds{}
+			}
+			th.PerQueue[q.ID] = views.Thresholds{RedWaitS: q.RedWaitS, RedSLPct: q.RedSLPct}
+		}
+	}
 	return th
 }
 

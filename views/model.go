@@ -80,6 +80,23 @@ func (n Names) Of(id string) string {
 type Thresholds struct {
 	RedWaitS float64 // longest wait above this
 	RedSLPct float64 // service level below this
+	// PerQueue overrides them for some queues (by id); zero fields keep these.
+	PerQueue map[string]Thresholds
+}
+
+// For is a queue's thresholds.
+func (t Thresholds) For(queue string) Thresholds {
+	q, ok := t.PerQueue[queue]
+	if !ok {
+		return t
+	}
+	if q.RedWaitS <= 0 {
+		q.RedWaitS = t.RedWaitS
+	}
+	if q.RedSLPct <= 0 {
+		q.RedSLPct = t.RedSLPct
+	}
+	return q
 }
 
 // DefaultThresholds are issue 4's: 120 s and 60 %.

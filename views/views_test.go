@@ -416,11 +416,15 @@ func TestTileThresholds(t *testing.T) {
 		{func(q *call.Queue) { q.Today = call.Counters{} }, th, "ok"}, // no calls counted yet
 		{func(q *call.Queue) { q.LongestWaitS = 40 }, Thresholds{RedWaitS: 30, RedSLPct: 50}, "red"},
 		{func(q *call.Queue) { q.Today.ServiceLevelPct = 55 }, Thresholds{RedWaitS: 300, RedSLPct: 50}, "amber"},
+		// [[queues]] overrides: this queue's own wait threshold, the global service level
+		{func(q *call.Queue) { q.LongestWaitS = 40 }, Thresholds{RedWaitS: 120, RedSLPct: 60, PerQueue: map[string]Thresholds{"q:a": {RedWaitS: 30}}}, "red"},
+		{func(q *call.Queue) { q.Today.ServiceLevelPct = 59 }, Thresholds{RedWaitS: 120, RedSLPct: 60, PerQueue: map[string]Thresholds{"q:a": {RedWaitS: 30}}}, "red"},
+		{func(q *call.Queue) { q.LongestWaitS = 40 }, Thresholds{RedWaitS: 120, RedSLPct: 60, PerQueue: map[string]Thresholds{"q:b": {RedWaitS: 30}}}, "ok"},
 	}
 	for i, tc := range cases {
 		q := base
 		tc.mod(&q)
-		if got := tileLevel(q, tc.th); got != tc.want {
+		if got := tileLevel(q, tc.th.For(q.ID)); got != tc.want {
 			t.Errorf("case %d: level %q, want %q", i, got, tc.want)
 		}
 		if out := render(t, QueueTile(now, q, tc.th)); !strings.Contains(out, `class="tile lvl-`+tc.want+`"`) {

@@ -557,7 +557,7 @@ func queueTile(now time.Time, q call.Queue, th Thresholds, oob bool) templ.Compo
 			templ_7745c5c3_Var23 = templ.NopComponent
 		}
 		ctx = templ.ClearChildren(ctx)
-		th = th.orDefault()
+		th = th.For(q.ID).orDefault()
 		counted := q.Today.Answered+q.Today.Abandoned > 0
 		var templ_7745c5c3_Var24 = []any{"tile", "lvl-" + tileLevel(q, th)}
 		templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var24...)

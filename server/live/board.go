@@ -25,8 +25,10 @@ type DirectoryEntry struct {
 	Match    []string
 }
 
-// QueueConfig holds a queue's metric thresholds; zero values take the defaults (20 s, 5 s).
+// QueueConfig holds a queue's display name and metric thresholds; zero values take the
+// defaults (the name in its id, 20 s, 5 s).
 type QueueConfig struct {
+	Name          string
 	SLThresholdS  float64 // answered within this many seconds counts for service level
 	AbandonAfterS float64 // abandons within this many seconds do not count against it
 }

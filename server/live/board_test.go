@@ -1,6 +1,7 @@
 package live
 
 import (
+	"maps"
 	"reflect"
 	"testing"
 	"time"
@@ -317,6 +318,22 @@ func TestQueueCounters(t *testing.T) {
 		Today:  call.Counters{Offered: 9, Answered: 5, Abandoned: 2, ServiceLevelPct: 66.7, ASAS: 13.6, AHTS: 55}}
 	if !reflect.DeepEqual(q, want) {
 		t.Errorf("queue =\n%+v, want\n%+v", q, want)
+	}
+	// A name from [[queues]] replaces the one in the id.
+	cfg := testConfig()
+	qc := cfg.Queues["pbx1:903"]
+	qc.Name = "Sales"
+	cfg.Queues = maps.Clone(cfg.Queues)
+	if cfg.Queues == nil {
+		cfg.Queues = map[string]QueueConfig{}
+	}
+	cfg.Queues["pbx1:903"] = qc
+	named := New(cfg)
+	for _, e := range queueCounters().events {
+		named.Apply(e)
+	}
+	if q := queueOf(t, named, "pbx1:903"); q.Name != "Sales" || q.Today != want.Today {
+		t.Errorf("named queue = %+v", q)
 	}
 	// The day before (Tehran): only g.
 	y := b.Queues(now.Add(-24 * time.Hour))

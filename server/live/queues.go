@@ -158,6 +158,9 @@ func (b *Board) Queues(now time.Time) []call.Queue {
 		if i := strings.IndexByte(id, ':'); i >= 0 {
 			src, name = id[:i], id[i+1:]
 		}
+		if c, ok := b.qconf[id]; ok && c.Name != "" {
+			name = c.Name
+		}
 		q := call.Queue{ID: id, Name: name, Source: src, Agents: map[string]int{}}
 		for _, s := range []string{call.StateAvailable, call.StateRinging, call.StateOnCall, call.StatePaused} {
 			q.Agents[s] = byState[id][s]
