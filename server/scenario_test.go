@@ -3,14 +3,11 @@ package server
 import (
 	"bytes"
 	"cmp"
-	"context"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"math/rand/v2"
-	"net"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -27,7 +24,6 @@ import (
 	"ringside/server/config"
 	"ringside/server/live"
 	"ringside/server/sim"
-	"ringside/store"
 )
 
 // End-to-end scenarios: simulator stories rendered in each vendor's wire format, posted
@@ -60,35 +56,14 @@ type scenarioEnv struct {
 // startClocked is startEnv with the server reading a clock the test sets.
 func startClocked(t *testing.T, cfg *config.Config) *scenarioEnv {
 	t.Helper()
-	if err := config.Check(cfg); err != nil {
-		t.Fatal(err)
-	}
-	st, err := store.Open(filepath.Join(cfg.Data, "ringside.db"), store.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	srv, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
-	if err != nil {
-		t.Fatal(err)
-	}
 	clk := &testClock{}
 	clk.set(storyT0)
-	srv.now = clk.now // before the first request can read it
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go srv.App().Listener(ln)
 	e := &scenarioEnv{
-		testEnv: &testEnv{t: t, cfg: cfg, st: st, srv: srv, url: "http://" + ln.Addr().String(), admin: [2]string{"admin", "adminpw"}},
+		testEnv: startEnvWith(t, cfg, func(srv *Server) { srv.now = clk.now }), // before the first request can read it
 		clk:     clk,
 		client:  &http.Client{Transport: &http.Transport{}, Timeout: 10 * time.Second},
 	}
-	t.Cleanup(func() {
-		e.client.CloseIdleConnections()
-		srv.Shutdown(context.Background())
-		st.Close()
-	})
+	t.Cleanup(e.client.CloseIdleConnections)
 	return e
 }
 

@@ -62,7 +62,10 @@ func testConfig(t *testing.T) *config.Config {
 	return cfg
 }
 
-func startEnv(t *testing.T, cfg *config.Config) *testEnv {
+func startEnv(t *testing.T, cfg *config.Config) *testEnv { return startEnvWith(t, cfg, nil) }
+
+// startEnvWith runs setup on the server before it listens (a test clock).
+func startEnvWith(t *testing.T, cfg *config.Config, setup func(*Server)) *testEnv {
 	t.Helper()
 	if err := config.Check(cfg); err != nil {
 		t.Fatal(err)
@@ -74,6 +77,9 @@ func startEnv(t *testing.T, cfg *config.Config) *testEnv {
 	srv, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
 	if err != nil {
 		t.Fatal(err)
+	}
+	if setup != nil {
+		setup(srv)
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {

@@ -25,10 +25,7 @@ func TestKill9LosesNoAcknowledgedDelivery(t *testing.T) {
 		t.Skip("builds and runs the binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ringside")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, dir)
 	addr := freeAddr(t)
 	conf := filepath.Join(dir, "ringside.toml")
 	os.WriteFile(conf, []byte(`

@@ -16,10 +16,7 @@ import (
 // login, and create data/ringside.db. Only the port is moved off :8080 to avoid clashes.
 func TestZeroConfigStart(t *testing.T) {
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "ringside")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("build: %v\n%s", err, out)
-	}
+	bin := buildBinary(t, dir)
 	addr := freeAddr(t)
 	cmd := exec.Command(bin)
 	cmd.Dir = dir
@@ -58,4 +55,14 @@ func TestZeroConfigStart(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "data", "ringside.db")); err != nil {
 		t.Errorf("data/ringside.db not created: %v", err)
 	}
+}
+
+// buildBinary builds this command into dir, as the tests run the real binary.
+func buildBinary(t *testing.T, dir string) string {
+	t.Helper()
+	bin := filepath.Join(dir, "ringside")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	return bin
 }
