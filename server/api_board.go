@@ -32,7 +32,7 @@ func (s *Server) handleCall(c *fiber.Ctx) error {
 	if !seesAll(c) {
 		return apiError(c, fiber.StatusForbidden, "Access denied")
 	}
-	cl, ok, err := s.findCall(c.Params("id"))
+	cl, ok, err := s.findCall(pathParam(c, "id"))
 	if err != nil {
 		return apiError(c, fiber.StatusServiceUnavailable, "store unavailable")
 	}

@@ -27,7 +27,7 @@ const maxClockSkew = 5 * time.Minute
 // handleHook is the webhook intake: authenticate, decode, append durably, then answer.
 func (s *Server) handleHook(c *fiber.Ctx) error {
 	received := s.now()
-	src, ok := s.cfg.Source(c.Params("source"))
+	src, ok := s.cfg.Source(pathParam(c, "source"))
 	if !ok {
 		return apiError(c, fiber.StatusNotFound, "unknown source")
 	}
@@ -55,7 +55,7 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 
 	req := ingest.Request{
 		Method:      d.Method,
-		Event:       c.Params("event"),
+		Event:       pathParam(c, "event"),
 		Query:       queryValues(c),
 		ContentType: d.ContentType,
 		Body:        d.Body,

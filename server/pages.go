@@ -224,7 +224,7 @@ func mayView(u *config.User, c call.Call) bool {
 
 func (s *Server) callPage(c *fiber.Ctx) error {
 	sess := sessionOf(c)
-	cl, ok, err := s.findCall(c.Params("id"))
+	cl, ok, err := s.findCall(pathParam(c, "id"))
 	if err != nil {
 		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "The store is unavailable.")
 	}

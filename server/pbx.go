@@ -46,11 +46,11 @@ func (s *Server) apiStatus(c *fiber.Ctx, src *config.Source) string {
 // vendor https URL is redirected to. Nothing else is ever linked.
 func (s *Server) recording(c *fiber.Ctx) error {
 	sess := sessionOf(c)
-	cl, ok, err := s.findCall(c.Params("call"))
+	cl, ok, err := s.findCall(pathParam(c, "call"))
 	if err != nil {
 		return c.Status(fiber.StatusServiceUnavailable).SendString("store unavailable")
 	}
-	n, nerr := strconv.Atoi(c.Params("n"))
+	n, nerr := strconv.Atoi(pathParam(c, "n"))
 	if !ok || !mayView(sess.User, cl) || nerr != nil || n < 0 || n >= len(cl.Recordings) {
 		return c.Status(fiber.StatusNotFound).SendString("no such recording")
 	}
@@ -196,7 +196,7 @@ func (s *Server) pagePause(pause bool) fiber.Handler {
 		u := sessionOf(c).User
 		agent := u.Agent
 		if u.Role != "agent" {
-			agent = c.Params("id")
+			agent = pathParam(c, "id")
 		}
 		if err := s.pauseAgent(c.UserContext(), agent, c.FormValue("queue"), pause); err != nil {
 			return c.Status(fiber.StatusBadGateway).SendString(err.Error())
@@ -236,7 +236,7 @@ func (s *Server) apiPause(pause bool) fiber.Handler {
 				return apiError(c, fiber.StatusBadRequest, "Unable to parse content")
 			}
 		}
-		if err := s.pauseAgent(c.UserContext(), c.Params("id"), req.Queue, pause); err != nil {
+		if err := s.pauseAgent(c.UserContext(), pathParam(c, "id"), req.Queue, pause); err != nil {
 			return c.JSON(envelope{Success: 0, Message: err.Error()})
 		}
 		return c.JSON(envelope{Success: 1})

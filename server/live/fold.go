@@ -3,6 +3,7 @@ package live
 import (
 	"fmt"
 	"math"
+	"net/url"
 	"time"
 
 	"ringside/server/call"
@@ -386,7 +387,7 @@ func (b *Board) fold(id string, evs []stored) folded {
 		c.State = call.StateQueued
 	}
 	for i, r := range refs {
-		c.Recordings = append(c.Recordings, call.Recording{URL: fmt.Sprintf("/recordings/%s/%d", id, i), Ref: r})
+		c.Recordings = append(c.Recordings, call.Recording{URL: fmt.Sprintf("/recordings/%s/%d", url.PathEscape(id), i), Ref: r})
 	}
 	f.start = f.lastAt
 	if c.StartedAt != nil {
