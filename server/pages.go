@@ -389,19 +389,23 @@ func (s *Server) agentData(agentID string) views.AgentData {
 		}
 	}
 	for _, c := range d.Pops {
-		if _, done := d.History[c.From]; !done && c.From != "" {
-			d.History[c.From] = s.history(c)
+		if n := c.OtherParty(); n != "" {
+			if _, done := d.History[n]; !done {
+				d.History[n] = s.history(c)
+			}
 		}
 	}
 	return d
 }
 
-// history is the previous calls from a call's caller.
+// history is the previous calls with a call's other party (the caller, or the number an
+// agent dialled out to: never the agent's own extension, which every call of theirs has).
 func (s *Server) history(c call.Call) []call.Call {
-	if c.From == "" {
+	n := c.OtherParty()
+	if n == "" {
 		return nil
 	}
-	rows, _, err := s.store.SearchCDRs(store.Query{Number: c.From, Count: 6})
+	rows, _, err := s.store.SearchCDRs(store.Query{Number: n, Count: 6})
 	if err != nil {
 		return nil
 	}

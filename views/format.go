@@ -169,10 +169,7 @@ func timerSince(c call.Call) *time.Time {
 
 // caller is the party that is not us: From for inbound, To for outbound.
 func caller(c call.Call) string {
-	n := c.From
-	if c.Direction == call.Outbound {
-		n = c.To
-	}
+	n := c.OtherParty()
 	if n == "" {
 		return "unknown"
 	}

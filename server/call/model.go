@@ -88,3 +88,12 @@ type Counters struct {
 	ASAS            float64 `json:"asa_s"`
 	AHTS            float64 `json:"aht_s"`
 }
+
+// OtherParty is the number of the party outside the PBX: the callee of an outbound
+// call, the caller otherwise. A call's history and its pop-up title are about them.
+func (c Call) OtherParty() string {
+	if c.Direction == Outbound {
+		return c.To
+	}
+	return c.From
+}
