@@ -6,6 +6,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"net"
 	"sync/atomic"
 	"time"
 
@@ -14,6 +15,7 @@ import (
 	"ringside/server/config"
 	"ringside/server/hub"
 	"ringside/server/simotel"
+	"ringside/server/version"
 	"ringside/store"
 )
 
@@ -90,7 +92,9 @@ func (s *Server) Ready() <-chan struct{} { return s.board.ready }
 func (s *Server) routes() {
 	a := s.app
 	a.Use(securityHeaders)
-	a.Get("/healthz", func(c *fiber.Ctx) error { return c.JSON(fiber.Map{"status": "ok", "seq": s.store.LastSeq()}) })
+	a.Get("/healthz", func(c *fiber.Ctx) error {
+		return c.JSON(fiber.Map{"status": "ok", "seq": s.store.LastSeq(), "version": version.String()})
+	})
 	a.Get("/metrics", s.apiAuth, s.handleMetrics)
 	for _, p := range []string{"/hooks/:source", "/hooks/:source/:event"} {
 		a.Get(p, s.handleHook)
@@ -118,6 +122,10 @@ func (s *Server) App() *fiber.App { return s.app }
 
 // Listen serves on addr until Shutdown.
 func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+
+// Serve serves on a bound listener until Shutdown (main binds first, so what it
+// prints about the port is true).
+func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
 
 // Shutdown stops accepting connections and waits for in-flight requests (and so their
 // durable writes) to finish.

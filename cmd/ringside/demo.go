@@ -17,14 +17,29 @@ const demoSpeed = 12
 
 // demoGenerator plays simulated traffic from every configured source. It also fills
 // the agent directory with the simulated people and adds an agent login, so the pages
-// show names and a screen-pop can be tried.
-func demoGenerator(cfg *config.Config) *sim.Generator {
+// show names and a screen-pop can be tried; it returns that login's name ("" if the
+// configuration has an agent user already).
+func demoGenerator(cfg *config.Config) (*sim.Generator, string) {
 	var srcs []sim.Source
 	for _, s := range cfg.Sources {
 		srcs = append(srcs, sim.Source{Name: s.Name, Vendor: s.Vendor, Username: s.Username, Password: s.Password,
 			Token: s.Token, SigningSecret: s.SigningSecret, Variant: sim.VariantMix, Location: s.Location, KeyMap: s.KeyMap})
 	}
 	g := sim.NewGenerator(uint64(time.Now().UnixNano()), srcs, sim.Options{Speed: demoSpeed})
+	addDemoPeople(cfg, g)
+	hasAgentUser := false
+	for _, u := range cfg.Users {
+		hasAgentUser = hasAgentUser || u.Role == "agent"
+	}
+	if !hasAgentUser && len(cfg.Agents) > 0 {
+		cfg.Users = append(cfg.Users, config.User{Name: "agent", Password: "demo-" + cfg.Agents[0].ID, Role: "agent", Agent: cfg.Agents[0].ID})
+		return g, "agent"
+	}
+	return g, ""
+}
+
+// addDemoPeople adds the simulated agents to the directory (again after a reload).
+func addDemoPeople(cfg *config.Config, g *sim.Generator) {
 	known := map[string]bool{}
 	for _, a := range cfg.Agents {
 		known[a.ID] = true
@@ -45,25 +60,19 @@ func demoGenerator(cfg *config.Config) *sim.Generator {
 			cfg.Agents = append(cfg.Agents, config.Agent{ID: id, Name: a.Name, Match: match})
 		}
 	}
-	hasAgentUser := false
-	for _, u := range cfg.Users {
-		hasAgentUser = hasAgentUser || u.Role == "agent"
-	}
-	if !hasAgentUser && len(cfg.Agents) > 0 {
-		cfg.Users = append(cfg.Users, config.User{Name: "agent", Password: "demo-" + cfg.Agents[0].ID, Role: "agent", Agent: cfg.Agents[0].ID})
-	}
-	return g
 }
 
 // runDemo posts the simulated traffic to this server's own /hooks until ctx ends.
-func runDemo(ctx context.Context, cfg *config.Config, g *sim.Generator, log *slog.Logger) {
-	_, port, err := net.SplitHostPort(cfg.Listen)
+func runDemo(ctx context.Context, addr string, g *sim.Generator, log *slog.Logger) {
+	host, port, err := net.SplitHostPort(addr)
 	if err != nil {
-		log.Error("demo: cannot tell the port", "listen", cfg.Listen)
+		log.Error("demo: cannot tell the port", "listen", addr)
 		return
 	}
-	p := &sim.Poster{BaseURL: "http://127.0.0.1:" + port}
-	time.Sleep(300 * time.Millisecond) // let the listener come up
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		host = "127.0.0.1" // every address: loopback is one of them
+	}
+	p := &sim.Poster{BaseURL: "http://" + net.JoinHostPort(host, port)}
 	st, err := sim.Run(ctx, p, g, 0)
 	if err != nil && ctx.Err() == nil {
 		log.Error("demo traffic stopped", "err", err)

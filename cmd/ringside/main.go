@@ -1,42 +1,67 @@
 // Command ringside is the real-time call dashboard server.
 //
-//	go run ./cmd/ringside            zero config: :8080, ./data/ringside.db, generated secrets
-//	go run ./cmd/ringside -config ringside.toml
+//	ringside                      zero config: :8080, ./data/ringside.db, generated secrets
+//	ringside -config ringside.toml
+//	ringside version              print the version
+//	ringside backup|restore|check see `ringside help`
 package main
 
 import (
 	"context"
 	"fmt"
 	"log/slog"
+	"net"
 	"os"
 	"os/signal"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"time"
 
 	"ringside/server"
 	"ringside/server/config"
 	"ringside/server/sim"
+	"ringside/server/version"
 	"ringside/store"
 )
 
 func main() {
-	log := slog.New(slog.NewTextHandler(os.Stderr, nil))
-	if err := run(log); err != nil {
+	if len(os.Args) > 1 {
+		if tool, ok := tools[os.Args[1]]; ok {
+			if err := tool(os.Args[2:]); err != nil {
+				fmt.Fprintln(os.Stderr, "ringside "+os.Args[1]+":", err)
+				os.Exit(1)
+			}
+			return
+		}
+	}
+	if err := run(); err != nil {
 		fmt.Fprintln(os.Stderr, "ringside:", err)
 		os.Exit(1)
 	}
 }
 
-func run(log *slog.Logger) error {
+// newLogger writes to stderr as text or, with log_format = "json", one JSON object a line.
+func newLogger(format string) *slog.Logger {
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(os.Stderr, nil))
+	}
+	return slog.New(slog.NewTextHandler(os.Stderr, nil))
+}
+
+func run() error {
 	cfg, err := config.Load(os.Args[1:], os.Getenv)
 	if err != nil {
 		return err
 	}
+	if cfg.ShowVersion {
+		fmt.Println("ringside", version.String())
+		return nil
+	}
+	log := newLogger(cfg.LogFormat)
 	var demo *sim.Generator
+	var demoUser string
 	if cfg.Demo {
-		demo = demoGenerator(cfg)
+		demo, demoUser = demoGenerator(cfg)
 	}
 	dbPath := filepath.Join(cfg.Data, "ringside.db")
 	st, err := store.Open(dbPath, store.Options{})
@@ -48,15 +73,21 @@ func run(log *slog.Logger) error {
 		st.Close()
 		return err
 	}
-	printWelcome(cfg, dbPath)
-
+	ln, err := net.Listen("tcp", cfg.Listen) // "tcp": IPv4 and IPv6 addresses alike
+	if err != nil {
+		srv.Shutdown(context.Background())
+		st.Close()
+		return err
+	}
 	errc := make(chan error, 1)
-	go func() { errc <- srv.Listen(cfg.Listen) }()
+	go func() { errc <- srv.Serve(ln) }()
+	printWelcome(os.Stdout, cfg, demoUser, ln.Addr().String(), dbPath)
+	log.Info("listening", "addr", ln.Addr().String(), "version", version.String(), "data", dbPath)
+
 	ctx, stopDemo := context.WithCancel(context.Background())
 	defer stopDemo()
 	if demo != nil {
-		fmt.Println("Demo mode: simulated traffic from every source is posted to this server's own /hooks.")
-		go runDemo(ctx, cfg, demo, log)
+		go runDemo(ctx, ln.Addr().String(), demo, log)
 	}
 	sig := make(chan os.Signal, 1)
 	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
@@ -76,34 +107,7 @@ func run(log *slog.Logger) error {
 	return st.Close() // finishes queued writes
 }
 
-// printWelcome prints, once at start, where the webhooks go and how to log in.
-func printWelcome(cfg *config.Config, dbPath string) {
-	w := os.Stdout
-	fmt.Fprintf(w, "Ringside listening on %s, data in %s\n", cfg.Listen, dbPath)
-	if cfg.Generated != "" {
-		fmt.Fprintf(w, "Generated defaults (kept in %s; define [[sources]] and [[users]] in a config file to replace them):\n", cfg.Generated)
-	}
-	fmt.Fprintln(w, "\nWebhook sources:")
-	for i := range cfg.Sources {
-		s := &cfg.Sources[i]
-		fmt.Fprintf(w, "  %-10s %-8s %s", s.Name, s.Vendor, cfg.HookURL(s))
-		if s.Username != "" {
-			fmt.Fprintf(w, "   Basic auth %s / %s", s.Username, s.Password)
-		}
-		if s.SigningSecret != "" {
-			fmt.Fprintf(w, "   signing secret %s", s.SigningSecret)
-		}
-		fmt.Fprintln(w)
-	}
-	if cfg.Generated != "" || cfg.Demo {
-		fmt.Fprintln(w, "\nUsers (log in at "+strings.TrimSuffix(cfg.HookURL(&config.Source{}), "/hooks/")+"/login):")
-		for _, u := range cfg.Users {
-			fmt.Fprintf(w, "  %s (%s) password %s", u.Name, u.Role, u.Password)
-			if u.APIKey != "" {
-				fmt.Fprintf(w, ", X-APIKEY %s", u.APIKey)
-			}
-			fmt.Fprintln(w)
-		}
-	}
-	fmt.Fprintln(w)
+// tools are the subcommands that do not start the server.
+var tools = map[string]func(args []string) error{
+	"version": func([]string) error { fmt.Println("ringside", version.String()); return nil },
 }

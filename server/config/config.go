@@ -42,10 +42,30 @@ type Config struct {
 	RedSLPct float64 `toml:"red_sl_pct"`
 	// PauseReasons agents choose from (default Break, Lunch, Training, Meeting).
 	PauseReasons []string `toml:"pause_reasons"`
+	// LogFormat is "text" (default) or "json" (one JSON object a line, for log shippers).
+	LogFormat string `toml:"log_format"`
+	// MetricsToken lets a scraper read /metrics with "Authorization: Bearer <token>"
+	// and nothing else.
+	MetricsToken string `toml:"metrics_token"`
+	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose X-Forwarded-For is
+	// believed: behind them, allow_ips and rate limits see the client's address.
+	TrustedProxies []string `toml:"trusted_proxies"`
 
 	File      string `toml:"-"` // the config file read, if any
 	Generated string `toml:"-"` // the file holding generated secrets, if defaults were used
+	// JustGenerated is set when this start created Generated: the only time its secrets
+	// are printed.
+	JustGenerated bool `toml:"-"`
+	// DataDefaulted is set when no -data, RINGSIDE_DATA or data key chose the directory.
+	DataDefaulted bool `toml:"-"`
+	// ShowVersion: -version was given (print the version and exit).
+	ShowVersion bool         `toml:"-"`
+	Proxies     []*net.IPNet `toml:"-"` // TrustedProxies parsed
 }
+
+// DemoData is the data directory -demo uses unless one is chosen, so simulated calls
+// never mix with real ones.
+const DemoData = "data-demo"
 
 // Source is a PBX that sends us webhooks at /hooks/{name}.
 type Source struct {
@@ -128,11 +148,16 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	file := fs.String("config", env("config", ""), "TOML configuration file (env RINGSIDE_CONFIG)")
 	listen := fs.String("listen", env("listen", ""), "listen address, default :8080 (env RINGSIDE_LISTEN)")
 	data := fs.String("data", env("data", ""), "data directory, default ./data (env RINGSIDE_DATA)")
-	demo := fs.Bool("demo", env("demo", "") == "1" || env("demo", "") == "true", "run the built-in simulator against this server (env RINGSIDE_DEMO)")
+	demo := fs.Bool("demo", env("demo", "") == "1" || env("demo", "") == "true", "run the built-in simulator against this server, with data in ./"+DemoData+" unless -data says otherwise (env RINGSIDE_DEMO)")
+	logFormat := fs.String("log-format", env("log_format", ""), "log lines as text (default) or json (env RINGSIDE_LOG_FORMAT)")
+	showVersion := fs.Bool("version", false, "print the version and exit")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
-	c := &Config{}
+	c := &Config{ShowVersion: *showVersion}
+	if *showVersion {
+		return c, nil
+	}
 	if *file != "" {
 		if err := c.readFile(*file); err != nil {
 			return nil, err
@@ -151,8 +176,14 @@ func Load(args []string, getenv func(string) string) (*Config, error) {
 	if c.Listen == "" {
 		c.Listen = ":8080"
 	}
+	if *logFormat != "" {
+		c.LogFormat = *logFormat
+	}
 	if c.Data == "" {
-		c.Data = "data"
+		c.Data, c.DataDefaulted = "data", true
+		if c.Demo {
+			c.Data = DemoData
+		}
 	}
 	if len(c.Sources) == 0 || len(c.Users) == 0 {
 		if err := c.generateDefaults(); err != nil {
@@ -194,6 +225,9 @@ func Check(c *Config) error { return c.check(nil) }
 func (c *Config) check(at func(table string, i int, key string) string) error {
 	if at == nil {
 		at = func(table string, i int, key string) string {
+			if table == "" {
+				return "config: " + key
+			}
 			return fmt.Sprintf("config: %s[%d].%s", table, i, key)
 		}
 	}
@@ -205,6 +239,19 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 	}
 	if len(c.PauseReasons) == 0 {
 		c.PauseReasons = []string{"Break", "Lunch", "Training", "Meeting"}
+	}
+	switch c.LogFormat {
+	case "", "text", "json":
+	default:
+		return fmt.Errorf("%s: log_format %q unknown (text or json)", at("", 0, "log_format"), c.LogFormat)
+	}
+	c.Proxies = nil
+	for _, p := range c.TrustedProxies {
+		n, err := parseNet(p)
+		if err != nil {
+			return fmt.Errorf("%s: %q is not an IP or CIDR", at("", 0, "trusted_proxies"), p)
+		}
+		c.Proxies = append(c.Proxies, n)
 	}
 	names := map[string]bool{}
 	for i := range c.Sources {
@@ -236,14 +283,7 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 		}
 		s.Nets = nil
 		for _, cidr := range s.AllowIPs {
-			if !strings.Contains(cidr, "/") {
-				if strings.Contains(cidr, ":") {
-					cidr += "/128"
-				} else {
-					cidr += "/32"
-				}
-			}
-			_, n, err := net.ParseCIDR(cidr)
+			n, err := parseNet(cidr)
 			if err != nil {
 				return fmt.Errorf("%s: %q is not an IP or CIDR", at("sources", i, "allow_ips"), cidr)
 			}
@@ -294,6 +334,19 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 	return nil
 }
 
+// parseNet reads an IP (a network of one) or a CIDR, IPv4 or IPv6.
+func parseNet(cidr string) (*net.IPNet, error) {
+	if !strings.Contains(cidr, "/") {
+		if strings.Contains(cidr, ":") {
+			cidr += "/128"
+		} else {
+			cidr += "/32"
+		}
+	}
+	_, n, err := net.ParseCIDR(cidr)
+	return n, err
+}
+
 var validName = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
 
 func contains(xs []string, x string) bool {
@@ -341,6 +394,7 @@ func (c *Config) generateDefaults() error {
 		if err != nil {
 			return fmt.Errorf("config %s: %w", path, err)
 		}
+		c.JustGenerated = true
 	}
 	if len(c.Sources) == 0 {
 		c.Sources = g.Sources
