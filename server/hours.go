@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"ringside/server/call"
+	"ringside/server/live"
 	"ringside/store"
 	"ringside/views"
 )
@@ -12,9 +13,9 @@ import (
 // hourCache holds today's calls-per-hour chart, recomputed from the CDR store at most
 // every ttl: the chart changes slowly and must not cost a scan per board change.
 type hourCache struct {
-	st  *store.Store
-	ttl time.Duration
-	sl  float64 // service level threshold, seconds
+	st    *store.Store
+	ttl   time.Duration
+	rules live.Rules // the queues' thresholds: the chart counts as the tiles do
 
 	mu    sync.Mutex
 	at    time.Time
@@ -31,48 +32,24 @@ func (h *hourCache) get(now time.Time) []views.HourPoint {
 	return h.hours
 }
 
-// compute buckets today's ended inbound queue calls by the local hour they started.
+// compute buckets today's ended queue calls by the local hour they started, counted by
+// the same definitions as the queue tiles (live.Rules.Tally).
 func (h *hourCache) compute(now time.Time) []views.HourPoint {
 	from := midnight(now)
-	out := make([]views.HourPoint, now.Hour()+1)
-	within := make([]int, len(out))
-	counted := make([]int, len(out))
-	for i := range out {
-		out[i].Hour = i
-	}
-	h.st.EachCDR(store.Query{From: from, Direction: call.Inbound, Asc: true}, func(c call.Call) error {
-		if c.Queue == "" || c.StartedAt == nil {
+	tallies := make([]live.Tally, now.Hour()+1)
+	h.st.EachCDR(store.Query{From: from, Asc: true}, func(c call.Call) error {
+		if c.Queue == "" || c.StartedAt == nil || c.StartedAt.Before(from) {
 			return nil
 		}
-		i := c.StartedAt.In(now.Location()).Hour()
-		if c.StartedAt.Before(from) || i >= len(out) {
-			return nil
-		}
-		p := &out[i]
-		p.Offered++
-		wait := 0.0
-		if c.WaitS != nil {
-			wait = *c.WaitS
-		}
-		switch {
-		case c.Disposition == call.Answered:
-			p.Answered++
-			counted[i]++
-			if wait <= h.sl {
-				within[i]++
-			}
-		default:
-			p.Abandoned++
-			if wait > 5 {
-				counted[i]++
-			}
+		if i := c.StartedAt.In(now.Location()).Hour(); i < len(tallies) {
+			tallies[i].Add(h.rules.Tally(c), 1)
 		}
 		return nil
 	})
-	for i := range out {
-		if counted[i] > 0 {
-			out[i].SLPct = float64(within[i]) * 100 / float64(counted[i])
-		}
+	out := make([]views.HourPoint, len(tallies))
+	for i, t := range tallies {
+		c := t.Counters()
+		out[i] = views.HourPoint{Hour: i, Offered: c.Offered, Answered: c.Answered, Abandoned: c.Abandoned, SLPct: c.ServiceLevelPct}
 	}
 	return out
 }

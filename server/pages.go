@@ -306,6 +306,7 @@ func (s *Server) wallboardData() views.WallboardData {
 	s.board.read(func(b *live.Board) {
 		d.Queues, d.Agents, d.Calls = b.Queues(now), b.Agents(), b.Calls()
 	})
+	d.Total = live.Pool(d.Queues)
 	d.Hours = s.hours.get(now)
 	d.Abandoned = s.abandoned(now)
 	return d

@@ -164,6 +164,7 @@ func (s *Server) wallboardSummaryData() views.WallboardData {
 	now := s.localNow()
 	d := views.WallboardData{Now: now, Thresholds: s.thresholds()}
 	s.board.read(func(b *live.Board) { d.Queues, d.Agents = b.Queues(now), b.Agents() })
+	d.Total = live.Pool(d.Queues)
 	return d
 }
 

@@ -14,6 +14,7 @@ import (
 
 	"ringside/server/config"
 	"ringside/server/hub"
+	"ringside/server/live"
 	"ringside/server/simotel"
 	"ringside/server/version"
 	"ringside/store"
@@ -62,7 +63,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 	// there costs nobody anything, and spares the process a wake-up storm per missed call.
 	s.hub = hub.New(hub.Options{Windows: map[string]time.Duration{"callbacks": time.Second}})
 	s.pbx = pbxClients(cfg)
-	s.hours = &hourCache{st: st, ttl: 10 * time.Second, sl: 20}
+	s.hours = &hourCache{st: st, ttl: 10 * time.Second, rules: live.NewRules(liveConfig(cfg))}
 	b.onChange = s.push
 	b.start()
 	for i := range cfg.Sources {

@@ -58,25 +58,12 @@ type summary struct {
 	Counted                                 bool
 }
 
+// summarize reads the pooled queue figures (computed once, in package live) and counts
+// the agents by state.
 func summarize(d WallboardData) summary {
-	var s summary
-	var slw, w float64
-	for _, q := range d.Queues {
-		s.Waiting += q.Waiting
-		if q.Waiting > 0 && q.LongestWaitS > s.Longest {
-			s.Longest = q.LongestWaitS
-		}
-		s.Offered += q.Today.Offered
-		s.Answered += q.Today.Answered
-		s.Abandoned += q.Today.Abandoned
-		if n := float64(q.Today.Answered + q.Today.Abandoned); n > 0 {
-			slw += q.Today.ServiceLevelPct * n
-			w += n
-		}
-	}
-	if w > 0 {
-		s.SL, s.Counted = slw/w, true
-	}
+	t := d.Total
+	s := summary{Waiting: t.Waiting, Longest: t.LongestWaitS, Offered: t.Today.Offered, Answered: t.Today.Answered,
+		Abandoned: t.Today.Abandoned, SL: t.Today.ServiceLevelPct, Counted: t.Today.Answered+t.Today.Abandoned > 0}
 	for _, a := range d.Agents {
 		switch a.State {
 		case call.StateAvailable:

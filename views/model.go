@@ -124,6 +124,7 @@ type HourPoint struct {
 type WallboardData struct {
 	Now        time.Time
 	Queues     []call.Queue
+	Total      call.Queue // the queues pooled (live.Pool): the summary strip's figures
 	Agents     []call.Agent
 	Calls      []call.Call // active
 	Hours      []HourPoint

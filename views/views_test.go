@@ -80,7 +80,7 @@ func newSample(s func(string) string) sample {
 		{ID: "pbx1:994", State: call.StateAvailable, StateSince: ago(48)},
 	}
 	return sample{
-		wb: WallboardData{Now: now, Queues: []call.Queue{q}, Agents: agents, Calls: []call.Call{active, ringing},
+		wb: WallboardData{Now: now, Queues: []call.Queue{q}, Total: q, Agents: agents, Calls: []call.Call{active, ringing},
 			Hours:      []HourPoint{{Hour: 8, Offered: 40, Answered: 37, Abandoned: 3, SLPct: 88}, {Hour: 9, Offered: 80, Answered: 73, Abandoned: 7, SLPct: 64}},
 			Thresholds: DefaultThresholds(), Abandoned: []call.Call{abandoned}},
 		ad: AgentData{Now: now, Agent: agents[0], Pops: []call.Call{ringing, ended},

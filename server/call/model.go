@@ -79,14 +79,21 @@ type Queue struct {
 	Today        Counters       `json:"today"`
 }
 
-// Counters are a queue's totals for one day (design.md's metric definitions).
+// Counters are a queue's totals for one day, defined in package live. The counts after
+// the figures (sl_met, talk_n and the totals) are what they derive from, so figures over
+// several queues can be pooled from counts.
 type Counters struct {
 	Offered         int     `json:"offered"`
 	Answered        int     `json:"answered"`
 	Abandoned       int     `json:"abandoned"`
+	ShortAbandoned  int     `json:"short_abandoned"`
 	ServiceLevelPct float64 `json:"service_level_pct"`
 	ASAS            float64 `json:"asa_s"`
 	AHTS            float64 `json:"aht_s"`
+	SLMet           int     `json:"sl_met"`       // answered within the queue's threshold
+	TalkN           int     `json:"talk_n"`       // ended answered calls with a known talk time
+	WaitTotalS      float64 `json:"wait_total_s"` // answered calls' waits, summed
+	TalkTotalS      float64 `json:"talk_total_s"` // their talk times, summed
 }
 
 // OtherParty is the number of the party outside the PBX: the callee of an outbound

@@ -71,9 +71,9 @@ type Board struct {
 	active  map[string]*callEntry // calls shown and not ended
 	agents  map[string]*agentEntry
 	sigs    map[string]*sigFacts            // agent facts by identity signature
-	days    map[string]map[string]*totals   // queue → local date → counters
+	days    map[string]map[string]*Tally    // queue → local date → counts
 	waiting map[string]map[string]time.Time // queue → waiting call → its start
-	qconf   map[string]QueueConfig          // resolved thresholds, by queue
+	rules   Rules                           // resolved thresholds, by queue
 	clock   time.Time                       // latest receive time seen
 	cutoff  time.Time                       // ended calls last heard of before this are dropped
 }
@@ -92,12 +92,9 @@ func New(cfg Config) *Board {
 		active:    map[string]*callEntry{},
 		agents:    map[string]*agentEntry{},
 		sigs:      map[string]*sigFacts{},
-		days:      map[string]map[string]*totals{},
+		days:      map[string]map[string]*Tally{},
 		waiting:   map[string]map[string]time.Time{},
-		qconf:     map[string]QueueConfig{},
-	}
-	for q, c := range cfg.Queues {
-		b.qconf[q] = withDefaults(c, cfg.Default)
+		rules:     NewRules(cfg),
 	}
 	for _, d := range cfg.Directory {
 		b.directory[d.ID] = d

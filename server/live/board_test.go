@@ -93,7 +93,7 @@ func TestSimotelQueueAnswered(t *testing.T) {
 		t.Errorf("jana after the call = %+v", a)
 	}
 	q := queueOf(t, b, "pbx1:902")
-	want := call.Counters{Offered: 1, Answered: 1, ServiceLevelPct: 100, ASAS: 20, AHTS: 95}
+	want := call.Counters{Offered: 1, Answered: 1, ServiceLevelPct: 100, ASAS: 20, AHTS: 95, SLMet: 1, TalkN: 1, WaitTotalS: 20, TalkTotalS: 95}
 	if q.Today != want || q.Name != "902" || q.Source != "pbx1" {
 		t.Errorf("queue = %+v, want today %+v", q, want)
 	}
@@ -303,7 +303,7 @@ func TestCloudRecordOnly(t *testing.T) {
 	if a := agentOf(t, b, "cloud:201"); a.Name != "Marie Dupont" || a.State != call.StateOffline {
 		t.Errorf("answering agent = %+v", a)
 	}
-	if q := queueOf(t, b, "cloud:Support"); q.Today != (call.Counters{Offered: 1, Answered: 1, ServiceLevelPct: 100, ASAS: 12, AHTS: 95}) {
+	if q := queueOf(t, b, "cloud:Support"); q.Today != (call.Counters{Offered: 1, Answered: 1, ServiceLevelPct: 100, ASAS: 12, AHTS: 95, SLMet: 1, TalkN: 1, WaitTotalS: 12, TalkTotalS: 95}) {
 		t.Errorf("queue = %+v", q)
 	}
 }
@@ -311,11 +311,13 @@ func TestCloudRecordOnly(t *testing.T) {
 func TestQueueCounters(t *testing.T) {
 	b, _ := play(queueCounters().events)
 	q := queueOf(t, b, "pbx1:903")
-	// answered a b c h j (waits 10 30 15 5 8), abandoned d (3 s, short) and e (40 s);
-	// f is outbound; g was yesterday in Tehran; i is waiting.
+	// answered a b c h j (waits 10 30 15 5 8; four within 20 s), abandoned e (40 s),
+	// d gave up within 5 s (short: not abandoned, not in the SL); f is outbound; g was
+	// yesterday in Tehran; i is waiting. SL 4/(5+1) = 66.7 %, ASA 68/5 = 13.6 s.
 	want := call.Queue{ID: "pbx1:903", Name: "903", Source: "pbx1", Waiting: 1, LongestWaitS: 35,
 		Agents: map[string]int{call.StateAvailable: 0, call.StateRinging: 1, call.StateOnCall: 1, call.StatePaused: 0},
-		Today:  call.Counters{Offered: 9, Answered: 5, Abandoned: 2, ServiceLevelPct: 66.7, ASAS: 13.6, AHTS: 55}}
+		Today: call.Counters{Offered: 9, Answered: 5, Abandoned: 1, ShortAbandoned: 1, ServiceLevelPct: 66.7, ASAS: 13.6, AHTS: 55,
+			SLMet: 4, TalkN: 4, WaitTotalS: 68, TalkTotalS: 220}}
 	if !reflect.DeepEqual(q, want) {
 		t.Errorf("queue =\n%+v, want\n%+v", q, want)
 	}
@@ -346,7 +348,7 @@ func TestQueueCounters(t *testing.T) {
 	b.Apply(call.Event{Source: "pbx1", Type: call.CallRecord, Call: "pbx1:e", Name: "CdrQueue", At: sec(441), Queue: "pbx1:903",
 		Agent: "pbx1:992", Disposition: call.Answered, AnsweredAt: tp(415), WaitS: call.F(15), TalkS: call.F(26)})
 	q = queueOf(t, b, "pbx1:903")
-	if q.Today.Answered != 6 || q.Today.Abandoned != 1 || q.Today.ServiceLevelPct != 83.3 {
+	if q.Today.Answered != 6 || q.Today.Abandoned != 0 || q.Today.ServiceLevelPct != 83.3 {
 		t.Errorf("after e turned answered = %+v", q.Today)
 	}
 }
