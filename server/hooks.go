@@ -66,7 +66,7 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 		return s.reject(c, d, fiber.StatusBadRequest, err.Error())
 	}
 	d.Key = res.Key
-	d.Stream = res.Stream
+	d.Stream, d.Marks, d.Seal = res.Stream, res.Marks, res.Seal
 	app, err := s.store.Append(c.Context(), d, res.Events)
 	if err != nil {
 		s.metrics.unavailable.Add(1)

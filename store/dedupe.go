@@ -10,8 +10,10 @@ import (
 
 // Dedupe. A delivery with a natural Key is a retry if (Source, Key) was recorded in
 // the last 7 days. A keyless one is a retry if the same (Source, Method, Path, Query,
-// Body) was recorded within DedupeWindow - and, when it names a Stream, only while that
-// delivery is still the latest on the stream (so "Idle, Pause, Idle" is three states).
+// Body) was recorded within DedupeWindow - and, when it names a Stream, only while no
+// later delivery has marked that stream (so "Idle, Pause, Idle" is three states). By
+// default a delivery marks its own stream; Delivery.Marks lets a delivery be judged on
+// one stream and advance others.
 //
 // Natural keys live in bbolt (dedupe_keys: key → id + ReceivedAt), each also listed in
 // dedupe_key_expiry under its expiry time so pruning walks only what has expired.
@@ -55,7 +57,9 @@ type journalKey struct {
 type dedupeKeys struct {
 	key    []byte   // natural key entry, nil if none
 	hash   [16]byte // content hash, when there is no natural key
-	stream string   // stream entry, "" if none
+	stream string   // the stream it is judged on, "" if none
+	marks  []string // the streams it advances
+	seal   string   // a stream whose later mark makes it a retry anyway, "" if none
 }
 
 // maxEntryKey bounds a vendor-controlled key; longer ones are hashed (bbolt keys are
@@ -87,6 +91,18 @@ func newDedupeKeys(d Delivery) dedupeKeys {
 	}
 	if d.Stream != "" {
 		dk.stream = string(entryKey(d.Source, d.Stream))
+	}
+	if d.Seal != "" {
+		dk.seal = string(entryKey(d.Source, d.Seal))
+	}
+	if d.Marks == nil {
+		if dk.stream != "" {
+			dk.marks = []string{dk.stream}
+		}
+	} else {
+		for _, m := range d.Marks {
+			dk.marks = append(dk.marks, string(entryKey(d.Source, m)))
+		}
 	}
 	return dk
 }
@@ -172,8 +188,13 @@ func (s *Store) duplicateOf(tx *bolt.Tx, r *request) uint64 {
 	if !ok || !fresh(r.d.ReceivedAt, e.at, s.dd.window) {
 		return 0
 	}
+	if r.dk.seal != "" {
+		if head, ok := s.dd.stream(r.dk.seal); ok && head.id > e.id {
+			return e.id // sealed since the original: nothing can repeat it now
+		}
+	}
 	if r.dk.stream != "" {
-		if head, ok := s.dd.stream(r.dk.stream); !ok || head.id != e.id {
+		if head, ok := s.dd.stream(r.dk.stream); ok && head.id > e.id {
 			return 0 // the state changed since: this is a new occurrence of it
 		}
 	}
@@ -201,11 +222,11 @@ func (s *Store) remember(tx *bolt.Tx, r *request, id uint64) error {
 		}
 		dd.stagedHashes[r.dk.hash] = e
 	}
-	if r.dk.stream != "" {
-		if err := recent.Put(append(append(flip(e.at), kindStream), r.dk.stream...), u64(id)); err != nil {
+	for _, m := range r.dk.marks {
+		if err := recent.Put(append(append(flip(e.at), kindStream), m...), u64(id)); err != nil {
 			return err
 		}
-		dd.stagedStreams[r.dk.stream] = e
+		dd.stagedStreams[m] = e
 	}
 	return nil
 }

@@ -21,8 +21,18 @@ type Delivery struct {
 	// with the same (Source, Key) within 7 days is a retry. "" if the vendor has none.
 	Key string
 	// Stream names the subject of a state-like delivery ("exten:991"): an identical
-	// keyless delivery is a retry only while it is still the latest on its stream.
+	// keyless delivery is a retry only while nothing has marked its stream since.
 	Stream string
+	// Marks are the streams this delivery advances; nil means its own Stream, so by
+	// default "the latest on its stream" decides. A delivery that names a different set
+	// (a call-scoped ring judged on "legs:991" that marks "agent:991") lets a retry of it
+	// be recognized after the agent's state moved on, while a state change that really
+	// repeats the delivery (the leg ended, a second ring round) still counts anew.
+	Marks []string `json:"-"`
+	// Seal names a stream that, once marked after the original, makes an identical
+	// delivery a retry whatever its Stream says: a ring of a call the agent has since
+	// answered is that ring again, not a new one.
+	Seal string `json:"-"`
 }
 
 // StoredDelivery is a kept delivery: an accepted one with the seqs it produced, or a

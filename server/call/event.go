@@ -106,7 +106,17 @@ type Event struct {
 	TransferTo   string            `json:"transfer_to,omitempty"`
 	OriginateID  string            `json:"originate_id,omitempty"`
 	Rating       string            `json:"rating,omitempty"`
+	// Role is RoleMonitor when the event is about a supervisor listening in or barging
+	// (their leg only); "" for the call's own parties.
+	Role string `json:"role,omitempty"`
 }
+
+// Leg roles: an agent handling the call, or a supervisor monitoring it (listening,
+// whispering or barging in).
+const (
+	RoleAgent   = "agent"
+	RoleMonitor = "monitor"
+)
 
 // Contact is a CRM match for the caller.
 type Contact struct {
@@ -117,9 +127,10 @@ type Contact struct {
 	Phone   string `json:"phone,omitempty"`
 }
 
-// Leg is one agent's offer of a call.
+// Leg is one agent's offer of a call, or a supervisor's monitoring of it.
 type Leg struct {
 	Agent     string     `json:"agent"`
+	Role      string     `json:"role,omitempty"` // RoleAgent or RoleMonitor on the board's calls
 	StartedAt *time.Time `json:"started_at,omitempty"`
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
 	Outcome   string     `json:"outcome,omitempty"`

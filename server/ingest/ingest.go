@@ -39,8 +39,12 @@ type Result struct {
 	Key string
 	// Stream names the subject of a state-like delivery ("agent:pbx1:991"), so a state
 	// that legitimately repeats after another one is not taken for a retry. Decode sets
-	// it for agent-state deliveries when the decoder did not.
+	// it for agent-state deliveries when the decoder did not (see streams.go).
 	Stream string
+	// Marks are the streams the delivery advances (nil: its own Stream); Seal a stream
+	// whose later mark makes an identical delivery a retry anyway.
+	Marks []string
+	Seal  string
 }
 
 // ErrUndecodable wraps every decoding failure; its message says why.
@@ -105,18 +109,10 @@ func Decode(src Source, req Request) (res Result, err error) {
 			e.At = req.ReceivedAt
 		}
 	}
-	if err == nil && res.Key == "" && res.Stream == "" && len(res.Events) > 0 && isAgentState(res.Events[0].Type) {
-		res.Stream = "agent:" + res.Events[0].Agent
+	if err == nil && res.Key == "" && res.Stream == "" && len(res.Events) > 0 {
+		setStreams(&res)
 	}
 	return res, err
-}
-
-func isAgentState(t call.Type) bool {
-	switch t {
-	case call.AgentState, call.AgentLogin, call.AgentLogout, call.AgentPaused, call.AgentUnpaused, call.LegRinging, call.CallAnswered:
-		return true
-	}
-	return false
 }
 
 // Known reports whether a vendor key has a decoder.

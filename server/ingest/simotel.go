@@ -54,7 +54,12 @@ func decodeSimotel(src Source, req Request) (Result, error) {
 		key = d.key("cdr:", f.get("unique_id", "cuid"))
 	case "cdrqueue":
 		d.cdrQueue(&e)
+		// A call that overflows to another queue gets one CdrQueue per queue; a queue
+		// that takes the call twice gives each stay its own start time.
 		key = d.key("cdrqueue:", f.get("unique_id", "cuid"))
+		if key != "" {
+			key += ":" + f.get("queue", "queue_name") + ":" + f.get("starttime", "start_time")
+		}
 	case "survey":
 		e.Type = call.CallRated
 		e.Rating = f.get("point", "label")

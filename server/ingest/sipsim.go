@@ -91,6 +91,11 @@ func decodeSipSim(src Source, req Request) (Result, error) {
 	res := Result{Events: []call.Event{e}}
 	if id != "" { // the documented dedupe key; receiver tells chain members apart
 		res.Key = name + ":" + id + ":" + receiver
+		if strings.Contains(ev, "chain_member") {
+			// A chain may ring the same manager again (a second ring round): the round's
+			// time tells it apart, and a retry repeats the time it was sent with.
+			res.Key += ":" + f.get("time")
+		}
 	}
 	return res, nil
 }

@@ -8,8 +8,27 @@ import (
 	"ringside/server/call"
 )
 
-// VOIPEX (IPEX) webhooks (vendors.md §3): one POSTed JSON object per event, named by
-// EventName. An installation may rename the keys; Source.KeyMap maps them back.
+// VOIPEX (IPEX) webhooks: one POSTed JSON object per event, named by EventName (NewCall,
+// Ringing, Answered, Hangup, AttendedTransfer, CancelAttendedTransfer, CDR, AgentLogin,
+// AgentLogout, AgentPaused, AgentUnPaused). Fields: From, To, Line, Email, Login (the
+// callee), UniqueId (the call), Queue, Direction (incoming, outgoing, incomingLocal,
+// outgoingLocal, barge), Reason (why it ended), PauseName. No event carries a time.
+// An installation may rename the keys; Source.KeyMap maps them back.
+//
+// What the events mean for a call (the vendor documents the names; the rest is the
+// reading that never shows a state no event supports):
+//   - Hangup ends one callee's part when it names a callee (Login, Line or Email) and
+//     gives a reason that is about that callee: "Answered elsewhere" (ring-all: another
+//     agent took it), "No user response" (sequential queues ring the next agent after
+//     it), and the standard causes "User busy", "Call rejected", "No answer",
+//     "Subscriber absent". Any other reason ("Normal Clearing"), or a Hangup naming no
+//     callee, is the caller's side ending: the whole call ends.
+//   - Direction "barge" marks a supervisor listening in, whispering or barging into a
+//     call: the events (with the call's UniqueId) are about the supervisor's monitoring
+//     leg (call.RoleMonitor), never about who handles the call, and their Hangup or CDR
+//     ends only that leg.
+//   - CDR is the call's record: naming a callee with "Normal Clearing" it says that
+//     callee answered; "No user response" says nobody did.
 
 func init() { register("voipex", decodeVoipex) }
 
@@ -48,6 +67,10 @@ func decodeVoipex(src Source, req Request) (Result, error) {
 		}
 	}
 	reason := strings.TrimSpace(f.get("reason"))
+	monitor := strings.EqualFold(strings.TrimSpace(f.get("direction")), "barge")
+	if monitor {
+		e.Role = call.RoleMonitor
+	}
 	var key string
 	switch strings.ToLower(name) {
 	case "newcall":
@@ -60,10 +83,9 @@ func decodeVoipex(src Source, req Request) (Result, error) {
 	case "answered":
 		e.Type = call.CallAnswered
 	case "hangup":
-		// Ring-all queues: the agents who lost the race get "Answered elsewhere";
-		// that ends their leg, not the call.
-		if strings.EqualFold(reason, "Answered elsewhere") {
-			e.Type, e.Outcome = call.LegEnded, call.OutcomeCancel
+		// A reason about the callee ends their leg, not the call.
+		if out := voipexLegOutcome(reason); out != "" && (e.Agent != "" || monitor) {
+			e.Type, e.Outcome, e.HangupReason = call.LegEnded, out, reason
 			break
 		}
 		e.Type = call.CallEnded
@@ -82,8 +104,14 @@ func decodeVoipex(src Source, req Request) (Result, error) {
 			e.DID = e.To
 		}
 		voipexEnd(&e, reason)
+		if e.Agent != "" && strings.EqualFold(reason, "Normal Clearing") {
+			e.Disposition = call.Answered
+		}
 		if uid := f.get("uniqueid"); uid != "" {
 			key = "cdr:" + uid
+			if monitor { // the supervisor's own record of the same call
+				key += ":barge:" + e.Agent
+			}
 		}
 	case "agentlogin":
 		e.Type = call.AgentLogin
@@ -102,9 +130,28 @@ func decodeVoipex(src Source, req Request) (Result, error) {
 // voipexEnd records why a call ended; "No user response" is how a missed call ends.
 func voipexEnd(e *call.Event, reason string) {
 	e.HangupReason = reason
-	if strings.EqualFold(reason, "No user response") {
+	switch voipexLegOutcome(reason) {
+	case call.OutcomeNoAnswer, call.OutcomeCancel:
 		e.Disposition = call.Missed
+	case call.OutcomeBusy:
+		e.Disposition = call.Busy
 	}
+}
+
+// voipexLegOutcome is the leg outcome of a Hangup reason about the callee, "" for a
+// reason that ends the call.
+func voipexLegOutcome(reason string) string {
+	switch strings.ToLower(strings.TrimSpace(reason)) {
+	case "answered elsewhere":
+		return call.OutcomeCancel
+	case "no user response", "no answer":
+		return call.OutcomeNoAnswer
+	case "user busy", "call rejected":
+		return call.OutcomeBusy
+	case "subscriber absent":
+		return call.OutcomeUnavailable
+	}
+	return ""
 }
 
 func voipexDirection(s string) string {

@@ -65,7 +65,8 @@ func (b *Board) refold(id string, ce *callEntry, ch *changes) {
 	ce.view, ce.start, ce.lastAt, ce.answered = f.view, f.start, f.lastAt, f.answered
 	ce.ghost = true
 	for i := range ce.events {
-		ce.ghost = ce.ghost && !callFact(ce.events[i].ev.Type)
+		ev := &ce.events[i].ev
+		ce.ghost = ce.ghost && (!callFact(ev.Type) || ev.Role == call.RoleMonitor)
 	}
 	if !ce.ghost {
 		b.count(id, ce)

@@ -128,6 +128,7 @@ func (b *Board) fold(id string, evs []stored) folded {
 		refs                             []string
 		lastAnswer                       *legState
 		xfers                            []xfer
+		monitors                         legs
 	)
 	c.ID = id
 	for i := range evs {
@@ -137,6 +138,10 @@ func (b *Board) fold(id string, evs []stored) folded {
 		}
 		fill(&c.Source, e.Source)
 		fill(&c.Vendor, e.Vendor)
+		if e.Role == call.RoleMonitor {
+			monitors.monitor(b.resolve(e.Agent, e.AgentAliases), e)
+			continue
+		}
 		refs = addRefs(refs, e.Recordings)
 		c.Contact = mergeContact(c.Contact, e.Contact)
 		c.Tags = mergeTags(c.Tags, e.Tags)
@@ -367,6 +372,7 @@ func (b *Board) fold(id string, evs []stored) folded {
 	}
 
 	f.inv = b.finishLegs(c, ls, answered, ended, ansAt, endAt, ansAtOf)
+	finishMonitors(c, monitors, ended, endAt)
 	if dialer != "" && !answered && !ended { // dialing out is being on the call
 		p, ok := f.inv[dialer]
 		if !ok {
@@ -432,6 +438,7 @@ func (b *Board) finishLegs(c *call.Call, ls legs, answered, ended bool, ansAt, e
 		if l.answered && leg.TalkS == nil && !open && leg.EndedAt != nil && !l.answerAt.IsZero() {
 			leg.TalkS = since(l.answerAt, *leg.EndedAt)
 		}
+		leg.Role = call.RoleAgent
 		c.Legs = append(c.Legs, leg)
 
 		p, ok := inv[leg.Agent]

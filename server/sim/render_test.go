@@ -259,8 +259,8 @@ func checkFinal(t *testing.T, src Source, st Story, e call.Event) {
 	t.Helper()
 	disp := call.Missed
 	switch {
-	case st.Answered && src.Vendor == "voipex":
-		disp = "" // its Hangup and CDR do not say; the Answered event did
+	case st.Answered && src.Vendor == "voipex" && e.Type == call.CallEnded:
+		disp = "" // its Hangup does not say; the Answered event did (the CDR names the callee)
 	case st.Answered:
 		disp = call.Answered
 	case st.CallKind() == AllBusy && (src.Vendor == "simotel" || src.Vendor == "cloudcdr"): // BUSY, USER_BUSY
