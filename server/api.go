@@ -79,23 +79,3 @@ func (s *Server) handleEvents(c *fiber.Ctx) error {
 
 // stamp formats a time as design.md's JSON wants: RFC 3339, UTC, milliseconds.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }
-
-func (s *Server) handleMetrics(c *fiber.Ctx) error {
-	if u, _ := c.Locals("user").(*config.User); u == nil || u.Role != "admin" {
-		return apiError(c, fiber.StatusForbidden, "Access denied")
-	}
-	m := &s.metrics
-	c.Set(fiber.HeaderContentType, "text/plain; version=0.0.4")
-	return c.SendString(
-		"# TYPE ringside_deliveries_total counter\n" +
-			"ringside_deliveries_total{result=\"accepted\"} " + strconv.FormatInt(m.accepted.Load(), 10) + "\n" +
-			"ringside_deliveries_total{result=\"duplicate\"} " + strconv.FormatInt(m.duplicates.Load(), 10) + "\n" +
-			"ringside_deliveries_total{result=\"rejected\"} " + strconv.FormatInt(m.rejected.Load(), 10) + "\n" +
-			"ringside_deliveries_total{result=\"unavailable\"} " + strconv.FormatInt(m.unavailable.Load(), 10) + "\n" +
-			"# TYPE ringside_unrecognized_events_total counter\n" +
-			"ringside_unrecognized_events_total " + strconv.FormatInt(m.unknown.Load(), 10) + "\n" +
-			"# TYPE ringside_log_seq gauge\n" +
-			"ringside_log_seq " + strconv.FormatUint(s.store.LastSeq(), 10) + "\n" +
-			"# TYPE ringside_snapshot_seq gauge\n" +
-			"ringside_snapshot_seq " + strconv.FormatUint(s.store.SnapshotSeq(), 10) + "\n")
-}

@@ -5,6 +5,7 @@ import (
 	"log/slog"
 	"maps"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"ringside/server/call"
@@ -43,6 +44,11 @@ type board struct {
 	onChange func([]live.Change) // called outside the lock, in log order
 	ready    chan struct{}       // closed once the log present at start is applied
 	done     chan struct{}
+
+	m          *metrics      // set before start
+	progressed atomic.Uint64 // the applied seq, readable without the lock (/readyz)
+	movedAt    atomic.Int64  // when progressed last changed (Unix ns)
+	snappedAt  atomic.Int64  // when the last snapshot was stored (Unix ns; 0: none yet)
 }
 
 // liveConfig turns the configuration into the board's.
@@ -85,6 +91,8 @@ func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, 
 	}
 	b := &board{b: lb, applied: seq, names: views.NamesOf(lb.Agents()), st: st, log: log, cfg: cfg,
 		ready: make(chan struct{}), done: make(chan struct{})}
+	b.progressed.Store(seq)
+	b.movedAt.Store(time.Now().UnixNano())
 	b.sub = st.Subscribe(seq)
 	return b, nil
 }
@@ -110,9 +118,14 @@ func (b *board) run(readyAt uint64) {
 			if !ok {
 				return
 			}
+			t0 := time.Now()
 			changes := b.apply(evs)
+			b.m.boardApply.Observe(time.Since(t0).Seconds())
 			if b.onChange != nil && len(changes) > 0 {
 				b.onChange(changes)
+				if b.isReady() && len(evs) > 0 { // a replay's receive times are old
+					b.m.push.Observe(time.Since(evs[len(evs)-1].ReceivedAt).Seconds())
+				}
 			}
 			sinceSnap += len(evs)
 			caughtUp := false
@@ -168,8 +181,22 @@ func (b *board) apply(evs []call.Event) []live.Change {
 		}
 		b.applied = e.Seq
 	}
+	if b.applied != b.progressed.Load() {
+		b.progressed.Store(b.applied)
+		b.movedAt.Store(time.Now().UnixNano())
+	}
 	b.cdrs.put(ended)
 	return changes
+}
+
+// isReady tells whether the log present at start has been applied.
+func (b *board) isReady() bool {
+	select {
+	case <-b.ready:
+		return true
+	default:
+		return false
+	}
 }
 
 // noteName keeps names current; called under the write lock.
@@ -194,6 +221,7 @@ func (b *board) agentNames() views.Names {
 // by then: a restart replays only the log after the snapshot, so those calls would
 // not end (and be stored) again.
 func (b *board) snapshot() {
+	t0 := time.Now()
 	b.cdrs.flush()
 	b.mu.RLock()
 	data, err := b.b.Snapshot()
@@ -204,7 +232,10 @@ func (b *board) snapshot() {
 	}
 	if err != nil {
 		b.log.Error("snapshot failed", "err", err)
+		return
 	}
+	b.m.snapshot.Observe(time.Since(t0).Seconds())
+	b.snappedAt.Store(time.Now().UnixNano())
 }
 
 // expire appends an expiry event for every call that never received its end, so a

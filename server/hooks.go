@@ -63,23 +63,27 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 	}
 	res, err := ingest.Decode(ingest.Source{Name: src.Name, Vendor: src.Vendor, Location: src.Location, KeyMap: src.KeyMap}, req)
 	if err != nil {
+		s.metrics.decodeErrs.WithLabelValues(src.Vendor).Inc()
 		return s.reject(c, d, fiber.StatusBadRequest, err.Error())
 	}
 	d.Key = res.Key
 	d.Stream, d.Marks, d.Seal = res.Stream, res.Marks, res.Seal
+	t0 := time.Now()
 	app, err := s.store.Append(c.Context(), d, res.Events)
+	s.metrics.logAppend.Observe(time.Since(t0).Seconds())
 	if err != nil {
-		s.metrics.unavailable.Add(1)
+		s.metrics.results.WithLabelValues("unavailable").Inc()
 		s.log.Error("store append failed", "source", src.Name, "err", err)
 		return apiError(c, fiber.StatusServiceUnavailable, "store unavailable, retry later")
 	}
 	if app.Duplicate {
-		s.metrics.duplicates.Add(1)
+		s.metrics.results.WithLabelValues("duplicate").Inc()
+		s.metrics.dedupe.WithLabelValues(src.Name).Inc()
 	} else {
-		s.metrics.accepted.Add(1)
+		s.metrics.results.WithLabelValues("accepted").Inc()
 		for _, e := range res.Events {
 			if e.Type == call.Unknown {
-				s.metrics.unknown.Add(1)
+				s.metrics.unknown.WithLabelValues(src.Name).Inc()
 				s.log.Info("unrecognized vendor event kept", "source", src.Name, "name", e.Name, "seq", app.Seqs)
 			}
 		}
@@ -89,7 +93,7 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 
 // reject keeps a refused delivery for inspection and answers code with why.
 func (s *Server) reject(c *fiber.Ctx, d store.Delivery, code int, why string) error {
-	s.metrics.rejected.Add(1)
+	s.metrics.results.WithLabelValues("rejected").Inc()
 	s.log.Warn("webhook rejected", "source", d.Source, "status", code, "reason", why)
 	if err := s.store.Reject(c.Context(), d, why); err != nil {
 		s.log.Error("keeping rejected delivery failed", "source", d.Source, "err", err)

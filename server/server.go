@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"net"
-	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -31,7 +30,7 @@ type Server struct {
 	app      *fiber.App
 	limits   map[string]*limiter
 	users    *users
-	metrics  metrics
+	metrics  *metrics
 	now      func() time.Time
 	board    *board
 	hub      *hub.Hub
@@ -41,19 +40,17 @@ type Server struct {
 	listed   callbackList
 }
 
-type metrics struct {
-	accepted, duplicates, rejected, unknown, unavailable atomic.Int64
-}
-
 // New builds the server and starts the live board (snapshot + replay of the log).
 // The store must be open; Shutdown stops the board, and the caller closes the store.
 func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, store: st, log: log, now: time.Now, limits: map[string]*limiter{}}
+	s := &Server{cfg: cfg, store: st, log: log, now: time.Now, limits: map[string]*limiter{}, metrics: newMetrics()}
 	b, err := startBoard(cfg, st, log)
 	if err != nil {
 		return nil, err
 	}
 	s.board = b
+	b.m = s.metrics
+	st.OnCommit(func(took time.Duration) { s.metrics.logCommit.Observe(took.Seconds()) })
 	key, err := loadSessionKey(cfg.Data)
 	if err != nil {
 		return nil, err
@@ -66,6 +63,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 	s.hours = &hourCache{st: st, ttl: 10 * time.Second, rules: live.NewRules(liveConfig(cfg))}
 	b.onChange = s.push
 	b.start()
+	s.registerGauges()
 	for i := range cfg.Sources {
 		src := &cfg.Sources[i]
 		if src.RateLimit > 0 {
@@ -96,11 +94,12 @@ func (s *Server) routes() {
 	a.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok", "seq": s.store.LastSeq(), "version": version.String()})
 	})
-	a.Get("/metrics", s.apiAuth, s.handleMetrics)
+	a.Get("/readyz", s.handleReady)
+	a.Get("/metrics", s.metricsAuth, s.handleMetrics)
 	for _, p := range []string{"/hooks/:source", "/hooks/:source/:event"} {
-		a.Get(p, s.handleHook)
-		a.Post(p, s.handleHook)
-		a.Put(p, s.handleHook)
+		a.Get(p, s.countAnswer, s.handleHook)
+		a.Post(p, s.countAnswer, s.handleHook)
+		a.Put(p, s.countAnswer, s.handleHook)
 	}
 	api := a.Group("/api/v1", s.apiAuth)
 	api.Get("/events", s.handleEvents)

@@ -155,6 +155,7 @@ func (s *Store) write(batch []*request) error {
 	seq := s.lastSeq.Load()
 	first := seq + 1
 	s.dd.begin()
+	t0 := time.Now()
 	err := s.db.Update(func(tx *bolt.Tx) error {
 		for _, name := range [][]byte{bEvents, bDeliveries, bRejected, bKeyExpiry, bRecent} {
 			tx.Bucket(name).FillPercent = 1 // append-only keys: keep pages full
@@ -169,6 +170,9 @@ func (s *Store) write(batch []*request) error {
 	})
 	if err != nil {
 		return unavailable(err)
+	}
+	if fn := s.onCommit.Load(); fn != nil {
+		(*fn)(time.Since(t0))
 	}
 	s.dd.commit()
 	s.lastSeq.Store(seq)

@@ -67,7 +67,13 @@ type Store struct {
 	subs  map[*Subscription]struct{}
 
 	dd *dedupe // writer only (and Open)
+
+	onCommit atomic.Pointer[func(took time.Duration)] // see OnCommit
 }
+
+// OnCommit sets fn to be told how long each log transaction took to write and fsync
+// (metrics). fn runs on the writer goroutine: it must be quick.
+func (s *Store) OnCommit(fn func(took time.Duration)) { s.onCommit.Store(&fn) }
 
 // Open opens (or creates) the database at path, creating its directory. A file held
 // by another process fails after one second with an error that says so.

@@ -204,7 +204,7 @@ func (b *bench) metrics(s *server) string {
 	}
 	defer drain(resp.Body)
 	var b2 strings.Builder
-	text, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	text, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	for _, line := range strings.Split(string(text), "\n") {
 		if strings.HasPrefix(line, "ringside_deliveries_total{") {
 			b2.WriteString(strings.TrimPrefix(line, "ringside_deliveries_total") + " ")

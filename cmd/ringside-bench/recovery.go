@@ -128,11 +128,11 @@ func gauges(ctx context.Context, s *server, key string) map[string]uint64 {
 		return out
 	}
 	defer drain(resp.Body)
-	text, _ := io.ReadAll(io.LimitReader(resp.Body, 64<<10))
+	text, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<20))
 	for _, line := range strings.Split(string(text), "\n") {
 		if name, v, ok := strings.Cut(line, " "); ok && !strings.HasPrefix(name, "#") {
-			if n, err := strconv.ParseUint(v, 10, 64); err == nil {
-				out[name] = n
+			if f, err := strconv.ParseFloat(v, 64); err == nil && f >= 0 { // 1e+06 is how large values print
+				out[name] = uint64(f)
 			}
 		}
 	}

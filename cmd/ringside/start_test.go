@@ -209,3 +209,31 @@ func TestListensOnIPv6(t *testing.T) {
 		t.Fatalf("/healthz over IPv6: %d", resp.StatusCode)
 	}
 }
+
+// TestJSONLogs: with log_format = "json" every log line is one JSON object.
+func TestJSONLogs(t *testing.T) {
+	dir := t.TempDir()
+	bin := buildBinary(t, dir)
+	conf := filepath.Join(dir, "ringside.toml")
+	os.WriteFile(conf, []byte("log_format = \"json\"\n"), 0o644)
+	addr := freeAddr(t)
+	cmd := exec.Command(bin, "-config", conf, "-listen", addr, "-data", filepath.Join(dir, "data"))
+	var stderr strings.Builder
+	cmd.Stderr = &stderr
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	waitUp(t, "http://"+addr+"/healthz")
+	cmd.Process.Signal(syscall.SIGTERM)
+	cmd.Wait()
+	lines := strings.Split(strings.TrimSpace(stderr.String()), "\n")
+	if len(lines) < 2 { // "listening" and "shutting down" at least
+		t.Fatalf("too few log lines: %q", stderr.String())
+	}
+	for _, l := range lines {
+		var m map[string]any
+		if err := json.Unmarshal([]byte(l), &m); err != nil || m["msg"] == nil || m["level"] == nil {
+			t.Fatalf("not a JSON log line: %q", l)
+		}
+	}
+}

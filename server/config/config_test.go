@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net"
 	"os"
 	"path/filepath"
 	"strings"
@@ -113,5 +114,29 @@ func TestFileErrorsNameTheLine(t *testing.T) {
 				t.Fatalf("error %v, want it to contain %q and the path", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestTopLevelKeysChecked(t *testing.T) {
+	dir := t.TempDir()
+	for _, tc := range []struct{ text, want string }{
+		{"listen = \":1\"\nlog_format = \"xml\"\n", ":2: log_format \"xml\" unknown"},
+		{"# proxies\n\ntrusted_proxies = [\"10.0.0.1\", \"not-an-ip\"]\n", ":3: \"not-an-ip\" is not an IP or CIDR"},
+	} {
+		path := filepath.Join(dir, "c.toml")
+		os.WriteFile(path, []byte(tc.text), 0o644)
+		_, err := Load([]string{"-config", path, "-data", dir}, func(string) string { return "" })
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%q: error %v, want it to contain %q", tc.text, err, tc.want)
+		}
+	}
+	path := filepath.Join(dir, "ok.toml")
+	os.WriteFile(path, []byte("trusted_proxies = [\"10.0.0.1\", \"fd00::/8\"]\nlog_format = \"json\"\nmetrics_token = \"t\"\n"), 0o644)
+	c, err := Load([]string{"-config", path, "-data", dir}, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Proxies) != 2 || !c.Proxies[1].Contains(net.ParseIP("fd00::5")) {
+		t.Fatalf("proxies %v", c.Proxies)
 	}
 }

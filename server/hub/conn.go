@@ -145,15 +145,18 @@ func (c *conn) writeLoop(initial func() []byte) {
 	}
 }
 
-// enqueue never blocks: a connection that cannot keep up is dropped.
-func (c *conn) enqueue(pm *fastws.PreparedMessage) {
+// enqueue never blocks: a connection that cannot keep up is dropped. It reports
+// whether pm was queued.
+func (c *conn) enqueue(pm *fastws.PreparedMessage) bool {
 	if c.ended.Load() {
-		return
+		return false
 	}
 	select {
 	case c.q <- pm:
+		return true
 	default:
 		c.end(endDrop)
+		return false
 	}
 }
 

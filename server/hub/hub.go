@@ -6,6 +6,7 @@
 package hub
 
 import (
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -54,6 +55,9 @@ type Hub struct {
 	flushed chan struct{} // closed when the flusher has stopped
 
 	frames, renders, drops, timeouts atomic.Uint64
+
+	dmu        sync.Mutex
+	topicDrops map[string]uint64 // topic kind → frames not delivered (queue overflowed, or closing)
 }
 
 type pkey struct{ topic, key string }
@@ -214,11 +218,55 @@ func (h *Hub) Close() {
 
 // send queues pm on every subscriber of topic without blocking.
 func (h *Hub) send(topic string, pm *fastws.PreparedMessage) {
+	dropped := 0
 	h.mu.RLock()
 	for c := range h.topics[topic] {
-		c.enqueue(pm)
+		if !c.enqueue(pm) {
+			dropped++
+		}
 	}
 	h.mu.RUnlock()
+	if dropped > 0 {
+		h.dmu.Lock()
+		if h.topicDrops == nil {
+			h.topicDrops = map[string]uint64{}
+		}
+		h.topicDrops[TopicKind(topic)] += uint64(dropped)
+		h.dmu.Unlock()
+	}
+}
+
+// TopicKind is a topic without its id ("agent:petr" → "agent"): what metrics label
+// by, so their number of series stays small.
+func TopicKind(topic string) string {
+	kind, _, _ := strings.Cut(topic, ":")
+	return kind
+}
+
+// TopicStat is one topic kind's figures.
+type TopicStat struct {
+	Subscribers int    // subscriptions open now
+	Dropped     uint64 // frames not delivered since New: the subscriber's queue overflowed (or it was closing)
+}
+
+// TopicStats returns the figures of every topic kind seen.
+func (h *Hub) TopicStats() map[string]TopicStat {
+	out := map[string]TopicStat{}
+	h.mu.RLock()
+	for t, m := range h.topics {
+		st := out[TopicKind(t)]
+		st.Subscribers += len(m)
+		out[TopicKind(t)] = st
+	}
+	h.mu.RUnlock()
+	h.dmu.Lock()
+	for k, n := range h.topicDrops {
+		st := out[k]
+		st.Dropped = n
+		out[k] = st
+	}
+	h.dmu.Unlock()
+	return out
 }
 
 // add registers c before its initial state is rendered, so nothing published
