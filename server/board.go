@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"maps"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -56,7 +57,7 @@ func liveConfig(cfg *config.Config) live.Config {
 	lc := live.Config{Queues: map[string]live.QueueConfig{}, Locations: map[string]*time.Location{}, ExpireAfter: cfg.CallExpiry.Duration}
 	lc.Default = live.QueueConfig{SLThresholdS: 20, AbandonAfterS: 5}
 	for _, a := range cfg.Agents {
-		lc.Directory = append(lc.Directory, live.DirectoryEntry{ID: a.ID, Name: a.Name, Match: a.Match})
+		lc.Directory = append(lc.Directory, live.DirectoryEntry{ID: a.ID, Name: a.Name, Match: a.Match, Queues: a.Queues})
 	}
 	for _, q := range cfg.Queues {
 		qc := lc.Default
@@ -68,9 +69,19 @@ func liveConfig(cfg *config.Config) live.Config {
 			qc.AbandonAfterS = q.AbandonAfterS
 		}
 		lc.Queues[q.ID] = qc
+		if src, _, ok := strings.Cut(q.ID, ":"); ok {
+			for _, ep := range q.EntryPoints {
+				if lc.EntryPoints == nil {
+					lc.EntryPoints = map[string]string{}
+				}
+				lc.EntryPoints[src+":"+ep] = q.ID
+			}
+		}
 	}
+	lc.Vendors = map[string]string{}
 	for _, s := range cfg.Sources {
 		lc.Locations[s.Name] = s.Location
+		lc.Vendors[s.Name] = s.Vendor
 	}
 	return lc
 }

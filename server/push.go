@@ -154,7 +154,7 @@ func (s *Server) queueTileFrame(id string) []byte {
 		}
 	})
 	if q == nil {
-		return nil
+		return frame(views.QueueTileGone(id))
 	}
 	return frame(views.QueueTile(now, *q, s.thresholds()))
 }

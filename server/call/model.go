@@ -65,7 +65,9 @@ type Agent struct {
 	PauseReason string     `json:"pause_reason,omitempty"`
 	StateSince  *time.Time `json:"state_since,omitempty"`
 	Queues      []string   `json:"queues"`
-	Call        string     `json:"call,omitempty"`
+	// QueueStates is the agent's state in each of its queues (the tiles count these).
+	QueueStates map[string]string `json:"queue_states"`
+	Call        string            `json:"call,omitempty"`
 }
 
 // Queue is a queue's live picture and today's counters.
@@ -77,6 +79,9 @@ type Queue struct {
 	LongestWaitS float64        `json:"longest_wait_s"`
 	Agents       map[string]int `json:"agents"` // by state: available, ringing, on_call, paused
 	Today        Counters       `json:"today"`
+	// Unqueued marks a source's callers waiting before the PBX said which queue they are
+	// in (id "source:", no name, no counters).
+	Unqueued bool `json:"unqueued,omitempty"`
 }
 
 // Counters are a queue's totals for one day, defined in package live. The counts after

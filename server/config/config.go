@@ -109,6 +109,8 @@ type Agent struct {
 	ID    string   `toml:"id"`
 	Name  string   `toml:"name"`
 	Match []string `toml:"match"`
+	// Queues the person belongs to where the PBX does not report membership ("source:queue").
+	Queues []string `toml:"queues,omitempty"`
 }
 
 // Queue overrides metric thresholds for one queue (id "source:name").
@@ -119,6 +121,9 @@ type Queue struct {
 	AbandonAfterS float64 `toml:"abandon_after_s"`
 	RedWaitS      float64 `toml:"red_wait_s"`
 	RedSLPct      float64 `toml:"red_sl_pct"`
+	// EntryPoints are the Simotel entry_point values (DIDs, trunks) that lead into this
+	// queue: a call arriving there waits in it before any agent's phone rings.
+	EntryPoints []string `toml:"entry_points,omitempty"`
 }
 
 // Duration is a TOML string like "4h".
@@ -329,6 +334,25 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 			if !strings.Contains(m, ":") {
 				return fmt.Errorf("%s: %q must be source:identity", at("agents", i, "match"), m)
 			}
+		}
+		for _, q := range a.Queues {
+			if src, name, ok := strings.Cut(q, ":"); !ok || src == "" || name == "" {
+				return fmt.Errorf("%s: %q must be source:queue", at("agents", i, "queues"), q)
+			}
+		}
+	}
+	entries := map[string]string{}
+	for i, q := range c.Queues {
+		src, _, ok := strings.Cut(q.ID, ":")
+		if len(q.EntryPoints) > 0 && !ok {
+			return fmt.Errorf("%s: queue %q with entry_points needs an id source:queue", at("queues", i, "id"), q.ID)
+		}
+		for _, ep := range q.EntryPoints {
+			key := src + ":" + strings.TrimSpace(ep)
+			if other, dup := entries[key]; dup && other != q.ID {
+				return fmt.Errorf("%s: entry point %q already leads into queue %q", at("queues", i, "entry_points"), ep, other)
+			}
+			entries[key] = q.ID
 		}
 	}
 	return nil

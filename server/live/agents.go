@@ -71,13 +71,14 @@ type involvement struct {
 // its aliases). Keeping them per signature, not per resolved agent, lets a restored
 // snapshot regroup them under a changed directory. Every field merges commutatively.
 type sigFacts struct {
-	Agent    string          `json:"agent"`
-	Aliases  []string        `json:"aliases,omitempty"`
-	Presence *call.Event     `json:"presence,omitempty"`  // latest login/logout/pause/unpause/state
-	Name     *call.Event     `json:"name,omitempty"`      // latest event carrying AgentName
-	DeviceAt time.Time       `json:"device_at,omitzero"`  // latest device state saying "not on a call"
-	Queues   map[string]bool `json:"queues,omitempty"`    // named by the agent's own events
-	LiveSeen bool            `json:"live_seen,omitempty"` // took part in live call events
+	Agent    string                 `json:"agent"`
+	Aliases  []string               `json:"aliases,omitempty"`
+	Presence *call.Event            `json:"presence,omitempty"`  // latest presence naming no queue
+	PerQueue map[string]*call.Event `json:"per_queue,omitempty"` // latest presence naming each queue
+	Name     *call.Event            `json:"name,omitempty"`      // latest event carrying AgentName
+	DeviceAt time.Time              `json:"device_at,omitzero"`  // latest device state saying "not on a call"
+	Queues   map[string]bool        `json:"queues,omitempty"`    // named by the agent's own events
+	LiveSeen bool                   `json:"live_seen,omitempty"` // took part in live call events
 }
 
 func sigKey(agent string, aliases []string) string {
@@ -107,9 +108,7 @@ func (b *Board) addAgentFacts(e call.Event) string {
 		b.agent(id).sigs[key] = s
 	}
 	se := slim(e)
-	if presenceState(se) != "" && (s.Presence == nil || compareEvents(se, s.Presence) > 0) {
-		s.Presence = se
-	}
+	s.notePresence(se)
 	if e.AgentName != "" && (s.Name == nil || compareEvents(se, s.Name) > 0) {
 		s.Name = se
 	}
@@ -163,13 +162,13 @@ func idleState(s string) bool {
 	return s == call.StateAvailable || s == call.StateOffline || s == call.StatePaused
 }
 
-// agentView derives the agent as shown: on a call beats ringing beats presence.
+// agentView derives the agent as shown (presence.go has the rules).
 func (b *Board) agentView(a *agentEntry) call.Agent {
 	v := call.Agent{ID: a.id, Identities: []string{}, Queues: []string{}}
 	idents, queues := map[string]bool{}, map[string]bool{}
-	var pres, name *call.Event
+	p := presenceFacts{perQueue: map[string]*call.Event{}, member: map[string]bool{}}
+	var name *call.Event
 	var deviceAt time.Time
-	liveSeen := false
 	for _, s := range a.sigs {
 		idents[s.Agent] = true
 		for _, x := range s.Aliases {
@@ -178,21 +177,23 @@ func (b *Board) agentView(a *agentEntry) call.Agent {
 		for q := range s.Queues {
 			queues[q] = true
 		}
-		if s.Presence != nil && (pres == nil || compareEvents(s.Presence, pres) > 0) {
-			pres = s.Presence
+		p.global = later2(p.global, s.Presence)
+		for q, e := range s.PerQueue {
+			p.perQueue[q] = later2(p.perQueue[q], e)
+			queues[q] = true
 		}
-		if s.Name != nil && (name == nil || compareEvents(s.Name, name) > 0) {
-			name = s.Name
-		}
+		name = later2(name, s.Name)
 		if s.DeviceAt.After(deviceAt) {
 			deviceAt = s.DeviceAt
 		}
-		liveSeen = liveSeen || s.LiveSeen
 	}
 	if d, ok := b.directory[a.id]; ok {
 		v.Name = d.Name
 		for _, m := range d.Match {
 			idents[m] = true
+		}
+		for _, q := range d.Queues {
+			queues[q], p.member[q] = true, true
 		}
 	} else {
 		idents[a.id] = true
@@ -203,15 +204,39 @@ func (b *Board) agentView(a *agentEntry) call.Agent {
 	if v.Name == "" {
 		v.Name = a.id[strings.IndexByte(a.id, ':')+1:]
 	}
-
-	// The current call: the latest on-call (else ringing) part that no later device
-	// state contradicts; ties go to the smaller call id.
-	var onCall, ringing time.Time
-	var onCallID, ringingID string
-	lastEnd := a.lastEnd
 	for q := range a.queues {
 		queues[q] = true
 	}
+
+	cur, curSince, curCall := b.currentCall(a, deviceAt)
+	v.QueueStates = make(map[string]string, len(queues))
+	events := map[string]*call.Event{}
+	for q := range queues {
+		v.QueueStates[q], events[q] = b.queueState(p, q, cur)
+	}
+	state, ev := overall(cur, v.QueueStates, events, p.global)
+	v.State = state
+	switch {
+	case cur != "":
+		v.StateSince, v.Call = call.T(curSince), curCall
+	case state == call.StateOffline && ev == nil:
+		// nothing says since when
+	default:
+		v.StateSince = sinceOf(ev, a.lastEnd)
+	}
+	if state == call.StatePaused && ev != nil {
+		v.PauseReason = ev.PauseReason
+	}
+	v.Identities = append(v.Identities, sortedKeys(idents)...)
+	v.Queues = append(v.Queues, sortedKeys(queues)...)
+	return v
+}
+
+// currentCall is the agent's latest on-call (else ringing) part that no later device
+// state contradicts; ties go to the smaller call id. State "" when there is none.
+func (b *Board) currentCall(a *agentEntry, deviceAt time.Time) (state string, since time.Time, id string) {
+	var onCall, ringing time.Time
+	var onCallID, ringingID string
 	for id, inv := range a.active {
 		if !inv.onCall.IsZero() && !inv.onCall.Before(deviceAt) && later(inv.onCall, id, onCall, onCallID) {
 			onCall, onCallID = inv.onCall, id
@@ -222,28 +247,11 @@ func (b *Board) agentView(a *agentEntry) call.Agent {
 	}
 	switch {
 	case onCallID != "":
-		v.State, v.StateSince, v.Call = call.StateOnCall, call.T(onCall), onCallID
+		return call.StateOnCall, onCall, onCallID
 	case ringingID != "":
-		v.State, v.StateSince, v.Call = call.StateRinging, call.T(ringing), ringingID
-	case pres != nil:
-		v.State = presenceState(pres)
-		since := pres.At
-		if lastEnd.After(since) {
-			since = lastEnd // back from a call: time in state counts from its end
-		}
-		v.StateSince = call.T(since)
-		if v.State == call.StatePaused {
-			v.PauseReason = pres.PauseReason
-		}
-	case liveSeen:
-		// A vendor without presence events (SipSim): an agent who takes calls is available.
-		v.State, v.StateSince = call.StateAvailable, call.T(lastEnd)
-	default:
-		v.State = call.StateOffline
+		return call.StateRinging, ringing, ringingID
 	}
-	v.Identities = append(v.Identities, sortedKeys(idents)...)
-	v.Queues = append(v.Queues, sortedKeys(queues)...)
-	return v
+	return "", time.Time{}, ""
 }
 
 func later(t time.Time, id string, best time.Time, bestID string) bool {

@@ -23,6 +23,7 @@ import (
 type DirectoryEntry struct {
 	ID, Name string
 	Match    []string
+	Queues   []string // queues the person belongs to where the PBX does not say ("source:queue")
 }
 
 // QueueConfig holds a queue's display name and metric thresholds; zero values take the
@@ -35,11 +36,16 @@ type QueueConfig struct {
 
 // Config is what the board needs from the configuration.
 type Config struct {
-	Directory   []DirectoryEntry
-	Queues      map[string]QueueConfig // by queue id ("source:name")
-	Default     QueueConfig
-	Locations   map[string]*time.Location // source → time zone, for "today"
-	ExpireAfter time.Duration             // active calls silent this long expire (default 4h)
+	Directory []DirectoryEntry
+	Queues    map[string]QueueConfig // by queue id ("source:name")
+	Default   QueueConfig
+	Locations map[string]*time.Location // source → time zone, for "today"
+	// EntryPoints maps "source:entry point" (a Simotel IncomingCall's entry_point, our
+	// DID) to the queue a call arriving there waits in, for PBXs whose arrival event
+	// names no queue.
+	EntryPoints map[string]string
+	Vendors     map[string]string // source → vendor: which PBXs send presence at all
+	ExpireAfter time.Duration     // active calls silent this long expire (default 4h)
 }
 
 // Change says what an applied event changed.
@@ -74,6 +80,7 @@ type Board struct {
 	days    map[string]map[string]*Tally    // queue → local date → counts
 	waiting map[string]map[string]time.Time // queue → waiting call → its start
 	rules   Rules                           // resolved thresholds, by queue
+	entries map[string]string               // normalized "source:entry point" → queue
 	clock   time.Time                       // latest receive time seen
 	cutoff  time.Time                       // ended calls last heard of before this are dropped
 }
@@ -95,6 +102,10 @@ func New(cfg Config) *Board {
 		days:      map[string]map[string]*Tally{},
 		waiting:   map[string]map[string]time.Time{},
 		rules:     NewRules(cfg),
+		entries:   map[string]string{},
+	}
+	for ep, q := range cfg.EntryPoints {
+		b.entries[entryKey(ep)] = q
 	}
 	for _, d := range cfg.Directory {
 		b.directory[d.ID] = d

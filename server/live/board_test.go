@@ -28,10 +28,20 @@ func TestSimotelQueueAnswered(t *testing.T) {
 	if c := callOf(t, b, id); c.State != call.StateQueued || c.From != "09121234567" || c.DID != "02191305588" {
 		t.Fatalf("offered call = %+v", c)
 	}
-	if len(chs) != 1 || chs[0] != (Change{Kind: KindCall, ID: id}) {
+	// IncomingCall names no queue (and 02191305588 is no configured entry point): the
+	// caller waits in the source's "not yet in a queue" figure.
+	if want := []Change{{Kind: KindCall, ID: id}, {Kind: KindQueue, ID: "pbx1:"}}; !reflect.DeepEqual(chs, want) {
 		t.Errorf("offer changes = %+v", chs)
 	}
+	if q := queueOf(t, b, "pbx1:"); !q.Unqueued || q.Waiting != 1 || q.Name != "" || q.Source != "pbx1" {
+		t.Errorf("not yet in a queue = %+v", q)
+	}
 	chs = b.Apply(s.events[1])
+	for _, q := range b.Queues(sec(3)) {
+		if q.Unqueued {
+			t.Errorf("the call is in 902 now, still unqueued: %+v", q)
+		}
+	}
 	if chs[0].Ring != "petr" {
 		t.Errorf("ringing 991 should pop up at petr: %+v", chs)
 	}
@@ -135,8 +145,9 @@ func TestVoipexRingAllMissed(t *testing.T) {
 	if got := legSummary(c); !reflect.DeepEqual(got, []string{"petr=noanswer", "ipex:cervenka=noanswer"}) {
 		t.Errorf("legs = %v", got)
 	}
-	// Aliases: Login is the identity, Line and Email map to the directory entry too.
-	if a := agentOf(t, b, "petr"); a.State != call.StateAvailable || !tval(a.StateSince).Equal(sec(31)) {
+	// Aliases: Login is the identity, Line and Email map to the directory entry too. No
+	// login event says Petr is in NOC: a ring is no presence, so he is offline after it.
+	if a := agentOf(t, b, "petr"); a.State != call.StateOffline || a.StateSince != nil || a.QueueStates["ipex:NOC"] != call.StateOffline {
 		t.Errorf("petr = %+v", a)
 	}
 	a := agentOf(t, b, "ipex:cervenka")
@@ -177,7 +188,7 @@ func TestVoipexTransfer(t *testing.T) {
 	if a := agentOf(t, b, "ipex:cervenka"); a.State != call.StateOnCall || !tval(a.StateSince).Equal(sec(55.5)) {
 		t.Errorf("cervenka after taking the call = %+v", a)
 	}
-	if a := agentOf(t, b, "petr"); a.State != call.StateAvailable || !tval(a.StateSince).Equal(sec(55)) {
+	if a := agentOf(t, b, "petr"); a.State != call.StateOffline || a.Call != "" { // off the call; no login event says more
 		t.Errorf("petr after transferring the call = %+v", a)
 	}
 	for _, e := range s.events[10:] {
@@ -210,7 +221,7 @@ func TestSimotelTransferBack(t *testing.T) {
 	if a := agentOf(t, b, "petr"); a.State != call.StateOnCall || !tval(a.StateSince).Equal(sec(64)) {
 		t.Errorf("petr = %+v", a)
 	}
-	if a := agentOf(t, b, "jana"); a.State != call.StateAvailable || !tval(a.StateSince).Equal(sec(60)) {
+	if a := agentOf(t, b, "jana"); a.State != call.StateOffline || a.Call != "" { // transferred away, no Idle yet
 		t.Errorf("jana = %+v", a)
 	}
 }
@@ -226,8 +237,9 @@ func TestSipsimBusyChain(t *testing.T) {
 		c.Recordings[0].Ref != "https://records.sipsim.by/7d1f0c2a.mp3" {
 		t.Errorf("call = %+v", c)
 	}
-	// SipSim sends no presence: agents who take calls are available after them.
-	if a := agentOf(t, b, "sipsim:+375290000001"); a.State != call.StateAvailable || !tval(a.StateSince).Equal(sec(2)) {
+	// SipSim sends no presence: a manager between calls is not shown available (no event
+	// says so, and the directory does not list them in the department).
+	if a := agentOf(t, b, "sipsim:+375290000001"); a.State != call.StateOffline || a.QueueStates["sipsim:+375172000000"] != call.StateOffline {
 		t.Errorf("manager 1 = %+v", a)
 	}
 }
@@ -366,7 +378,7 @@ func TestEndedBeforeAnswered(t *testing.T) {
 	if c.State != call.StateEnded || c.Disposition != call.Answered || c.Agent != "petr" || num(c.TalkS) != 60 || num(c.WaitS) != 5 {
 		t.Errorf("call = %+v", c)
 	}
-	if a := agentOf(t, b, "petr"); a.State != call.StateAvailable {
+	if a := agentOf(t, b, "petr"); a.State != call.StateOffline || a.Call != "" {
 		t.Errorf("petr = %+v", a)
 	}
 }

@@ -33,8 +33,9 @@ func (b *Board) applyCall(e call.Event, ch *changes) {
 		return // the same fact again
 	}
 	ce.events = evs
-	old, wasGhost := ce.view, ce.ghost
+	old, wasGhost, oldWait := ce.view, ce.ghost, ce.waitQ
 	b.refold(e.Call, ce, ch)
+	ch.queues[oldWait], ch.queues[ce.waitQ] = true, true
 	if ce.ghost || (!wasGhost && reflect.DeepEqual(old, ce.view)) {
 		return
 	}

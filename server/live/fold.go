@@ -299,6 +299,9 @@ func (b *Board) fold(id string, evs []stored) folded {
 	c.DID = s(func(e *call.Event) string { return e.DID }, did, whole, spec)
 	c.OriginateID = s(func(e *call.Event) string { return e.OriginateID }, originate, whole, spec)
 	c.Queue = s(func(e *call.Event) string { return e.Queue }, queue, spec, whole)
+	if c.Queue == "" && c.Direction != call.Outbound {
+		c.Queue = b.entryQueue(c.Source, c.DID)
+	}
 	c.HangupReason = s(func(e *call.Event) string { return e.HangupReason }, liveHang, whole, spec)
 	if c.HangupReason == "" && !endedLive && len(spec)+len(whole) == 0 {
 		c.HangupReason = expHang

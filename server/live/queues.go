@@ -26,16 +26,16 @@ func (b *Board) loc(source string) *time.Location {
 // (the local date of its start in its source's zone).
 func (b *Board) count(id string, ce *callEntry) {
 	c := &ce.view
+	if wq := waitQueue(*c); wq != "" {
+		if b.waiting[wq] == nil {
+			b.waiting[wq] = map[string]time.Time{}
+		}
+		b.waiting[wq][id] = ce.start
+		ce.waitQ = wq
+	}
 	q := c.Queue
 	if q == "" {
 		return
-	}
-	if waitingState(*c) {
-		if b.waiting[q] == nil {
-			b.waiting[q] = map[string]time.Time{}
-		}
-		b.waiting[q][id] = ce.start
-		ce.waitQ = q
 	}
 	t := b.rules.Tally(*c)
 	day := ce.start.In(b.loc(c.Source)).Format(time.DateOnly)
@@ -81,8 +81,8 @@ func millis(s float64) int64 { return int64(math.Round(s * 1000)) }
 func round1(v float64) float64 { return math.Round(v*10) / 10 }
 
 // Queues lists every queue known (configured, named by a call or an agent) with its
-// live picture at now and today's counters; now is the caller's clock, the board's
-// state is not changed.
+// live picture at now and today's counters, and each source's callers not yet in a
+// queue while there are any; now is the caller's clock, the board's state is not changed.
 func (b *Board) Queues(now time.Time) []call.Queue {
 	ids := map[string]bool{}
 	for q := range b.rules.queues {
@@ -96,12 +96,12 @@ func (b *Board) Queues(now time.Time) []call.Queue {
 	}
 	byState := map[string]map[string]int{}
 	for _, a := range b.agents {
-		for _, q := range a.view.Queues {
+		for q, st := range a.view.QueueStates {
 			ids[q] = true
 			if byState[q] == nil {
 				byState[q] = map[string]int{}
 			}
-			byState[q][a.view.State]++
+			byState[q][st]++
 		}
 	}
 	out := make([]call.Queue, 0, len(ids))
@@ -114,6 +114,9 @@ func (b *Board) Queues(now time.Time) []call.Queue {
 			name = c.Name
 		}
 		q := call.Queue{ID: id, Name: name, Source: src, Agents: map[string]int{}}
+		if id == UnqueuedID(src) {
+			q.Name, q.Unqueued = "", true // the page says "not yet in a queue" in its language
+		}
 		for _, s := range []string{call.StateAvailable, call.StateRinging, call.StateOnCall, call.StatePaused} {
 			q.Agents[s] = byState[id][s]
 		}

@@ -10,7 +10,7 @@ import (
 
 // snapshotVersion changes whenever the snapshot's meaning does; Restore refuses others,
 // and the caller then replays the whole log.
-const snapshotVersion = 1
+const snapshotVersion = 2
 
 // snapshot holds the board's facts, not what it derives from them: Restore refolds
 // everything under the configuration it is given (a changed directory regroups agents).
