@@ -77,5 +77,5 @@ func (s *Server) handleEvents(c *fiber.Ctx) error {
 	return c.JSON(envelope{Success: 1, Data: out})
 }
 
-// stamp formats a time as design.md's JSON wants: RFC 3339, UTC, milliseconds.
+// stamp formats a time as the API's JSON wants: RFC 3339, UTC, milliseconds.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z07:00") }

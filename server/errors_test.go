@@ -28,7 +28,7 @@ func basic(u, p string) func(*http.Request) {
 	return func(r *http.Request) { r.SetBasicAuth(u, p) }
 }
 
-// TestHookAnswers checks every answer of design.md's webhook table.
+// TestHookAnswers checks every answer of the README's webhook table.
 func TestHookAnswers(t *testing.T) {
 	cfg := testConfig(t)
 	cfg.Sources = append(cfg.Sources,

@@ -21,7 +21,7 @@ import (
 	"ringside/views"
 )
 
-// Who may open what (design.md's HTTP table).
+// Who may open what (the README's page list).
 var (
 	wallboardRoles = []string{"supervisor", "admin"}
 	cdrRoles       = []string{"manager", "supervisor", "admin"}

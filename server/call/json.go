@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// msTime marshals as design.md's JSON times: RFC 3339, UTC, always three fraction digits.
+// msTime marshals as the API's JSON times: RFC 3339, UTC, always three fraction digits.
 type msTime time.Time
 
 func (t msTime) MarshalJSON() ([]byte, error) {

@@ -3,7 +3,7 @@ package call
 import "time"
 
 // Call is one call as the board knows it, and as a stored CDR once it has ended.
-// JSON shapes follow design.md; absent times are omitted, never "".
+// JSON shapes are the API's contract (README, API); absent times are omitted, never "".
 type Call struct {
 	ID           string            `json:"id"`
 	Source       string            `json:"source"`

@@ -1,6 +1,6 @@
 package ingest
 
-// Cloud PBX post-call CDR webhooks ("CloudSessionCdr", vendors.md §4): one request per
+// Cloud PBX post-call CDR webhooks ("CloudSessionCdr"): one request per
 // finished call session, as JSON or as form/query data that flattens the nested object
 // (cdr[field] or cdr.field). Each request becomes one CallRecord event.
 

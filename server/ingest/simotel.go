@@ -9,7 +9,7 @@ import (
 	"ringside/server/call"
 )
 
-// Simotel Event Webhooks (vendors.md §1): one event per request, named by the Rest
+// Simotel Event Webhooks: one event per request, named by the Rest
 // path segment, the event_name field or (Survey) the event field; fields arrive as a
 // query string, form fields (v2/v3, maybe nested as api_data[x]) or a JSON body (v4).
 

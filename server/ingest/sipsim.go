@@ -1,6 +1,6 @@
 package ingest
 
-// SipSim.by real-time call notifications (vendors.md §5): one event per request, as a
+// SipSim.by real-time call notifications: one event per request, as a
 // legacy GET query or POST form, or as the newer platform's signed POST JSON (the HTTP
 // layer checks the signature). "receiver" is the department number on
 // incoming_call_start/end but the ringing or answering manager on the chain-member

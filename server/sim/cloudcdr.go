@@ -10,7 +10,7 @@ import (
 	"ringside/server/call"
 )
 
-// Cloud PBX post-call CDR webhooks (vendors.md §4): one request per finished call
+// Cloud PBX post-call CDR webhooks: one request per finished call
 // session, a few seconds after the hangup, as JSON (POST or PUT), form data (POST, the
 // nested object flattened as cdr[x] or cdr.x) or a GET query. The service escapes "+"
 // in JSON strings as \u002B, like .NET's serializer.

@@ -7,7 +7,7 @@ import (
 	"ringside/server/call"
 )
 
-// Simotel Event Webhooks (vendors.md §1). Live events: IncomingCall/OutgoingCall, NewState
+// Simotel Event Webhooks. Live events: IncomingCall/OutgoingCall, NewState
 // per agent (Ringing, InUse, Idle, Pause, Unavailable), Transfer; after the call Cdr and,
 // for queue calls, CdrQueue with one detail[] entry per agent tried. Times are zone-less
 // local times of the PBX; numbers in CdrQueue are strings, in a v4 JSON Cdr numbers.

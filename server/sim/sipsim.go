@@ -8,7 +8,7 @@ import (
 	"ringside/server/call"
 )
 
-// SipSim.by call notifications (vendors.md §5). The legacy platform sends a GET query or
+// SipSim.by call notifications. The legacy platform sends a GET query or
 // POST form with lowercase statuses and durations like "102.0"; the newer one POSTs
 // signed JSON (the Poster signs) with uppercase statuses, MISSED, integer durations and
 // a null audio_path. "receiver" is the department number on the call's start and end,

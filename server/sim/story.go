@@ -1,6 +1,6 @@
 // Package sim is Ringside's traffic simulator: it scripts calls and agent actions as
 // vendor-agnostic stories, renders them into each vendor's real webhook requests (every
-// transport variant of vendors.md) and posts them to a Ringside server at a chosen rate.
+// vendor's transport variant) and posts them to a Ringside server at a chosen rate.
 // Tests, the demo mode and the benchmark use it; its output is also an independent check
 // of the decoders in server/ingest.
 package sim

@@ -7,7 +7,7 @@ import (
 	"ringside/server/call"
 )
 
-// VOIPEX webhooks (vendors.md §3): one POSTed JSON object per event, no timestamps.
+// VOIPEX webhooks: one POSTed JSON object per event, no timestamps.
 // Queues ring all their free agents at once: each gets Ringing; when one answers, the
 // others get Hangup "Answered elsewhere" (their leg ends, not the call). A missed call
 // ends with "No user response".

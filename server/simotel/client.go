@@ -1,4 +1,4 @@
-// Package simotel talks to the Simotel API ("SA", vendors.md §2): recordings, click-to-call,
+// Package simotel talks to the Simotel API ("SA"): recordings, click-to-call,
 // queue pause/resume, extension names and a connection check. fake.go is a stand-in PBX that
 // follows the documented contract, for tests.
 package simotel

@@ -54,7 +54,7 @@ type FakeRequest struct {
 // Field is a body field as text ("" when absent).
 func (r FakeRequest) Field(name string) string { return fieldText(r.Fields[name]) }
 
-// Fake is a Simotel PBX's API as documented (vendors.md §2, the seed's error table), served on
+// Fake is a Simotel PBX's API as documented by Simotel (its API reference and error table), served on
 // /api/v4/<service>. It is an http.Handler; Start serves it on loopback.
 type Fake struct {
 	opt  FakeOptions
