@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"errors"
 	"net"
 	"strconv"
 	"strings"
@@ -60,8 +61,9 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 		ContentType: d.ContentType,
 		Body:        d.Body,
 		ReceivedAt:  received,
+		Signed:      src.SigningSecret != "", // authenticateSource verified it
 	}
-	res, err := ingest.Decode(ingest.Source{Name: src.Name, Vendor: src.Vendor, Location: src.Location, KeyMap: src.KeyMap}, req)
+	res, err := ingest.Decode(ingestSource(src), req)
 	if err != nil {
 		s.metrics.decodeErrs.WithLabelValues(src.Vendor).Inc()
 		return s.reject(c, d, fiber.StatusBadRequest, err.Error())
@@ -71,6 +73,10 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 	t0 := time.Now()
 	app, err := s.store.Append(c.Context(), d, res.Events)
 	s.metrics.logAppend.Observe(time.Since(t0).Seconds())
+	if err != nil && !errors.Is(err, store.ErrUnavailable) {
+		// the delivery itself cannot be stored: the vendor's retry would fail the same way
+		return s.reject(c, d, fiber.StatusBadRequest, "undecodable: "+err.Error())
+	}
 	if err != nil {
 		s.metrics.results.WithLabelValues("unavailable").Inc()
 		s.log.Error("store append failed", "source", src.Name, "err", err)
@@ -89,6 +95,12 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 		}
 	}
 	return c.JSON(envelope{Success: 1})
+}
+
+// ingestSource is what the decoders know of a configured source.
+func ingestSource(src *config.Source) ingest.Source {
+	return ingest.Source{Name: src.Name, Vendor: src.Vendor, Location: src.Location, KeyMap: src.KeyMap,
+		Recordings: ingest.RecordingPolicy{Hosts: src.RecordingHosts}}
 }
 
 // reject keeps a refused delivery for inspection and answers code with why.

@@ -191,6 +191,9 @@ func TestEveryFixtureThroughServer(t *testing.T) {
 		}
 		req := raw.Request()
 		req.ReceivedAt = time.Now()
+		if src, _ := e.cfg.Source(raw.Source()); src != nil && src.SigningSecret != "" {
+			req.Signed = true // e.send signs: a legacy GET's query then counts for nothing
+		}
 		res, decErr := ingest.Decode(srcs[raw.Source()], req)
 		code, body := e.send(raw)
 		if decErr != nil {

@@ -6,10 +6,12 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"time"
 
 	bolt "go.etcd.io/bbolt"
+	berrors "go.etcd.io/bbolt/errors"
 
 	"ringside/server/call"
 )
@@ -41,7 +43,8 @@ var errClosed = fmt.Errorf("%w: store is closed", ErrUnavailable)
 
 // Append durably records a delivery and the events decoded from it, unless it is a
 // retry of one already recorded. It returns after the group commit holding it has been
-// fsynced; an error wraps ErrUnavailable when the store could not write.
+// fsynced; an error wraps ErrUnavailable when the store could not write, and is
+// anything else (ErrUnstorable, an encoding error) when this delivery cannot be stored.
 func (s *Store) Append(ctx context.Context, d Delivery, events []call.Event) (Appended, error) {
 	if d.ReceivedAt.IsZero() {
 		d.ReceivedAt = time.Now()
@@ -168,6 +171,9 @@ func (s *Store) write(batch []*request) error {
 		}
 		return s.prune(tx, 2*len(batch)+64)
 	})
+	if errors.Is(err, berrors.ErrKeyRequired) || errors.Is(err, berrors.ErrKeyTooLarge) || errors.Is(err, berrors.ErrValueTooLarge) {
+		return fmt.Errorf("%w: %v", ErrUnstorable, err) // this request's data, not the store: retrying cannot help
+	}
 	if err != nil {
 		return unavailable(err)
 	}

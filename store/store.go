@@ -21,6 +21,10 @@ import (
 // write now" (closed, disk failure): the webhook answers 503 so the vendor retries.
 var ErrUnavailable = errors.New("store unavailable")
 
+// ErrUnstorable is wrapped by an error that means "this delivery's data cannot be
+// stored" (a key too long for bbolt): a retry would fail the same way.
+var ErrUnstorable = errors.New("delivery cannot be stored")
+
 // Options tune the store; the zero value is the production setting.
 type Options struct {
 	DedupeWindow time.Duration // how long an identical keyless delivery counts as a retry; default 15m

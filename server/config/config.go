@@ -80,9 +80,16 @@ type Source struct {
 	KeyMap        map[string]string `toml:"key_map,omitempty"`    // VOIPEX renamed keys: theirs → default
 	RateLimit     float64           `toml:"rate_limit,omitempty"` // deliveries per second (default 2000; negative = none)
 	API           *API              `toml:"api,omitempty"`
+	// RecordingHosts lists the hosts its recording URLs may redirect to ("http://host"
+	// also allows plain http there); empty means any https host.
+	RecordingHosts []string `toml:"recording_hosts,omitempty"`
+	// DialPattern is a regular expression every number dialled through this source
+	// must match whole (click-to-call); default digits with an optional leading "+".
+	DialPattern string `toml:"dial_pattern,omitempty"`
 
 	Location *time.Location `toml:"-"`
 	Nets     []*net.IPNet   `toml:"-"`
+	Dial     *regexp.Regexp `toml:"-"` // DialPattern compiled, anchored
 }
 
 // API is a Simotel API endpoint Ringside calls (recordings, click-to-call, pause).
@@ -296,6 +303,9 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 		}
 		if s.RateLimit == 0 {
 			s.RateLimit = 2000
+		}
+		if err := s.checkSecurity(func(key string) string { return at("sources", i, key) }); err != nil {
+			return err
 		}
 		if s.API != nil {
 			if s.Vendor != "simotel" {

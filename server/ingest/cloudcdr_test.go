@@ -189,11 +189,13 @@ func cloudSipsimCheck(t *testing.T, src Source, res Result, err error) {
 
 func FuzzCloudCDR(f *testing.F) {
 	cloudSipsimSeeds(f, "cloudcdr")
+	st := fuzzStore(f)
 	f.Fuzz(func(t *testing.T, method, query, contentType string, body []byte) {
 		q, _ := url.ParseQuery(query)
 		req := Request{Method: method, Query: q, ContentType: contentType, Body: body, ReceivedAt: testReceived}
 		res, err := decodeCloudCDR(cloudSrc, req) // directly: Decode would recover a panic
 		cloudSipsimCheck(t, cloudSrc, res, err)
+		assertStorable(t, st, cloudSrc, req)
 		if err == nil && (res.Key == "" || res.Events[0].Call != "cloud:"+strings.TrimPrefix(res.Key, "cdr:")) {
 			t.Fatalf("key %q does not name call %q", res.Key, res.Events[0].Call)
 		}

@@ -20,6 +20,10 @@ type Request struct {
 	ContentType string
 	Body        []byte
 	ReceivedAt  time.Time
+	// Signed says the HTTP layer verified a signature over Body alone (SipSim): the
+	// decoder then reads the body only, never fields from the query or the path,
+	// which the signature does not cover.
+	Signed bool
 }
 
 // Source is what a decoder needs to know about the PBX that sent the request.
@@ -28,6 +32,8 @@ type Source struct {
 	Vendor   string
 	Location *time.Location    // for vendor times without a zone; nil means UTC
 	KeyMap   map[string]string // vendor key renames: installation's key → default key (VOIPEX)
+	// Recordings is what the source's recording URLs may point at.
+	Recordings RecordingPolicy
 }
 
 // Result is what one delivery decodes into.
@@ -111,6 +117,15 @@ func Decode(src Source, req Request) (res Result, err error) {
 	}
 	if err == nil && res.Key == "" && res.Stream == "" && len(res.Events) > 0 {
 		setStreams(&res)
+	}
+	if err == nil {
+		err = checkRecordings(src, &res)
+	}
+	if err == nil {
+		err = checkStorable(res)
+	}
+	if err != nil {
+		res = Result{}
 	}
 	return res, err
 }

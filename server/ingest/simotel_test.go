@@ -191,10 +191,12 @@ func checkDecodedShape(t *testing.T, src Source, res Result, err error) {
 func FuzzSimotel(f *testing.F) {
 	fixtureFuzzSeeds(f, "simotel")
 	src := FixtureSources()["pbx1"]
+	st := fuzzStore(f)
 	f.Fuzz(func(t *testing.T, method, event, query, contentType string, body []byte) {
 		q, _ := url.ParseQuery(query)
 		req := Request{Method: method, Event: event, Query: q, ContentType: contentType, Body: body, ReceivedAt: testReceived}
 		res, err := decodeSimotel(src, req) // not Decode: a panic must fail here, not be recovered
 		checkDecodedShape(t, src, res, err)
+		assertStorable(t, st, src, req)
 	})
 }

@@ -2,7 +2,8 @@ package ingest
 
 // SipSim.by real-time call notifications: one event per request, as a
 // legacy GET query or POST form, or as the newer platform's signed POST JSON (the HTTP
-// layer checks the signature). "receiver" is the department number on
+// layer checks the signature, and a signed delivery is read from its body alone: query
+// or path fields are never merged into it). "receiver" is the department number on
 // incoming_call_start/end but the ringing or answering manager on the chain-member
 // events and on incoming_call_answer.
 
@@ -24,6 +25,9 @@ var sipsimCallEvents = map[string]bool{
 }
 
 func decodeSipSim(src Source, req Request) (Result, error) {
+	if req.Signed { // the signature covers the body alone: nothing else may add a field
+		req.Query, req.Event = nil, ""
+	}
 	f, err := parseFields(req)
 	if err != nil {
 		return Result{}, err

@@ -163,10 +163,12 @@ func TestSipSimTimesAndEdges(t *testing.T) {
 func FuzzSipSim(f *testing.F) {
 	cloudSipsimSeeds(f, "sipsim")
 	src := sipsimSrc()
+	st := fuzzStore(f)
 	f.Fuzz(func(t *testing.T, method, query, contentType string, body []byte) {
 		q, _ := url.ParseQuery(query)
 		req := Request{Method: method, Query: q, ContentType: contentType, Body: body, ReceivedAt: testReceived}
 		res, err := decodeSipSim(src, req) // directly: Decode would recover a panic
 		cloudSipsimCheck(t, src, res, err)
+		assertStorable(t, st, src, req)
 	})
 }

@@ -68,10 +68,12 @@ func TestVoipexAliases(t *testing.T) {
 func FuzzVoipex(f *testing.F) {
 	fixtureFuzzSeeds(f, "voipex")
 	src := FixtureSources()["ipexr"] // with a KeyMap, so renaming is fuzzed too
+	st := fuzzStore(f)
 	f.Fuzz(func(t *testing.T, method, event, query, contentType string, body []byte) {
 		q, _ := url.ParseQuery(query)
 		req := Request{Method: method, Event: event, Query: q, ContentType: contentType, Body: body, ReceivedAt: testReceived}
 		res, err := decodeVoipex(src, req) // not Decode: a panic must fail here, not be recovered
 		checkDecodedShape(t, src, res, err)
+		assertStorable(t, st, src, req)
 	})
 }

@@ -110,6 +110,11 @@ func Render(src Source, st Story) []Delivery {
 		vs := variants[vendor]
 		variant = vs[hash64(st.Source, st.ID)%uint64(len(vs))]
 	}
+	if variant == "get" && vendor == "sipsim" && src.SigningSecret != "" {
+		// A signature covers the body alone, and Ringside reads a signed delivery from
+		// its body only: a source that signs posts its fields (the legacy form).
+		variant = "form"
+	}
 	r := renderer{src: src, st: st, variant: variant, ua: "ringside-sim/1 (" + vendor + " " + variant + ")"}
 	switch vendor {
 	case "simotel":

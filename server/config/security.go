@@ -1,0 +1,31 @@
+package config
+
+import (
+	"fmt"
+	"regexp"
+	"strings"
+)
+
+// defaultDial is what a number dialled through a source may be without dial_pattern:
+// digits with an optional leading "+", no feature codes ("*", "#").
+var defaultDial = regexp.MustCompile(`^\+?[0-9]{2,20}$`)
+
+// checkSecurity validates a source's recording_hosts and dial_pattern; at names a key's
+// position for the error.
+func (s *Source) checkSecurity(at func(key string) string) error {
+	for _, h := range s.RecordingHosts {
+		name := strings.TrimPrefix(strings.TrimPrefix(strings.ToLower(h), "http://"), "https://")
+		if name == "" || strings.ContainsAny(name, "/:@?# \t\r\n*") {
+			return fmt.Errorf("%s: %q must be a host name, optionally prefixed with http:// to allow plain http", at("recording_hosts"), h)
+		}
+	}
+	s.Dial = defaultDial
+	if s.DialPattern != "" {
+		re, err := regexp.Compile(`^(?:` + s.DialPattern + `)$`)
+		if err != nil {
+			return fmt.Errorf("%s: %v", at("dial_pattern"), err)
+		}
+		s.Dial = re
+	}
+	return nil
+}
