@@ -75,6 +75,7 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 	s.metrics.logAppend.Observe(time.Since(t0).Seconds())
 	if err != nil && !errors.Is(err, store.ErrUnavailable) {
 		// the delivery itself cannot be stored: the vendor's retry would fail the same way
+		s.metrics.decodeErrs.WithLabelValues(src.Vendor).Inc()
 		return s.reject(c, d, fiber.StatusBadRequest, "undecodable: "+err.Error())
 	}
 	if err != nil {

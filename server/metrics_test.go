@@ -102,7 +102,7 @@ func TestMetricsScrape(t *testing.T) {
 			t.Fatal(err)
 		}
 		fs := srcs[raw.Source()]
-		_, decErr := ingest.Decode(fs, raw.Request())
+		_, decErr := e.decode(fs, raw.Request())
 		code, body := e.send(raw)
 		switch {
 		case decErr != nil && code == 400:
