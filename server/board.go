@@ -12,6 +12,7 @@ import (
 	"ringside/server/call"
 	"ringside/server/config"
 	"ringside/server/live"
+	"ringside/server/report"
 	"ringside/store"
 	"ringside/views"
 )
@@ -100,6 +101,9 @@ func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, 
 			lb, seq = live.New(lc), 0
 		}
 	}
+	if err := report.Ensure(context.Background(), st, report.RulesOf(lc), log); err != nil {
+		return nil, err
+	}
 	b := &board{b: lb, applied: seq, names: views.NamesOf(lb.Agents()), st: st, log: log, cfg: cfg,
 		ready: make(chan struct{}), done: make(chan struct{})}
 	b.progressed.Store(seq)
@@ -110,7 +114,7 @@ func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, 
 
 // start runs the board; set onChange before.
 func (b *board) start() {
-	b.cdrs = startCDRWriter(b.st, b.log)
+	b.cdrs = startCDRWriter(b.st, b.log, report.RulesOf(liveConfig(b.cfg)))
 	go b.run(b.st.LastSeq())
 }
 
@@ -175,9 +179,13 @@ func (b *board) apply(evs []call.Event) []live.Change {
 	defer b.mu.Unlock()
 	var changes []live.Change
 	var ended []call.Call
+	var pres []store.Presence
 	for _, e := range evs {
 		if e.Seq <= b.applied {
 			continue
+		}
+		if p, ok := report.PresenceOf(e, b.b.AgentID(e)); ok {
+			pres = append(pres, p)
 		}
 		for _, ch := range b.b.Apply(e) {
 			changes = append(changes, ch)
@@ -196,7 +204,7 @@ func (b *board) apply(evs []call.Event) []live.Change {
 		b.progressed.Store(b.applied)
 		b.movedAt.Store(time.Now().UnixNano())
 	}
-	b.cdrs.put(ended)
+	b.cdrs.put(ended, pres)
 	return changes
 }
 
@@ -272,30 +280,33 @@ func (b *board) Close() {
 
 // cdrWriter stores ended calls off the board's goroutine, as many per transaction as
 // have queued up meanwhile (each transaction is an fsync, and bbolt has one writer,
-// which the event log needs for intake).
+// which the event log needs for intake), then adds them and the agents' presence
+// facts to the report buckets.
 type cdrWriter struct {
-	st   *store.Store
-	log  *slog.Logger
-	in   chan cdrBatch
-	done chan struct{}
-}
-
-// cdrBatch is calls to store, or (done set) a flush: done closes once everything
-// sent before it is stored.
-type cdrBatch struct {
-	calls []call.Call
+	st    *store.Store
+	log   *slog.Logger
+	rules report.Rules
+	in    chan cdrBatch
 	done  chan struct{}
 }
 
-func startCDRWriter(st *store.Store, log *slog.Logger) *cdrWriter {
-	w := &cdrWriter{st: st, log: log, in: make(chan cdrBatch, 1024), done: make(chan struct{})}
+// cdrBatch is calls and presence facts to store, or (done set) a flush: done closes
+// once everything sent before it is stored.
+type cdrBatch struct {
+	calls []call.Call
+	pres  []store.Presence
+	done  chan struct{}
+}
+
+func startCDRWriter(st *store.Store, log *slog.Logger, rules report.Rules) *cdrWriter {
+	w := &cdrWriter{st: st, log: log, rules: rules, in: make(chan cdrBatch, 1024), done: make(chan struct{})}
 	go w.run()
 	return w
 }
 
-func (w *cdrWriter) put(calls []call.Call) {
-	if len(calls) > 0 {
-		w.in <- cdrBatch{calls: calls}
+func (w *cdrWriter) put(calls []call.Call, pres []store.Presence) {
+	if len(calls)+len(pres) > 0 {
+		w.in <- cdrBatch{calls: calls, pres: pres}
 	}
 }
 
@@ -328,7 +339,7 @@ const cdrLinger = 250 * time.Millisecond
 func (w *cdrWriter) run() {
 	defer close(w.done)
 	for first := range w.in {
-		calls, flushes := first.calls, []chan struct{}{first.done}
+		calls, pres, flushes := first.calls, first.pres, []chan struct{}{first.done}
 		linger := time.NewTimer(cdrLinger)
 		open := true
 	gather:
@@ -340,6 +351,7 @@ func (w *cdrWriter) run() {
 					break gather
 				}
 				calls = append(calls, next.calls...)
+				pres = append(pres, next.pres...)
 				flushes = append(flushes, next.done)
 				if next.done != nil {
 					break gather // someone waits: write now
@@ -349,10 +361,14 @@ func (w *cdrWriter) run() {
 			}
 		}
 		linger.Stop()
+		calls = latestOnly(calls)
 		if len(calls) > 0 {
-			if err := w.st.PutCDRs(context.Background(), latestOnly(calls)); err != nil {
+			if err := w.st.PutCDRs(context.Background(), calls); err != nil {
 				w.log.Error("storing CDRs failed", "count", len(calls), "err", err)
 			}
+		}
+		if err := report.Update(w.st, w.rules, calls, pres); err != nil {
+			w.log.Error("updating report buckets failed", "calls", len(calls), "presence", len(pres), "err", err)
 		}
 		for _, d := range flushes {
 			if d != nil {

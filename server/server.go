@@ -14,6 +14,7 @@ import (
 	"ringside/server/config"
 	"ringside/server/hub"
 	"ringside/server/live"
+	"ringside/server/report"
 	"ringside/server/simotel"
 	"ringside/server/version"
 	"ringside/store"
@@ -108,6 +109,8 @@ func (s *Server) routes() {
 	api.Get("/agents", s.handleAgents)
 	api.Get("/queues", s.handleQueues)
 	api.Post("/cdrs/search", s.handleCDRSearch)
+	api.Post("/reports/queues", s.apiReport(report.KindQueue))
+	api.Post("/reports/agents", s.apiReport(report.KindAgent))
 	api.Post("/calls/originate", s.apiOriginate)
 	api.Post("/agents/:id/pause", s.apiPause(true))
 	api.Post("/agents/:id/resume", s.apiPause(false))

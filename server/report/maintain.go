@@ -1,0 +1,192 @@
+package report
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"slices"
+	"strings"
+	"time"
+
+	"ringside/server/call"
+	"ringside/server/live"
+	"ringside/store"
+)
+
+// Rules are what a call's contribution depends on besides the call: each queue's
+// thresholds. A change of rules (or of the directory, which decides whose presence an
+// event is) rebuilds the buckets.
+type Rules struct {
+	Queues  map[string]live.QueueConfig
+	Default live.QueueConfig
+	cfg     live.Config
+}
+
+// RulesOf takes the rules from the board's configuration.
+func RulesOf(lc live.Config) Rules {
+	d := lc.Default
+	if d.SLThresholdS <= 0 {
+		d.SLThresholdS = 20
+	}
+	if d.AbandonAfterS <= 0 {
+		d.AbandonAfterS = 5
+	}
+	return Rules{Queues: lc.Queues, Default: d, cfg: lc}
+}
+
+// Queue is the thresholds of queue q.
+func (r Rules) Queue(q string) live.QueueConfig {
+	c, ok := r.Queues[q]
+	if !ok {
+		return r.Default
+	}
+	if c.SLThresholdS <= 0 {
+		c.SLThresholdS = r.Default.SLThresholdS
+	}
+	if c.AbandonAfterS <= 0 {
+		c.AbandonAfterS = r.Default.AbandonAfterS
+	}
+	return c
+}
+
+// bucketsVersion changes whenever what a member holds changes meaning.
+const bucketsVersion = "1"
+
+// stamp names everything the stored buckets depend on.
+func (r Rules) stamp() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "v%s;default=%g/%g", bucketsVersion, r.Default.SLThresholdS, r.Default.AbandonAfterS)
+	for _, q := range sortedKeys(r.Queues) {
+		c := r.Queue(q)
+		fmt.Fprintf(&b, ";%q=%g/%g", q, c.SLThresholdS, c.AbandonAfterS)
+	}
+	dir := slices.Clone(r.cfg.Directory)
+	slices.SortFunc(dir, func(a, b live.DirectoryEntry) int { return strings.Compare(a.ID, b.ID) })
+	for _, d := range dir {
+		m := slices.Clone(d.Match)
+		slices.Sort(m)
+		fmt.Fprintf(&b, ";@%q=%q", d.ID, m)
+	}
+	return b.String()
+}
+
+// Update records ended calls (a call seen before replaces its earlier contribution)
+// and presence facts in one transaction.
+func Update(st *store.Store, r Rules, calls []call.Call, pres []store.Presence) error {
+	if len(calls)+len(pres) == 0 {
+		return nil
+	}
+	return st.UpdateBuckets(func(bt *store.BucketTx) error {
+		for i := range calls {
+			c := &calls[i]
+			if err := bt.SetMember("c\x00"+c.ID, CallFacts(c, r.Queue(c.Queue))); err != nil {
+				return err
+			}
+		}
+		for _, p := range pres {
+			if err := putPresence(bt, p); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// putPresence inserts p between its neighbours: the interval before it now ends at p,
+// and p's own interval runs to the next fact (the last fact's interval is open and
+// counted when read).
+func putPresence(bt *store.BucketTx, p store.Presence) error {
+	prev, next, hasPrev, hasNext, added, err := bt.PutPresence(p)
+	if err != nil || !added {
+		return err
+	}
+	if hasPrev {
+		if err := bt.SetMember(store.PresenceMember(prev), intervalFacts(prev, p.At)); err != nil {
+			return err
+		}
+	}
+	if hasNext {
+		return bt.SetMember(store.PresenceMember(p), intervalFacts(p, next.At))
+	}
+	return nil
+}
+
+// Ensure rebuilds the buckets when they are missing or were built under other rules:
+// calls from the stored CDRs (the log's ended calls), presence from the agent events
+// of the log. Run it before the board starts writing buckets.
+func Ensure(ctx context.Context, st *store.Store, r Rules, log *slog.Logger) error {
+	stamp := r.stamp()
+	if st.BucketStamp() == stamp {
+		return nil
+	}
+	t0 := time.Now()
+	log.Info("building report buckets from the stored calls and the event log")
+	if err := st.UpdateBuckets(func(bt *store.BucketTx) error { return bt.ResetBuckets() }); err != nil {
+		return err
+	}
+	const batch = 4000
+	var calls []call.Call
+	ncalls := 0
+	err := st.EachCDR(store.Query{Asc: true}, func(c call.Call) error {
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if calls = append(calls, c); len(calls) == batch {
+			ncalls += len(calls)
+			err := Update(st, r, calls, nil)
+			calls = calls[:0]
+			return err
+		}
+		return nil
+	})
+	if err == nil {
+		ncalls += len(calls)
+		err = Update(st, r, calls, nil)
+	}
+	if err != nil {
+		return fmt.Errorf("report buckets from CDRs: %w", err)
+	}
+	npres, err := rebuildPresence(ctx, st, r)
+	if err != nil {
+		return fmt.Errorf("report buckets from the event log: %w", err)
+	}
+	if err := st.UpdateBuckets(func(bt *store.BucketTx) error { return bt.SetStamp(stamp) }); err != nil {
+		return err
+	}
+	log.Info("report buckets built", "calls", ncalls, "presence_events", npres, "took", time.Since(t0).Round(time.Millisecond))
+	return nil
+}
+
+func rebuildPresence(ctx context.Context, st *store.Store, r Rules) (int, error) {
+	resolver := live.New(r.cfg)
+	n := 0
+	for after := uint64(0); ; {
+		evs, err := st.Events(after, 5000)
+		if err != nil || len(evs) == 0 {
+			return n, err
+		}
+		if ctx.Err() != nil {
+			return n, ctx.Err()
+		}
+		var pres []store.Presence
+		for _, e := range evs {
+			if p, ok := PresenceOf(e, resolver.AgentID(e)); ok {
+				pres = append(pres, p)
+			}
+		}
+		if err := Update(st, r, nil, pres); err != nil {
+			return n, err
+		}
+		n += len(pres)
+		after = evs[len(evs)-1].Seq
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
