@@ -96,10 +96,12 @@ func (s *Server) reports() *report.Reader {
 		},
 		Known: func(kind byte) []string {
 			var out []string
-			if kind == report.KindQueue {
-				for _, q := range s.cfg.Queues {
-					out = append(out, q.ID)
-				}
+			if kind == report.KindQueue { // what the wallboard lists
+				s.board.read(func(b *live.Board) {
+					for _, q := range b.Queues(s.now()) {
+						out = append(out, q.ID)
+					}
+				})
 				return out
 			}
 			for _, a := range s.cfg.Agents {

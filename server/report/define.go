@@ -15,16 +15,16 @@ const (
 	KindAgent = 'a'
 )
 
-// Queue bucket slots (store.Counts.Sum). The first eight are the live board's day
-// counters for a queue, with the same meaning: see queueCounts.
+// Queue bucket slots (store.Counts.Sum): the counts of live.Tally, the one definition
+// of the queue metrics, then the distributions.
 const (
 	qOffered = iota
 	qAnswered
-	qAbandoned
-	qSLMet  // answered within the queue's service-level threshold
-	qSLBase // answered, or abandoned after the short-abandon window
-	qTalkN  // answered calls with a known talk time
-	qWaitMs // wait of the answered calls
+	qAbandoned      // after the queue's short-abandon window
+	qShortAbandoned // within it: neither abandoned nor against the service level
+	qSLMet          // answered within the queue's service-level threshold
+	qTalkN          // answered, ended calls with a known talk time
+	qWaitMs         // wait of the answered calls
 	qTalkMs
 	qWaitBins                     // first of nBins wait-time bins (answered and abandoned)
 	qTalkBins = qWaitBins + nBins // first of nBins talk-time bins (answered)
@@ -61,59 +61,38 @@ const (
 	aSlots
 )
 
-// queueCounts is a call's contribution to its queue, by the live board's definitions
-// (live.Board's day counters): every call that named the queue is offered; answered
-// calls count their wait (ASA) and, once ended with a known talk time, their talk
-// (AHT); an ended, unanswered, not outbound call is abandoned. Service level: answered
-// within the queue's threshold over answered plus abandoned after its short-abandon
-// window. Times are integer milliseconds so sums do not drift.
-func queueCounts(c *call.Call, qc live.QueueConfig, now time.Time) store.Counts {
+// queueCounts is a call's contribution to its queue: live.Rules.Tally (what the
+// wallboard counts), the distributions, and its wait for the longest wait of the
+// period (a caller still waiting has waited until now so far).
+func queueCounts(c *call.Call, rules live.Rules, now time.Time) store.Counts {
+	t := rules.Tally(*c)
 	n := store.Counts{Sum: make([]int64, qSlots), Max: make([]int64, qMaxSlots)}
-	n.Sum[qOffered] = 1
+	n.Sum[qOffered], n.Sum[qAnswered], n.Sum[qAbandoned] = int64(t.Offered), int64(t.Answered), int64(t.Abandoned)
+	n.Sum[qShortAbandoned], n.Sum[qSLMet], n.Sum[qTalkN] = int64(t.ShortAbandoned), int64(t.SLMet), int64(t.TalkN)
+	n.Sum[qWaitMs], n.Sum[qTalkMs] = t.WaitMs, t.TalkMs
 	wait := 0.0
-	if c.WaitS != nil {
-		wait = *c.WaitS
-	} else if c.State == call.StateQueued || c.State == call.StateRinging {
-		if c.StartedAt != nil && now.After(*c.StartedAt) {
-			wait = math.Floor(now.Sub(*c.StartedAt).Seconds()) // still waiting: so far
-		}
-	}
-	answered := c.Disposition == call.Answered || c.State == call.StateAnswered
 	switch {
-	case answered:
-		n.Sum[qAnswered], n.Sum[qSLBase], n.Sum[qWaitMs] = 1, 1, millis(wait)
-		if wait <= qc.SLThresholdS {
-			n.Sum[qSLMet] = 1
-		}
-		if c.State == call.StateEnded && c.TalkS != nil {
-			n.Sum[qTalkN], n.Sum[qTalkMs] = 1, millis(*c.TalkS)
-			n.Sum[qTalkBins+bin(TalkBins[:], *c.TalkS)] = 1
-		}
+	case c.WaitS != nil:
+		wait = *c.WaitS
+	case (c.State == call.StateQueued || c.State == call.StateRinging) && c.StartedAt != nil && now.After(*c.StartedAt):
+		wait = math.Floor(now.Sub(*c.StartedAt).Seconds())
+	}
+	if t.Answered+t.Abandoned+t.ShortAbandoned > 0 {
 		n.Sum[qWaitBins+bin(WaitBins[:], wait)] = 1
-	case c.State == call.StateEnded && c.Direction != call.Outbound:
-		n.Sum[qAbandoned] = 1
-		if c.WaitS == nil || wait > qc.AbandonAfterS {
-			n.Sum[qSLBase] = 1
-		}
-		n.Sum[qWaitBins+bin(WaitBins[:], wait)] = 1
+	}
+	if t.TalkN > 0 {
+		n.Sum[qTalkBins+bin(TalkBins[:], *c.TalkS)] = 1
 	}
 	n.Max[qLongestWaitMs] = millis(wait)
 	return n
 }
 
-// queueFigures derives a queue's figures from summed counters, rounded as the live
-// board rounds them (one decimal).
-func queueFigures(s []int64) (slPct, asaS, ahtS float64) {
-	if s[qSLBase] > 0 {
-		slPct = round1(100 * float64(s[qSLMet]) / float64(s[qSLBase]))
-	}
-	if s[qAnswered] > 0 {
-		asaS = round1(float64(s[qWaitMs]) / 1000 / float64(s[qAnswered]))
-	}
-	if s[qTalkN] > 0 {
-		ahtS = round1(float64(s[qTalkMs]) / 1000 / float64(s[qTalkN]))
-	}
-	return slPct, asaS, ahtS
+// tallyOf is summed queue counts back as live's tally, whose Counters derive the
+// figures exactly as the wallboard does.
+func tallyOf(s []int64) live.Tally {
+	return live.Tally{Offered: int(s[qOffered]), Answered: int(s[qAnswered]), Abandoned: int(s[qAbandoned]),
+		ShortAbandoned: int(s[qShortAbandoned]), SLMet: int(s[qSLMet]), TalkN: int(s[qTalkN]),
+		WaitMs: s[qWaitMs], TalkMs: s[qTalkMs]}
 }
 
 func bin(bounds []float64, v float64) int {

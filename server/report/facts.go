@@ -11,14 +11,14 @@ import (
 // CallFacts are an ended call's contributions: to its queue, in the bucket of its
 // start (as the live board counts a call on the day it started), and to each agent
 // it reached, in the bucket of that agent's offer.
-func CallFacts(c *call.Call, qc live.QueueConfig) []store.Fact {
+func CallFacts(c *call.Call, rules live.Rules) []store.Fact {
 	start := callStart(c)
 	if start.IsZero() {
 		return nil
 	}
 	var out []store.Fact
 	if c.Queue != "" {
-		out = append(out, store.Fact{Kind: KindQueue, ID: c.Queue, At: start, C: queueCounts(c, qc, start)})
+		out = append(out, store.Fact{Kind: KindQueue, ID: c.Queue, At: start, C: queueCounts(c, rules, start)})
 	}
 	return append(out, agentFacts(c, start)...)
 }

@@ -14,40 +14,15 @@ import (
 )
 
 // Rules are what a call's contribution depends on besides the call: each queue's
-// thresholds. A change of rules (or of the directory, which decides whose presence an
-// event is) rebuilds the buckets.
+// thresholds (live.Rules). A change of rules (or of the directory, which decides whose
+// presence an event is) rebuilds the buckets.
 type Rules struct {
-	Queues  map[string]live.QueueConfig
-	Default live.QueueConfig
-	cfg     live.Config
+	live.Rules
+	cfg live.Config
 }
 
 // RulesOf takes the rules from the board's configuration.
-func RulesOf(lc live.Config) Rules {
-	d := lc.Default
-	if d.SLThresholdS <= 0 {
-		d.SLThresholdS = 20
-	}
-	if d.AbandonAfterS <= 0 {
-		d.AbandonAfterS = 5
-	}
-	return Rules{Queues: lc.Queues, Default: d, cfg: lc}
-}
-
-// Queue is the thresholds of queue q.
-func (r Rules) Queue(q string) live.QueueConfig {
-	c, ok := r.Queues[q]
-	if !ok {
-		return r.Default
-	}
-	if c.SLThresholdS <= 0 {
-		c.SLThresholdS = r.Default.SLThresholdS
-	}
-	if c.AbandonAfterS <= 0 {
-		c.AbandonAfterS = r.Default.AbandonAfterS
-	}
-	return c
-}
+func RulesOf(lc live.Config) Rules { return Rules{Rules: live.NewRules(lc), cfg: lc} }
 
 // bucketsVersion changes whenever what a member holds changes meaning.
 const bucketsVersion = "1"
@@ -55,9 +30,10 @@ const bucketsVersion = "1"
 // stamp names everything the stored buckets depend on.
 func (r Rules) stamp() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "v%s;default=%g/%g", bucketsVersion, r.Default.SLThresholdS, r.Default.AbandonAfterS)
-	for _, q := range sortedKeys(r.Queues) {
-		c := r.Queue(q)
+	d := r.For("")
+	fmt.Fprintf(&b, "v%s;default=%g/%g", bucketsVersion, d.SLThresholdS, d.AbandonAfterS)
+	for _, q := range sortedKeys(r.cfg.Queues) {
+		c := r.For(q)
 		fmt.Fprintf(&b, ";%q=%g/%g", q, c.SLThresholdS, c.AbandonAfterS)
 	}
 	dir := slices.Clone(r.cfg.Directory)
@@ -79,7 +55,7 @@ func Update(st *store.Store, r Rules, calls []call.Call, pres []store.Presence) 
 	return st.UpdateBuckets(func(bt *store.BucketTx) error {
 		for i := range calls {
 			c := &calls[i]
-			if err := bt.SetMember("c\x00"+c.ID, CallFacts(c, r.Queue(c.Queue))); err != nil {
+			if err := bt.SetMember("c\x00"+c.ID, CallFacts(c, r.Rules)); err != nil {
 				return err
 			}
 		}

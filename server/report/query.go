@@ -50,6 +50,7 @@ type QueueRow struct {
 	Offered         int64   `json:"offered"`
 	Answered        int64   `json:"answered"`
 	Abandoned       int64   `json:"abandoned"`
+	ShortAbandoned  int64   `json:"-"` // shown on the page; the API's row has the issue's shape
 	ServiceLevelPct float64 `json:"service_level_pct"`
 	ASAS            float64 `json:"asa_s"`
 	AHTS            float64 `json:"aht_s"`
@@ -186,17 +187,17 @@ func (r *Reader) addActive(g *group, ids []string) {
 		if c.Queue == "" || start.IsZero() || start.Before(g.p.From) || !start.Before(g.p.To) || !slices.Contains(ids, c.Queue) {
 			continue
 		}
-		g.add(c.Queue, start, queueCounts(&c, r.Rules.Queue(c.Queue), g.p.Now))
+		g.add(c.Queue, start, queueCounts(&c, r.Rules.Rules, g.p.Now))
 	}
 }
 
 func queueRow(id, name, period string, s store.Counts) QueueRow {
 	s.Sum = append(s.Sum, make([]int64, max(0, qSlots-len(s.Sum)))...)
 	s.Max = append(s.Max, make([]int64, max(0, qMaxSlots-len(s.Max)))...)
-	sl, asa, aht := queueFigures(s.Sum)
-	return QueueRow{Queue: id, Name: name, Period: period, Offered: s.Sum[qOffered], Answered: s.Sum[qAnswered],
-		Abandoned: s.Sum[qAbandoned], ServiceLevelPct: sl, ASAS: asa, AHTS: aht,
-		LongestWaitS: round1(float64(s.Max[qLongestWaitMs]) / 1000)}
+	f := tallyOf(s.Sum).Counters()
+	return QueueRow{Queue: id, Name: name, Period: period, Offered: int64(f.Offered), Answered: int64(f.Answered),
+		Abandoned: int64(f.Abandoned), ShortAbandoned: int64(f.ShortAbandoned), ServiceLevelPct: f.ServiceLevelPct,
+		ASAS: f.ASAS, AHTS: f.AHTS, LongestWaitS: round1(float64(s.Max[qLongestWaitMs]) / 1000)}
 }
 
 // Agents is the agents report.

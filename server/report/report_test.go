@@ -69,7 +69,7 @@ func TestQueueFiguresAndLateChanges(t *testing.T) {
 	}
 	want := []QueueRow{
 		{Queue: "p:other", Name: "other", Offered: 1, Answered: 1, ServiceLevelPct: 0, ASAS: 25, AHTS: 60, LongestWaitS: 25},
-		{Queue: "p:sales", Name: "sales", Offered: 3, Answered: 1, Abandoned: 2, ServiceLevelPct: 50, ASAS: 25, AHTS: 100, LongestWaitS: 40},
+		{Queue: "p:sales", Name: "sales", Offered: 3, Answered: 1, Abandoned: 1, ShortAbandoned: 1, ServiceLevelPct: 50, ASAS: 25, AHTS: 100, LongestWaitS: 40},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Fatalf("rows\n%+v\nwant\n%+v", rows, want)
@@ -85,7 +85,7 @@ func TestQueueFiguresAndLateChanges(t *testing.T) {
 	want = []QueueRow{
 		{Queue: "p:other", Name: "other", Period: "2026-03-10T09:00:00Z", Offered: 1, Answered: 1, ServiceLevelPct: 100, ASAS: 12, AHTS: 30, LongestWaitS: 12},
 		{Queue: "p:other", Name: "other", Period: "2026-03-10T10:00:00Z", Offered: 1, Answered: 1, ServiceLevelPct: 0, ASAS: 25, AHTS: 60, LongestWaitS: 25},
-		{Queue: "p:sales", Name: "sales", Period: "2026-03-10T09:00:00Z", Offered: 2, Answered: 1, Abandoned: 1, ServiceLevelPct: 100, ASAS: 25, AHTS: 100, LongestWaitS: 25},
+		{Queue: "p:sales", Name: "sales", Period: "2026-03-10T09:00:00Z", Offered: 2, Answered: 1, ShortAbandoned: 1, ServiceLevelPct: 100, ASAS: 25, AHTS: 100, LongestWaitS: 25},
 	}
 	if !reflect.DeepEqual(rows, want) {
 		t.Fatalf("after the late record\n%+v\nwant\n%+v", rows, want)
