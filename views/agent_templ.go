@@ -900,7 +900,7 @@ func popCard(now time.Time, c call.Call, prev []call.Call, names Names, oob bool
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if len(c.Legs) == 0 && len(ringingNotInLegs(c)) == 0 {
+		if len(agentLegs(c)) == 0 && len(ringingNotInLegs(c)) == 0 {
 			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 66, "<p class=\"muted\">Rang you first.</p>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
@@ -910,7 +910,7 @@ func popCard(now time.Time, c call.Call, prev []call.Call, names Names, oob bool
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			for _, l := range c.Legs {
+			for _, l := range agentLegs(c) {
 				var templ_7745c5c3_Var45 = []any{"oc-" + legClass(l)}
 				templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var45...)
 				if templ_7745c5c3_Err != nil {
@@ -934,7 +934,7 @@ func popCard(now time.Time, c call.Call, prev []call.Call, names Names, oob bool
 					return templ_7745c5c3_Err
 				}
 				var templ_7745c5c3_Var47 string
-				templ_7745c5c3_Var47, templ_7745c5c3_Err = templ.JoinStringErrs(names.Of(l.Agent))
+				templ_7745c5c3_Var47, templ_7745c5c3_Err = templ.JoinStringErrs(legName(l, names))
 				if templ_7745c5c3_Err != nil {
 					return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/agent.templ`, Line: 214, Col: 59}
 				}

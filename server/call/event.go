@@ -131,6 +131,7 @@ type Contact struct {
 type Leg struct {
 	Agent     string     `json:"agent"`
 	Role      string     `json:"role,omitempty"` // RoleAgent or RoleMonitor on the board's calls
+	Name      string     `json:"name,omitempty"` // the vendor's name for the party, when it gives one
 	StartedAt *time.Time `json:"started_at,omitempty"`
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
 	Outcome   string     `json:"outcome,omitempty"`

@@ -47,7 +47,7 @@ func (t Transfer) MarshalJSON() ([]byte, error) {
 	type alias Transfer
 	return json.Marshal(struct {
 		alias
-		At *msTime `json:"at"`
+		At *msTime `json:"at,omitempty"` // unknown when only a post-call record told it
 	}{alias(t), ms(&t.At)})
 }
 

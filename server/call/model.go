@@ -49,11 +49,15 @@ type Recording struct {
 	Ref string `json:"-"`
 }
 
-// Transfer is one transfer of a call.
+// Transfer is one transfer of a call: the parties as the vendor named them (an
+// extension or a number) and, where known, who they are (agent ids, for names).
+// At is left out when the vendor did not say when (a post-call record).
 type Transfer struct {
-	From string    `json:"from"`
-	To   string    `json:"to"`
-	At   time.Time `json:"at"`
+	From      string    `json:"from"`
+	To        string    `json:"to"`
+	At        time.Time `json:"at,omitzero"`
+	FromAgent string    `json:"from_agent,omitempty"`
+	ToAgent   string    `json:"to_agent,omitempty"`
 }
 
 // Agent is one person (a directory entry) or an unmapped vendor identity.

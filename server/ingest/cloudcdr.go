@@ -1,8 +1,18 @@
 package ingest
 
-// Cloud PBX post-call CDR webhooks ("CloudSessionCdr"): one request per
-// finished call session, as JSON or as form/query data that flattens the nested object
-// (cdr[field] or cdr.field). Each request becomes one CallRecord event.
+// Cloud PBX post-call CDR webhooks ("CloudSessionCdr", Kazoo-based cloud PBXs): one
+// request per finished call session, by GET, POST or PUT, as JSON or as form/query data
+// that flattens the nested object (cdr[field] or cdr.field). Each request becomes one
+// CallRecord event; cdr.id (the session id) is the call and the dedupe key.
+//
+// The parties of a session come as four roles, each as device, user and agent (number
+// and name): fRng* (first rung), lRng* (last rung), ans* (first to answer) and lAns*
+// (last to answer). When the last answering party is not the first, the call was
+// transferred between them: both get an answered leg and the record a transfer from the
+// first to the last, who is the call's agent. The record gives one talk time for the
+// session and no transfer time, so a transfer's time and each side's talk time are
+// unknown (left out, never guessed); without a transfer the answering leg has the
+// session's talk time.
 
 import (
 	"bytes"
@@ -78,18 +88,28 @@ func decodeCloudCDR(src Source, req Request) (Result, error) {
 
 	ansNum, ansName := cloudParty(c, "ans")
 	e.Agent, e.AgentName = ids(ansNum), ansName
+	lAnsNum, lAnsName := cloudParty(c, "lans")
+	transferred := ansNum != "" && lAnsNum != "" && !cloudSameParty(c, "ans", "lans")
 	// Legs: the first- and last-ringing agents, plus the answering one if neither was it.
 	answeredLeg := false
 	for _, p := range []string{"frng", "lrng", "ans"} {
-		n, _ := cloudParty(c, p)
+		n, name := cloudParty(c, p)
 		if n == "" || (p == "ans" && answeredLeg) || cloudHasLeg(e.Legs, ids(n)) {
 			continue
 		}
-		out := call.OutcomeNoAnswer
+		leg := call.Leg{Agent: ids(n), Name: name, Outcome: call.OutcomeNoAnswer}
 		if ansNum != "" && cloudSameParty(c, p, "ans") {
-			out, answeredLeg = call.OutcomeAnswer, true
+			leg.Outcome, answeredLeg = call.OutcomeAnswer, true
+			if !transferred {
+				leg.TalkS = e.TalkS
+			}
 		}
-		e.Legs = append(e.Legs, call.Leg{Agent: ids(n), Outcome: out})
+		e.Legs = append(e.Legs, leg)
+	}
+	if transferred {
+		e.Legs = append(e.Legs, call.Leg{Agent: ids(lAnsNum), Name: lAnsName, Outcome: call.OutcomeAnswer})
+		e.TransferFrom, e.TransferTo = ansNum, lAnsNum
+		e.Agent, e.AgentName = ids(lAnsNum), lAnsName
 	}
 
 	if r := c.get("recordingids"); r != "" { // a single id sent without an index

@@ -264,6 +264,7 @@ func (b *Board) fold(id string, evs []stored) folded {
 				ls = append(ls, l)
 			}
 			l.inferred = false
+			fill(&l.Name, rl.Name)
 			l.StartedAt = or(l.StartedAt, rl.StartedAt)
 			if rl.EndedAt != nil {
 				l.EndedAt, l.open = rl.EndedAt, false
@@ -275,6 +276,7 @@ func (b *Board) fold(id string, evs []stored) folded {
 		}
 	}
 
+	whole, recAgent := b.recordParties(whole)
 	s := func(get func(*call.Event) string, live string, groups ...[]*call.Event) string {
 		if v := pick("", get, groups...); v != "" {
 			return v
@@ -312,6 +314,7 @@ func (b *Board) fold(id string, evs []stored) folded {
 	}
 	if answered {
 		c.Agent = s(func(e *call.Event) string { return b.resolve(e.Agent, e.AgentAliases) }, liveAgent, spec, whole)
+		fill(&c.Agent, recAgent)
 	}
 
 	// Times and durations: a record's value, else the live one, else derived.
@@ -376,6 +379,7 @@ func (b *Board) fold(id string, evs []stored) folded {
 
 	f.inv = b.finishLegs(c, ls, answered, ended, ansAt, endAt, ansAtOf)
 	finishMonitors(c, monitors, ended, endAt)
+	c.Transfers = b.recordTransfers(c.Source, c.Transfers, c.Legs, spec, whole)
 	if dialer != "" && !answered && !ended { // dialing out is being on the call
 		p, ok := f.inv[dialer]
 		if !ok {

@@ -324,7 +324,8 @@ func TestRenderFinalRecordDetails(t *testing.T) {
 	st = story(QueueAnswered, "cloudcdr")
 	evs = decodeAll(t, srcs["cloud"], Render(srcs["cloud"], st))
 	e := evs[0]
-	wantLegs = []call.Leg{{Agent: "cloud:992", Outcome: "noanswer"}, {Agent: "cloud:993", Outcome: "answer"}}
+	wantLegs = []call.Leg{{Agent: "cloud:992", Name: "Jana Dvořáková", Outcome: "noanswer"},
+		{Agent: "cloud:993", Name: agentC.Name, Outcome: "answer", TalkS: call.F(st.Talk().Seconds())}}
 	if !reflect.DeepEqual(e.Legs, wantLegs) || e.Agent != "cloud:993" || e.AgentName != agentC.Name || e.Queue != "cloud:Support" {
 		t.Errorf("cloud legs %+v agent %s %q queue %s", e.Legs, e.Agent, e.AgentName, e.Queue)
 	}
