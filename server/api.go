@@ -20,14 +20,14 @@ func (s *Server) apiAuth(c *fiber.Ctx) error {
 	}
 	var who *config.User
 	if hasBasic {
-		u, ok := s.users.password(user, pass)
+		u, ok := s.users().password(user, pass)
 		if !ok {
 			return apiError(c, fiber.StatusUnauthorized, "BasicAuth or ApiKey is invalid")
 		}
 		who = u
 	}
 	if key != "" {
-		u, ok := s.users.apiKey(key)
+		u, ok := s.users().apiKey(key)
 		if !ok || (who != nil && u != who) {
 			return apiError(c, fiber.StatusUnauthorized, "BasicAuth or ApiKey is invalid")
 		}

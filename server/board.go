@@ -47,6 +47,8 @@ type board struct {
 	ready    chan struct{}       // closed once the log present at start is applied
 	done     chan struct{}
 
+	reconf chan reconfRequest // Reload's new configuration, applied on the board goroutine
+
 	m          *metrics      // set before start
 	progressed atomic.Uint64 // the applied seq, readable without the lock (/readyz)
 	movedAt    atomic.Int64  // when progressed last changed (Unix ns)
@@ -105,7 +107,7 @@ func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, 
 		return nil, err
 	}
 	b := &board{b: lb, applied: seq, names: views.NamesOf(lb.Agents()), st: st, log: log, cfg: cfg,
-		ready: make(chan struct{}), done: make(chan struct{})}
+		ready: make(chan struct{}), done: make(chan struct{}), reconf: make(chan reconfRequest)}
 	b.progressed.Store(seq)
 	b.movedAt.Store(time.Now().UnixNano())
 	b.sub = st.Subscribe(seq)
@@ -158,6 +160,13 @@ func (b *board) run(readyAt uint64) {
 				b.snapshot()
 				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)
 			}
+		case r := <-b.reconf:
+			t0 := time.Now()
+			changes := b.rebuild(r.cfg)
+			if b.onChange != nil {
+				b.onChange(changes)
+			}
+			r.done <- time.Since(t0)
 		case now := <-tick.C:
 			b.expire(now)
 			if days := b.cfg.CDRRetentionDays; days > 0 {
@@ -269,6 +278,58 @@ func (b *board) expire(now time.Time) {
 			b.log.Error("appending expiry failed", "call", e.Call, "err", err)
 		}
 	}
+}
+
+// reconfRequest asks the board goroutine to take a new configuration.
+type reconfRequest struct {
+	cfg  *config.Config
+	done chan time.Duration
+}
+
+// reconfigure rebuilds the board under cfg (directory, queue names and thresholds,
+// zones, expiry) and returns how long that took; 0 if the board has stopped. Intake
+// goes on meanwhile: deliveries are logged and applied after the rebuild.
+func (b *board) reconfigure(cfg *config.Config) time.Duration {
+	r := reconfRequest{cfg: cfg, done: make(chan time.Duration, 1)}
+	select {
+	case b.reconf <- r:
+		return <-r.done
+	case <-b.done:
+		return 0
+	}
+}
+
+// rebuild replaces the board by one restored from its own snapshot under cfg: the
+// board is a function of its events and its configuration, so this is the board a
+// restart with cfg would show. It returns every agent, queue and active call as
+// changed, so open pages redraw them. Runs on the board goroutine.
+func (b *board) rebuild(cfg *config.Config) []live.Change {
+	b.mu.RLock()
+	data, err := b.b.Snapshot()
+	b.mu.RUnlock()
+	var nb *live.Board
+	if err == nil {
+		nb, err = live.Restore(liveConfig(cfg), data)
+	}
+	if err != nil {
+		b.log.Error("rebuilding the board for the new configuration failed; it keeps the old directory and queues", "err", err)
+		b.cfg = cfg
+		return nil
+	}
+	b.mu.Lock()
+	b.b, b.cfg, b.names = nb, cfg, views.NamesOf(nb.Agents())
+	b.mu.Unlock()
+	var changes []live.Change
+	for _, a := range nb.Agents() {
+		changes = append(changes, live.Change{Kind: live.KindAgent, ID: a.ID})
+	}
+	for _, q := range nb.Queues(time.Now()) {
+		changes = append(changes, live.Change{Kind: live.KindQueue, ID: q.ID})
+	}
+	for _, c := range nb.Calls() {
+		changes = append(changes, live.Change{Kind: live.KindCall, ID: c.ID})
+	}
+	return changes
 }
 
 // Close stops the board after the subscription ends, with a last snapshot.

@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"ringside/server/call"
+	"ringside/server/config"
 	"ringside/server/sim"
 	"ringside/server/simotel"
 	"ringside/views"
@@ -288,6 +289,14 @@ func TestBrowser(t *testing.T) {
 		admin.t = t
 		admin.goTo("/settings")
 		admin.shot("settings")
+		running := e.srv.cfg()
+		e.srv.SetConfigLoader(func() (*config.Config, error) { return running, nil })
+		admin.do(chromedp.Click(chromedp.CSS("#reload-config")))
+		admin.waitFor("the reload note", `document.querySelector("#reload-note") !== null`)
+		if note := admin.text("#reload-note"); !strings.Contains(note, "reloaded at") {
+			t.Errorf("after pressing reload: %q", note)
+		}
+		admin.shot("settings-reloaded")
 		admin.do(chromedp.EmulateViewport(1920, 1080))
 		admin.goTo("/wallboard?tv=1")
 		admin.shot("wallboard-tv")

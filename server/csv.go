@@ -20,7 +20,7 @@ var csvHeader = []string{"id", "source", "direction", "from", "to", "did", "queu
 func (s *Server) cdrCSV(c *fiber.Ctx) error {
 	_, q := s.cdrQuery(c)
 	q.Count = 0 // all
-	base := strings.TrimRight(s.cfg.PublicURL, "/")
+	base := strings.TrimRight(s.cfg().PublicURL, "/")
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="ringside-cdrs-`+s.localNow().Format("20060102-1504")+`.csv"`)
 	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {

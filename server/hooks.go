@@ -28,7 +28,7 @@ const maxClockSkew = 5 * time.Minute
 // handleHook is the webhook intake: authenticate, decode, append durably, then answer.
 func (s *Server) handleHook(c *fiber.Ctx) error {
 	received := s.now()
-	src, ok := s.cfg.Source(pathParam(c, "source"))
+	src, ok := s.cfg().Source(pathParam(c, "source"))
 	if !ok {
 		return apiError(c, fiber.StatusNotFound, "unknown source")
 	}
@@ -46,7 +46,7 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 		s.log.Warn("webhook refused", "source", src.Name, "ip", c.IP(), "status", code, "reason", msg)
 		return apiError(c, code, msg)
 	}
-	if lim := s.limits[src.Name]; lim != nil && !lim.allow(received) {
+	if lim := s.limits()[src.Name]; lim != nil && !lim.AllowN(received, 1) {
 		return apiError(c, fiber.StatusTooManyRequests, "rate limit exceeded, retry later")
 	}
 	if len(d.Body) > MaxBody {

@@ -133,7 +133,7 @@ func (s *Server) countAnswer(c *fiber.Ctx) error {
 		}
 	}
 	src := c.Params("source")
-	if _, ok := s.cfg.Source(src); !ok {
+	if _, ok := s.cfg().Source(src); !ok {
 		src = "unknown" // a name from the URL must not make series without bound
 	}
 	s.metrics.answers.WithLabelValues(src, strconv.Itoa(code)).Inc()
@@ -143,7 +143,7 @@ func (s *Server) countAnswer(c *fiber.Ctx) error {
 // metricsAuth admits a scraper with "Authorization: Bearer <metrics_token>", an
 // admin's page session, or an admin's Basic/API-key credentials.
 func (s *Server) metricsAuth(c *fiber.Ctx) error {
-	if tok := s.cfg.MetricsToken; tok != "" {
+	if tok := s.cfg().MetricsToken; tok != "" {
 		if h := c.Get(fiber.HeaderAuthorization); len(h) > 7 && strings.EqualFold(h[:7], "bearer ") {
 			if equal(strings.TrimSpace(h[7:]), tok) {
 				return c.Next()

@@ -41,6 +41,7 @@ func (s *Server) pageRoutes() {
 	a.Get("/cdrs", s.people(cdrRoles...), s.cdrPage)
 	a.Get("/cdrs.csv", s.people(cdrRoles...), s.cdrCSV)
 	a.Get("/settings", s.people("admin"), s.settingsPage)
+	a.Post("/settings/reload", s.people("admin"), s.settingsReload)
 	a.Get("/ws", s.people(allRoles...), s.wsUpgrade, s.wsHandler())
 	a.Get("/recordings/:call/:n", s.people(allRoles...), s.recording)
 	a.Post("/calls/originate", s.people(allRoles...), s.pageOriginate)
@@ -88,7 +89,7 @@ func (s *Server) session(c *fiber.Ctx) (*session, bool) {
 	if err != nil {
 		return nil, false
 	}
-	u, ok := s.users.byName[name]
+	u, ok := s.users().byName[name]
 	if !ok {
 		return nil, false
 	}
@@ -117,7 +118,7 @@ func (s *Server) errorPage(c *fiber.Ctx, sess *session, code int, msg string) er
 
 // zone is where people's clocks are: the first source with a configured time zone.
 func (s *Server) zone() *time.Location {
-	for _, src := range s.cfg.Sources {
+	for _, src := range s.cfg().Sources {
 		if src.Timezone != "" && src.Location != nil {
 			return src.Location
 		}
@@ -156,7 +157,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if tok := c.Cookies(loginCookie); tok == "" || !equal(tok, c.FormValue("csrf")) {
 		return s.renderLogin(c, fiber.StatusForbidden, "Your login form expired. Please try again.")
 	}
-	u, ok := s.users.password(c.FormValue("username"), c.FormValue("password"))
+	u, ok := s.users().password(c.FormValue("username"), c.FormValue("password"))
 	if !ok || (u.Password == "" && u.PasswordHash == "") {
 		s.log.Warn("login failed", "user", c.FormValue("username"), "ip", c.IP())
 		return s.renderLogin(c, fiber.StatusUnauthorized, "Wrong username or password.")
@@ -175,7 +176,7 @@ func (s *Server) logout(c *fiber.Ctx) error {
 }
 
 // secure marks cookies Secure when Ringside is published over https.
-func (s *Server) secure() bool { return strings.HasPrefix(s.cfg.PublicURL, "https://") }
+func (s *Server) secure() bool { return strings.HasPrefix(s.cfg().PublicURL, "https://") }
 
 func homeOf(u *config.User) string {
 	switch u.Role {
@@ -269,7 +270,7 @@ func (s *Server) cdrPage(c *fiber.Ctx) error {
 			d.Queues = append(d.Queues, qu.ID)
 		}
 	})
-	for _, src := range s.cfg.Sources {
+	for _, src := range s.cfg().Sources {
 		d.Sources = append(d.Sources, src.Name)
 	}
 	return renderPage(c, fiber.StatusOK, views.CDRs(s.pageOf(sess, "Call records", "cdrs"), d))
@@ -277,22 +278,26 @@ func (s *Server) cdrPage(c *fiber.Ctx) error {
 
 func (s *Server) settingsPage(c *fiber.Ctx) error {
 	var d views.SettingsData
-	base := s.cfg.PublicURL
+	base := s.cfg().PublicURL
 	if base == "" {
 		base = c.BaseURL()
 	}
-	for i := range s.cfg.Sources {
-		src := &s.cfg.Sources[i]
+	for i := range s.cfg().Sources {
+		src := &s.cfg().Sources[i]
 		v := views.SourceView{Name: src.Name, Vendor: src.Vendor, URL: config.HookURLAt(base, src), Timezone: src.Timezone,
 			Username: src.Username, Password: src.Password, Token: src.Token, SigningSecret: src.SigningSecret}
 		v.APIStatus = s.apiStatus(c, src)
 		d.Sources = append(d.Sources, v)
 	}
-	for _, u := range s.cfg.Users {
+	for _, u := range s.cfg().Users {
 		d.Users = append(d.Users, views.UserView{Name: u.Name, Role: u.Role, Agent: u.Agent})
 	}
-	for _, a := range s.cfg.Agents {
+	for _, a := range s.cfg().Agents {
 		d.Agents = append(d.Agents, views.DirectoryView{ID: a.ID, Name: a.Name, Match: a.Match})
+	}
+	d.ConfigFile = s.cfg().File
+	if n := s.lastReload.Load(); n != nil {
+		d.Reload, d.ReloadFailed = n.String(), n.Err != ""
 	}
 	return renderPage(c, fiber.StatusOK, views.Settings(s.pageOf(sessionOf(c), "Settings", ""), d))
 }
@@ -314,13 +319,13 @@ func (s *Server) wallboardData() views.WallboardData {
 
 func (s *Server) thresholds() views.Thresholds {
 	th := views.DefaultThresholds()
-	if s.cfg.RedWaitS > 0 {
-		th.RedWaitS = s.cfg.RedWaitS
+	if s.cfg().RedWaitS > 0 {
+		th.RedWaitS = s.cfg().RedWaitS
 	}
-	if s.cfg.RedSLPct > 0 {
-		th.RedSLPct = s.cfg.RedSLPct
+	if s.cfg().RedSLPct > 0 {
+		th.RedSLPct = s.cfg().RedSLPct
 	}
-	for _, q := range s.cfg.Queues {
+	for _, q := range s.cfg().Queues {
 		if q.RedWaitS > 0 || q.RedSLPct > 0 {
 			if th.PerQueue == nil {
 				th.PerQueue = map[string]views.Thresholds{}
@@ -368,7 +373,7 @@ func midnight(t time.Time) time.Time {
 // agentData is one agent's page: their state, the calls at them, history and recent calls.
 func (s *Server) agentData(agentID string) views.AgentData {
 	now := s.localNow()
-	d := views.AgentData{Now: now, PauseReasons: s.cfg.PauseReasons, History: map[string][]call.Call{}}
+	d := views.AgentData{Now: now, PauseReasons: s.cfg().PauseReasons, History: map[string][]call.Call{}}
 	s.board.read(func(b *live.Board) {
 		if a, ok := b.Agent(agentID); ok {
 			d.Agent = a

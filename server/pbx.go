@@ -31,7 +31,7 @@ func pbxClients(cfg *config.Config) map[string]*simotel.Client {
 
 // apiStatus pings a source's Simotel API for the settings page.
 func (s *Server) apiStatus(c *fiber.Ctx, src *config.Source) string {
-	cl := s.pbx[src.Name]
+	cl := s.pbx()[src.Name]
 	if cl == nil {
 		return ""
 	}
@@ -60,7 +60,7 @@ func (s *Server) recording(c *fiber.Ctx) error {
 	if ingest.IsRecordingURL(ref) {
 		return s.redirectRecording(c, cl, ref)
 	}
-	api := s.pbx[cl.Source]
+	api := s.pbx()[cl.Source]
 	if api == nil {
 		return c.Status(fiber.StatusNotFound).SendString("this recording is held by the PBX and no API is configured for source " + cl.Source)
 	}
@@ -93,7 +93,7 @@ func (s *Server) recording(c *fiber.Ctx) error {
 // it can end the Location header.
 func (s *Server) redirectRecording(c *fiber.Ctx, cl call.Call, ref string) error {
 	var policy ingest.RecordingPolicy
-	if src, ok := s.cfg.Source(cl.Source); ok {
+	if src, ok := s.cfg().Source(cl.Source); ok {
 		policy = ingestSource(src).Recordings
 	}
 	safe, err := policy.CheckRecordingURL(ref)
@@ -115,7 +115,7 @@ func (s *Server) agentExtension(agentID string) (source, ext string, ok bool) {
 			ids = a.Identities
 		}
 	})
-	for _, d := range s.cfg.Agents {
+	for _, d := range s.cfg().Agents {
 		if d.ID == agentID {
 			ids = append(ids, d.Match...)
 		}
@@ -124,7 +124,7 @@ func (s *Server) agentExtension(agentID string) (source, ext string, ok bool) {
 		ids = append(ids, src+":"+e)
 	}
 	for _, id := range ids {
-		if src, e, found := strings.Cut(id, ":"); found && s.pbx[src] != nil {
+		if src, e, found := strings.Cut(id, ":"); found && s.pbx()[src] != nil {
 			return src, e, true
 		}
 	}
@@ -143,7 +143,7 @@ func (s *Server) originate(ctx context.Context, agentID, number string) (string,
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	id, err := s.pbx[src].Originate(ctx, simotel.Originate{Caller: ext, Callee: number, CallerID: ext})
+	id, err := s.pbx()[src].Originate(ctx, simotel.Originate{Caller: ext, Callee: number, CallerID: ext})
 	if err != nil {
 		return "", err
 	}
@@ -181,9 +181,9 @@ func (s *Server) pauseAgent(ctx context.Context, agentID, queue string, pause bo
 	for _, q := range queues {
 		var err error
 		if pause {
-			err = s.pbx[src].PauseAgent(ctx, q, ext)
+			err = s.pbx()[src].PauseAgent(ctx, q, ext)
 		} else {
-			err = s.pbx[src].ResumeAgent(ctx, q, ext)
+			err = s.pbx()[src].ResumeAgent(ctx, q, ext)
 		}
 		if err != nil {
 			return err

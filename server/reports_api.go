@@ -77,12 +77,12 @@ func (s *Server) reports() *report.Reader {
 	names := s.board.agentNames()
 	return &report.Reader{
 		Store: s.store,
-		Rules: report.RulesOf(liveConfig(s.cfg)),
+		Rules: report.RulesOf(liveConfig(s.cfg())),
 		Name: func(kind byte, id string) string {
 			if kind == report.KindAgent {
 				return names[id]
 			}
-			for _, q := range s.cfg.Queues {
+			for _, q := range s.cfg().Queues {
 				if q.ID == id {
 					return q.Name
 				}
@@ -104,7 +104,7 @@ func (s *Server) reports() *report.Reader {
 				})
 				return out
 			}
-			for _, a := range s.cfg.Agents {
+			for _, a := range s.cfg().Agents {
 				out = append(out, a.ID)
 			}
 			return out

@@ -7,6 +7,8 @@ import (
 	"errors"
 	"log/slog"
 	"net"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,7 +17,6 @@ import (
 	"ringside/server/hub"
 	"ringside/server/live"
 	"ringside/server/report"
-	"ringside/server/simotel"
 	"ringside/server/version"
 	"ringside/store"
 )
@@ -25,26 +26,28 @@ const MaxBody = 1 << 20
 
 // Server holds the running pieces.
 type Server struct {
-	cfg      *config.Config
+	rt       atomic.Pointer[running] // the configuration and what is built from it
 	store    *store.Store
 	log      *slog.Logger
 	app      *fiber.App
-	limits   map[string]*limiter
-	users    *users
 	metrics  *metrics
 	now      func() time.Time
 	board    *board
 	hub      *hub.Hub
 	sessions *sessions
 	hours    *hourCache
-	pbx      map[string]*simotel.Client
 	listed   callbackList
+
+	reloadMu   sync.Mutex // one reload at a time
+	loadConfig func() (*config.Config, error)
+	lastReload atomic.Pointer[reloadNote]
 }
 
 // New builds the server and starts the live board (snapshot + replay of the log).
 // The store must be open; Shutdown stops the board, and the caller closes the store.
 func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error) {
-	s := &Server{cfg: cfg, store: st, log: log, now: time.Now, limits: map[string]*limiter{}, metrics: newMetrics()}
+	s := &Server{store: st, log: log, now: time.Now, metrics: newMetrics()}
+	s.rt.Store(newRunning(cfg, nil))
 	b, err := startBoard(cfg, st, log)
 	if err != nil {
 		return nil, err
@@ -60,18 +63,10 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 	// Every agent page and wallboard hears the callers to call back: a second's delay
 	// there costs nobody anything, and spares the process a wake-up storm per missed call.
 	s.hub = hub.New(hub.Options{Windows: map[string]time.Duration{"callbacks": time.Second}})
-	s.pbx = pbxClients(cfg)
 	s.hours = &hourCache{st: st, ttl: 10 * time.Second, rules: live.NewRules(liveConfig(cfg))}
 	b.onChange = s.push
 	b.start()
 	s.registerGauges()
-	for i := range cfg.Sources {
-		src := &cfg.Sources[i]
-		if src.RateLimit > 0 {
-			s.limits[src.Name] = newLimiter(src.RateLimit, src.RateLimit)
-		}
-	}
-	s.users = newUsers(cfg.Users)
 	s.app = fiber.New(fiber.Config{
 		AppName:               "ringside",
 		BodyLimit:             4 * MaxBody, // hooks answer 413 above MaxBody themselves, keeping the head of the body

@@ -20,13 +20,17 @@ type users struct {
 	ok     map[[32]byte]string // sha256(name \x00 password) → name
 }
 
-func newUsers(list []config.User) *users {
+// newUsers hashes the plain passwords of list; prev (may be nil) lends the hash of a
+// user whose plain password did not change (a reload).
+func newUsers(list []config.User, prev *users) *users {
 	u := &users{byName: map[string]*config.User{}, hashes: map[string][]byte{}, byKey: map[string]*config.User{}, ok: map[[32]byte]string{}}
 	for i := range list {
 		usr := &list[i]
 		u.byName[usr.Name] = usr
 		if usr.PasswordHash != "" {
 			u.hashes[usr.Name] = []byte(usr.PasswordHash)
+		} else if old := prev.samePassword(usr); old != nil {
+			u.hashes[usr.Name] = old
 		} else if usr.Password != "" {
 			h, err := bcrypt.GenerateFromPassword([]byte(usr.Password), bcrypt.DefaultCost)
 			if err == nil {
@@ -38,6 +42,17 @@ func newUsers(list []config.User) *users {
 		}
 	}
 	return u
+}
+
+// samePassword is the hash of usr's plain password if u had it unchanged, else nil.
+func (u *users) samePassword(usr *config.User) []byte {
+	if u == nil || usr.Password == "" {
+		return nil
+	}
+	if was, ok := u.byName[usr.Name]; ok && was.PasswordHash == "" && was.Password == usr.Password {
+		return u.hashes[usr.Name]
+	}
+	return nil
 }
 
 // password returns the user if name and password match.

@@ -74,7 +74,7 @@ func (s *Server) sameOrigin(c *fiber.Ctx) bool {
 	if u.Host == string(c.Request().Host()) {
 		return true
 	}
-	if p, err := url.Parse(s.cfg.PublicURL); err == nil && p.Host != "" && p.Host == u.Host {
+	if p, err := url.Parse(s.cfg().PublicURL); err == nil && p.Host != "" && p.Host == u.Host {
 		return true
 	}
 	return false

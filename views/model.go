@@ -178,6 +178,11 @@ type SettingsData struct {
 	Sources []SourceView
 	Users   []UserView
 	Agents  []DirectoryView
+	// ConfigFile is the file a reload re-reads ("" when the server runs on defaults);
+	// Reload the outcome of the last reload ("" before any), ReloadFailed if it was refused.
+	ConfigFile   string
+	Reload       string
+	ReloadFailed bool
 }
 
 // SourceView is one webhook source with its full URL and credentials.

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"slices"
 	"strings"
 	"time"
 
@@ -36,6 +37,20 @@ func demoGenerator(cfg *config.Config) (*sim.Generator, string) {
 		return g, "agent"
 	}
 	return g, ""
+}
+
+// keepDemoPeople gives a reloaded configuration the demo's simulated people and, if
+// the demo made one, its agent login (from the configuration it started with).
+func keepDemoPeople(next, started *config.Config, g *sim.Generator, demoUser string) {
+	addDemoPeople(next, g)
+	if demoUser == "" {
+		return
+	}
+	for _, u := range started.Users {
+		if u.Name == demoUser && !slices.ContainsFunc(next.Users, func(n config.User) bool { return n.Name == u.Name }) {
+			next.Users = append(next.Users, u)
+		}
+	}
 }
 
 // addDemoPeople adds the simulated agents to the directory (again after a reload).

@@ -79,6 +79,13 @@ func run() error {
 		st.Close()
 		return err
 	}
+	srv.SetConfigLoader(func() (*config.Config, error) {
+		next, err := config.Load(os.Args[1:], os.Getenv)
+		if err == nil && demo != nil {
+			keepDemoPeople(next, cfg, demo, demoUser)
+		}
+		return next, err
+	})
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	printWelcome(os.Stdout, cfg, demoUser, ln.Addr().String(), dbPath)
@@ -90,13 +97,21 @@ func run() error {
 		go runDemo(ctx, ln.Addr().String(), demo, log)
 	}
 	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
-	select {
-	case err = <-errc:
-		st.Close()
-		return err
-	case s := <-sig:
-		log.Info("shutting down", "signal", s.String())
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
+	for stop := false; !stop; {
+		select {
+		case err = <-errc:
+			st.Close()
+			return err
+		case s := <-sig:
+			if s == syscall.SIGHUP {
+				log.Info("SIGHUP: reloading the configuration", "file", cfg.File)
+				srv.ReloadConfig() // logs what it did, or why it refused
+				continue
+			}
+			log.Info("shutting down", "signal", s.String())
+			stop = true
+		}
 	}
 	stopDemo()
 	ctx, cancel := context.WithTimeout(context.Background(), 15*time.Second)
