@@ -109,6 +109,8 @@ type Event struct {
 	// Role is RoleMonitor when the event is about a supervisor listening in or barging
 	// (their leg only); "" for the call's own parties.
 	Role string `json:"role,omitempty"`
+	// By is the person who logged a fact (callbacks).
+	By string `json:"by,omitempty"`
 }
 
 // Leg roles: an agent handling the call, or a supervisor monitoring it (listening,

@@ -54,13 +54,20 @@ type Change struct {
 	ID    string
 	Ended bool   // a call that has ended: persist it as a CDR
 	Ring  string // the agent a call started ringing at (screen-pop)
+	// Audience of a callback change (ID is the caller's number key): the queues and
+	// agents whose callers to call back it concerns, before and after.
+	Audience *Audience
 }
+
+// Audience is whom a change of callers to call back concerns.
+type Audience struct{ Queues, Agents []string }
 
 // Change kinds.
 const (
-	KindCall  = "call"
-	KindAgent = "agent"
-	KindQueue = "queue"
+	KindCall     = "call"
+	KindAgent    = "agent"
+	KindQueue    = "queue"
+	KindCallback = "callback"
 )
 
 // retention keeps ended calls in memory for at least this long after their last event,
@@ -83,6 +90,7 @@ type Board struct {
 	entries map[string]string               // normalized "source:entry point" → queue
 	clock   time.Time                       // latest receive time seen
 	cutoff  time.Time                       // ended calls last heard of before this are dropped
+	cb      callbacks                       // callers to call back (callbacks.go)
 }
 
 // New returns an empty board.
@@ -102,6 +110,7 @@ func New(cfg Config) *Board {
 		days:      map[string]map[string]*Tally{},
 		waiting:   map[string]map[string]time.Time{},
 		rules:     NewRules(cfg),
+		cb:        newCallbacks(),
 		entries:   map[string]string{},
 	}
 	for ep, q := range cfg.EntryPoints {
@@ -159,6 +168,10 @@ func (b *Board) Apply(e call.Event) []Change {
 	}
 	e = normalize(e)
 	ch := &changes{agents: map[string]bool{}, queues: map[string]bool{}}
+	if isCallbackMark(e.Type) {
+		b.applyMark(e, ch)
+		return b.finish(ch)
+	}
 	if e.Agent != "" {
 		ch.agents[b.addAgentFacts(e)] = true
 	}
@@ -168,15 +181,17 @@ func (b *Board) Apply(e call.Event) []Change {
 	if c := cutoffOf(b.clock); c.After(b.cutoff) {
 		b.cutoff = c
 		b.sweep(ch)
+		b.pruneCallbacks(ch)
 	}
 	return b.finish(ch)
 }
 
 // changes collects what one Apply touched.
 type changes struct {
-	call   *Change
-	agents map[string]bool
-	queues map[string]bool
+	call      *Change
+	agents    map[string]bool
+	queues    map[string]bool
+	callbacks map[string]*Audience // by number key
 }
 
 // finish recomputes touched agents and lists the changes: call, agents, queues, each sorted.
@@ -212,6 +227,11 @@ func (b *Board) finish(ch *changes) []Change {
 		if q != "" {
 			out = append(out, Change{Kind: KindQueue, ID: q})
 		}
+	}
+	for _, n := range sortedKeys(ch.callbacks) {
+		a := ch.callbacks[n]
+		a.Queues, a.Agents = sortedSet(a.Queues), sortedSet(a.Agents)
+		out = append(out, Change{Kind: KindCallback, ID: n, Audience: a})
 	}
 	return out
 }

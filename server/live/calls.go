@@ -93,6 +93,7 @@ func (b *Board) refold(id string, ce *callEntry, ch *changes) {
 		}
 	}
 	ce.inv = f.inv
+	b.noteCallback(id, ce, ch)
 }
 
 // callFact says an event is about the call itself; a call known only from side events
@@ -110,6 +111,7 @@ func callFact(t call.Type) bool {
 // drop forgets a call (retention) and its effects.
 func (b *Board) drop(id string, ce *callEntry, ch *changes) {
 	b.uncount(id, ce)
+	b.dropCallback(id)
 	for agent := range ce.inv {
 		if a := b.agents[agent]; a != nil {
 			a.setCall(id, involvement{}, false)

@@ -20,6 +20,15 @@ type snapshot struct {
 	Cutoff  time.Time   `json:"cutoff"`
 	Calls   []snapCall  `json:"calls"`
 	Agents  []*sigFacts `json:"agents"`
+	// Callbacks holds what calls no longer in memory still say about callers to call
+	// back, and people's marks; calls in memory say theirs again when refolded.
+	Callbacks snapCallbacks `json:"callbacks"`
+}
+
+type snapCallbacks struct {
+	Retained map[string]cbFact       `json:"retained,omitempty"` // by call id
+	Reached  map[string]time.Time    `json:"reached,omitempty"`
+	Marks    map[string][]call.Event `json:"marks,omitempty"`
 }
 
 type snapCall struct {
@@ -40,6 +49,10 @@ func (b *Board) Snapshot() ([]byte, error) {
 	}
 	for _, k := range sortedKeys(b.sigs) {
 		s.Agents = append(s.Agents, b.sigs[k])
+	}
+	s.Callbacks = snapCallbacks{Retained: map[string]cbFact{}, Reached: b.cb.reached, Marks: b.cb.marks}
+	for id := range b.cb.retained {
+		s.Callbacks.Retained[id] = b.cb.facts[id]
 	}
 	return json.Marshal(s)
 }
@@ -66,6 +79,7 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 		b.sigs[key] = f
 		b.agent(b.resolve(f.Agent, f.Aliases)).sigs[key] = f
 	}
+	b.restoreCallbacks(s.Callbacks)
 	ch := &changes{agents: map[string]bool{}, queues: map[string]bool{}}
 	for _, sc := range s.Calls {
 		ce := &callEntry{}
@@ -82,4 +96,21 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 		a.view = b.agentView(a)
 	}
 	return b, nil
+}
+
+func (b *Board) restoreCallbacks(s snapCallbacks) {
+	for id, f := range s.Retained {
+		b.cb.facts[id] = f
+		if b.cb.byNum[f.Num] == nil {
+			b.cb.byNum[f.Num] = map[string]bool{}
+		}
+		b.cb.byNum[f.Num][id] = true
+		b.cb.retained[id] = true
+	}
+	for n, t := range s.Reached {
+		b.cb.reached[n] = t
+	}
+	for n, ms := range s.Marks {
+		b.cb.marks[n] = ms
+	}
 }
