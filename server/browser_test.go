@@ -197,7 +197,7 @@ func TestBrowser(t *testing.T) {
 		sup.goTo("/wallboard")
 		st := e.story("simotel", sim.Missed)
 		e.send(e.pbx, st, 0, all)
-		row := fmt.Sprintf(`[...document.querySelectorAll("#abandoned-rows [role=row]")].find(r => r.textContent.includes(%s))`, jsString(st.Caller))
+		row := fmt.Sprintf(`[...document.querySelectorAll("#callback-rows [role=row]")].find(r => r.textContent.includes(%s))`, jsString(st.Caller))
 		sup.waitFor("the missed caller", row)
 		rowID := sup.eval(row + `.id`)
 		before := len(e.fake.Requests())

@@ -49,6 +49,7 @@ func (s *Server) pageRoutes() {
 	a.Post("/agent/resume", s.people("agent"), s.pagePause(false))
 	a.Post("/agents/:id/pause", s.people(wallboardRoles...), s.pagePause(true))
 	a.Post("/agents/:id/resume", s.people(wallboardRoles...), s.pagePause(false))
+	s.callbackRoutes()
 }
 
 // people admits a logged-in person with one of roles. Without a session a page
@@ -313,7 +314,7 @@ func (s *Server) wallboardData() views.WallboardData {
 	})
 	d.Total = live.Pool(d.Queues)
 	d.Hours = s.hours.get(now)
-	d.Abandoned = s.abandoned(now)
+	s.board.read(func(b *live.Board) { d.Callbacks = b.Callbacks() })
 	return d
 }
 
@@ -334,35 +335,6 @@ func (s *Server) thresholds() views.Thresholds {
 		}
 	}
 	return th
-}
-
-// abandoned lists today's abandoned callers to call back, newest first: inbound calls
-// that ended missed today, one entry per number, and only while no answered call to or
-// from that number has followed.
-func (s *Server) abandoned(now time.Time) []call.Call {
-	rows, _, err := s.store.SearchCDRs(store.Query{Disposition: call.Missed, Direction: call.Inbound, From: midnight(now), Count: 60})
-	if err != nil {
-		return nil
-	}
-	var out []call.Call
-	seen := map[string]bool{}
-	for _, c := range rows {
-		if c.From == "" || seen[c.From] || c.EndedAt == nil {
-			continue
-		}
-		seen[c.From] = true
-		later, _, err := s.store.SearchCDRs(store.Query{Number: c.From, Disposition: call.Answered, From: *c.EndedAt, Count: 1})
-		if err == nil && len(later) > 0 {
-			continue // reached since
-		}
-		if out = append(out, c); len(out) == 20 {
-			break
-		}
-	}
-	for _, c := range out {
-		s.listed.add(c.From)
-	}
-	return out
 }
 
 func midnight(t time.Time) time.Time {
@@ -388,7 +360,7 @@ func (s *Server) agentData(agentID string) views.AgentData {
 	})
 	recent, _, _ := s.store.SearchCDRs(store.Query{Agent: agentID, Count: 20})
 	d.Recent = recent
-	d.Abandoned = s.abandoned(now)
+	d.Callbacks = s.agentCallbacks(agentID)
 	for _, c := range recent { // just-ended calls keep their card, with the recording link
 		if c.EndedAt != nil && now.Sub(*c.EndedAt) < 10*time.Minute && c.Agent == agentID {
 			d.Pops = append(d.Pops, c)

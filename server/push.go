@@ -2,7 +2,6 @@ package server
 
 import (
 	"slices"
-	"sync"
 
 	"ringside/server/call"
 	"ringside/server/live"
@@ -16,6 +15,7 @@ func (s *Server) push(changes []live.Change) {
 	h := s.hub
 	wall := h.HasSubscribers("wallboard")
 	summary := false
+	var callbacks []*live.Audience
 	for _, ch := range changes {
 		switch ch.Kind {
 		case live.KindCall:
@@ -49,17 +49,6 @@ func (s *Server) push(changes []live.Change) {
 				if cl.Agent != "" && h.HasSubscribers("agent:"+cl.Agent) {
 					h.Publish("agent:"+cl.Agent, "recent:"+id, func() []byte { return frame(views.RecentRow(s.localNow(), cl)) })
 				}
-				switch num := otherParty(cl); {
-				case cl.Disposition == call.Missed && cl.Direction == call.Inbound && cl.From != "":
-					s.listed.add(cl.From)
-					if h.HasSubscribers("callbacks") {
-						h.Publish("callbacks", "abandoned:"+cl.From, func() []byte { return frame(views.AbandonedRow(s.localNow(), cl)) })
-					}
-				case cl.Disposition == call.Answered && num != "" && s.listed.remove(num): // reached: off the list
-					if h.HasSubscribers("callbacks") {
-						h.Publish("callbacks", "abandoned:"+num, func() []byte { return frame(views.AbandonedGone(num)) })
-					}
-				}
 				if wall {
 					h.Publish("wallboard", "chart", func() []byte {
 						return frame(views.ChartSVG(s.hours.get(s.localNow()), s.thresholds()))
@@ -73,12 +62,15 @@ func (s *Server) push(changes []live.Change) {
 				summary = true
 			}
 			if t := "agent:" + id; h.HasSubscribers(t) {
+				s.pushAgentCallbacks(id) // their queues may have changed
 				h.Publish(t, "me", func() []byte {
 					var a call.Agent
 					s.board.read(func(b *live.Board) { a, _ = b.Agent(id) })
 					return frame(views.AgentMe(s.localNow(), a))
 				})
 			}
+		case live.KindCallback:
+			callbacks = append(callbacks, ch.Audience)
 		case live.KindQueue:
 			id := ch.ID
 			if wall {
@@ -89,6 +81,9 @@ func (s *Server) push(changes []live.Change) {
 	}
 	if summary {
 		h.Publish("wallboard", "summary", func() []byte { return frame(views.Summary(s.wallboardSummaryData())) })
+	}
+	if len(callbacks) > 0 {
+		s.pushCallbacks(mergeAudiences(callbacks))
 	}
 }
 
@@ -166,46 +161,4 @@ func (s *Server) wallboardSummaryData() views.WallboardData {
 	s.board.read(func(b *live.Board) { d.Queues, d.Agents = b.Queues(now), b.Agents() })
 	d.Total = live.Pool(d.Queues)
 	return d
-}
-
-// otherParty is the customer's number of a call.
-func otherParty(c call.Call) string {
-	if c.Direction == call.Outbound {
-		return c.To
-	}
-	return c.From
-}
-
-// callbackList is the numbers pages may show as callers to call back, so that a
-// reached caller is taken off the pages without telling every page about every
-// answered call (the callbacks topic reaches every agent's and wallboard's socket).
-type callbackList struct {
-	mu   sync.Mutex
-	nums map[string]bool
-}
-
-// maxListed bounds the set; past it, it starts over (a reached caller from before then
-// stays on open pages until they reload).
-const maxListed = 50_000
-
-func (l *callbackList) add(nums ...string) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.nums == nil || len(l.nums) >= maxListed {
-		l.nums = map[string]bool{}
-	}
-	for _, n := range nums {
-		l.nums[n] = true
-	}
-}
-
-// remove takes a number off and says whether it was listed.
-func (l *callbackList) remove(num string) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if !l.nums[num] {
-		return false
-	}
-	delete(l.nums, num)
-	return true
 }

@@ -36,7 +36,6 @@ type Server struct {
 	hub      *hub.Hub
 	sessions *sessions
 	hours    *hourCache
-	listed   callbackList
 
 	reloadMu   sync.Mutex // one reload at a time
 	loadConfig func() (*config.Config, error)
@@ -60,8 +59,8 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 		return nil, err
 	}
 	s.sessions = &sessions{key: key, revoked: map[string]time.Time{}}
-	// Every agent page and wallboard hears the callers to call back: a second's delay
-	// there costs nobody anything, and spares the process a wake-up storm per missed call.
+	// Every wallboard hears the callers to call back: a second's delay there costs nobody
+	// anything, and spares the process a wake-up storm per missed call.
 	s.hub = hub.New(hub.Options{Windows: map[string]time.Duration{"callbacks": time.Second}})
 	s.hours = &hourCache{st: st, ttl: 10 * time.Second, rules: live.NewRules(liveConfig(cfg))}
 	b.onChange = s.push
@@ -103,6 +102,7 @@ func (s *Server) routes() {
 	api.Get("/calls/:id", s.handleCall)
 	api.Get("/agents", s.handleAgents)
 	api.Get("/queues", s.handleQueues)
+	api.Get("/callbacks", s.handleCallbacks)
 	api.Post("/cdrs/search", s.handleCDRSearch)
 	api.Post("/reports/queues", s.apiReport(report.KindQueue))
 	api.Post("/reports/agents", s.apiReport(report.KindAgent))

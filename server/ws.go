@@ -33,7 +33,7 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 		sub = subscription{[]string{"wallboard", "callbacks"}, func() []byte { return frame(views.WallboardState(s.wallboardData())) }}
 	case page == "agent" && sess.User.Role == "agent":
 		me := sess.User.Agent
-		sub = subscription{[]string{"agent:" + me, "callbacks"}, func() []byte {
+		sub = subscription{[]string{"agent:" + me}, func() []byte {
 			d := s.agentData(me)
 			return frame(views.AgentState(d, s.names()))
 		}}

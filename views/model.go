@@ -129,7 +129,7 @@ type WallboardData struct {
 	Calls      []call.Call // active
 	Hours      []HourPoint
 	Thresholds Thresholds
-	Abandoned  []call.Call // recent abandoned calls, newest first
+	Callbacks  []call.Callback // callers to call back, the latest abandon first
 }
 
 // AgentData is one agent's page.
@@ -139,7 +139,7 @@ type AgentData struct {
 	Pops         []call.Call            // calls ringing at / active with this agent (and just ended ones)
 	History      map[string][]call.Call // previous calls, by caller number (Call.From)
 	Recent       []call.Call            // own recent calls, newest first
-	Abandoned    []call.Call            // today's abandoned callers not reached since
+	Callbacks    []call.Callback        // callers of the agent's queues to call back
 	PauseReasons []string
 }
 

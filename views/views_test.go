@@ -74,6 +74,8 @@ func newSample(s func(string) string) sample {
 		{Source: "ipex", Vendor: "voipex", Name: s("Hangup"), Type: call.CallEnded, At: *ago(10), HangupReason: s("Normal Clearing")},
 	}
 	abandoned := call.Call{ID: "pbx1:17.1", Queue: "pbx1:" + s("Support"), From: s("09120001122"), State: call.StateEnded, Disposition: call.Missed, EndedAt: ago(180), WaitS: call.F(162)}
+	callbacks := []call.Callback{{Number: abandoned.From, Last: abandoned, Count: 2, Queues: []string{abandoned.Queue}},
+		{Number: s("+420777111222"), Last: abandoned, Count: 1, TakenBy: s("Jana Dvořáková")}}
 	agents := []call.Agent{
 		{ID: "petr", Name: s("Petr Novák"), State: call.StateOnCall, StateSince: ago(315), Call: active.ID, Queues: []string{q.ID}},
 		{ID: "sara", Name: s("Sara Karimi"), State: call.StatePaused, PauseReason: s("Lunch"), StateSince: ago(734)},
@@ -82,9 +84,9 @@ func newSample(s func(string) string) sample {
 	return sample{
 		wb: WallboardData{Now: now, Queues: []call.Queue{q}, Total: q, Agents: agents, Calls: []call.Call{active, ringing},
 			Hours:      []HourPoint{{Hour: 8, Offered: 40, Answered: 37, Abandoned: 3, SLPct: 88}, {Hour: 9, Offered: 80, Answered: 73, Abandoned: 7, SLPct: 64}},
-			Thresholds: DefaultThresholds(), Abandoned: []call.Call{abandoned}},
+			Thresholds: DefaultThresholds(), Callbacks: callbacks},
 		ad: AgentData{Now: now, Agent: agents[0], Pops: []call.Call{ringing, ended},
-			History: map[string][]call.Call{ringing.From: {abandoned}}, Recent: []call.Call{ended}, PauseReasons: []string{s("Lunch"), "Training"}},
+			History: map[string][]call.Call{ringing.From: {abandoned}}, Recent: []call.Call{ended}, Callbacks: callbacks[:1], PauseReasons: []string{s("Lunch"), "Training"}},
 		cc: ended,
 		cd: CDRData{Now: now, Query: CDRQuery{Number: s("0912"), Disposition: "answered"}, Rows: []call.Call{ended, abandoned},
 			Total: 120, Start: 50, Count: 50, Agents: []string{"petr", s("jana")}, Queues: []string{q.ID}, Sources: []string{"ipex", s("pbx1")}},
@@ -121,7 +123,7 @@ func everything(sm sample) map[string]templ.Component {
 		"CallRow":        CallRow(now, sm.wb.Calls[0], names),
 		"CallRowGone":    CallRowGone(sm.wb.Calls[0].ID),
 		"ChartSVG":       ChartSVG(sm.wb.Hours, sm.wb.Thresholds),
-		"AbandonedRow":   AbandonedRow(now, sm.wb.Abandoned[0]),
+		"CallbackList":   CallbackList(now, sm.wb.Callbacks),
 		"WallboardState": WallboardState(sm.wb),
 		"PopCard":        PopCard(now, sm.ad.Pops[0], sm.ad.History[sm.ad.Pops[0].From], names),
 		"PopCardUpdate":  PopCardUpdate(now, sm.ad.Pops[1], nil, names),
@@ -150,6 +152,7 @@ func TestPagesShowTheirFacts(t *testing.T) {
 		"Petr Novák", "On call", "05:15", "Lunch", "12:14", // agents: state, time in state, pause reason
 		"+420603111222", "Karel Černý", "05:12", "→ Petr Novák", "01:02", // active calls: answered, and ringing at an agent (by name)
 		"<svg", `class="sl-line"`, "09121234567"[:4], // chart and the abandoned list
+		"×2", "Jana Dvořáková is calling back", `hx-post="/callbacks/done"`, `hx-post="/callbacks/take"`, // callers to call back
 		`action="/logout"`, "TV mode")
 	mustContain(t, "wallboard-tv", out["wallboard-tv"], `class="page-wallboard tv"`, `data-clock`)
 	if strings.Contains(out["wallboard-tv"], `class="topbar"`) || strings.Contains(out["wallboard-tv"], "TV mode") {
@@ -322,7 +325,6 @@ func TestFragmentsAreOOB(t *testing.T) {
 		{"CallCardBody", CallCardBody(now, sm.cc, true, names), "true", DOMID("card", sm.cc.ID), ""},
 		{"PopCard", PopCard(now, sm.ad.Pops[0], nil, names), "afterbegin:#pops", "", DOMID("pop", sm.ad.Pops[0].ID)},
 		{"CDRRow", CDRRow(now, sm.cc, names), "afterbegin:#cdr-rows", "", DOMID("cdr", sm.cc.ID)},
-		{"AbandonedRow", AbandonedRow(now, sm.wb.Abandoned[0]), "afterbegin:#abandoned-rows", "", DOMID("abandoned", sm.wb.Abandoned[0].From)},
 		{"RecentRow", RecentRow(now, sm.cc), "afterbegin:#recent-rows", "", DOMID("recent", sm.cc.ID)},
 	}
 	for _, tc := range cases {
@@ -356,7 +358,7 @@ func TestFragmentsAreOOB(t *testing.T) {
 	}
 	// The page renders the same ids, so the fragments find their targets.
 	wb := render(t, Wallboard(page("Wallboard", "wallboard"), sm.wb))
-	for _, id := range []string{DOMID("queue", q.ID), DOMID("agent", a.ID), DOMID("call", c.ID), "chart", "summary", "queue-tiles", "agent-rows", "call-rows", "abandoned-rows"} {
+	for _, id := range []string{DOMID("queue", q.ID), DOMID("agent", a.ID), DOMID("call", c.ID), "chart", "summary", "queue-tiles", "agent-rows", "call-rows", "callback-rows", "callback-count"} {
 		mustContain(t, "wallboard ids", wb, `id="`+id+`"`)
 	}
 	if strings.Contains(wb, "hx-swap-oob") {
@@ -364,7 +366,7 @@ func TestFragmentsAreOOB(t *testing.T) {
 	}
 	// Full-state fragments replace every live region.
 	st := render(t, WallboardState(sm.wb))
-	for _, id := range []string{"summary", "queue-tiles", "agent-rows", "call-rows", "chart", "abandoned-rows"} {
+	for _, id := range []string{"summary", "queue-tiles", "agent-rows", "call-rows", "chart", "callback-rows", "callback-count"} {
 		mustContain(t, "WallboardState", st, `id="`+id+`" `)
 	}
 	top := elements(parse(t, st))
@@ -373,9 +375,14 @@ func TestFragmentsAreOOB(t *testing.T) {
 			t.Errorf("WallboardState: <%s id=%q> is not an OOB region", e.Data, attr(e, "id"))
 		}
 	}
+	for _, e := range elements(parse(t, render(t, CallbackList(now, sm.wb.Callbacks)))) {
+		if attr(e, "hx-swap-oob") != "true" || (attr(e, "id") != "callback-rows" && attr(e, "id") != "callback-count") {
+			t.Errorf("CallbackList: <%s id=%q> is not one of the list's regions", e.Data, attr(e, "id"))
+		}
+	}
 	ag := elements(parse(t, render(t, AgentState(sm.ad, names))))
-	if len(ag) != 4 { // me, pops, recent calls, callers to call back
-		t.Errorf("AgentState: %d regions, want 4", len(ag))
+	if len(ag) != 5 { // me, pops, recent calls, callers to call back and their count
+		t.Errorf("AgentState: %d regions, want 5", len(ag))
 	}
 	for _, e := range ag {
 		if attr(e, "hx-swap-oob") != "true" {

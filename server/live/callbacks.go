@@ -16,7 +16,7 @@ import (
 // queue's short-abandon window (AbandonAfterS) is not: that is a misdial, not a customer
 // waiting. A busy call is, whatever it waited: the caller was turned away. An answered
 // call, on any source, "reaches" its customer's number (the caller of an inbound call,
-// the callee of an outbound one) at its answer time.
+// the callee of an outbound one) from its answer until its end.
 //
 // A number is listed while its latest abandon is later than its latest reach and than
 // what people marked done: a callback.done event covers the abandoned call it names and
@@ -31,6 +31,7 @@ import (
 type callbacks struct {
 	facts    map[string]cbFact          // by call id
 	byNum    map[string]map[string]bool // number key → call ids with a fact
+	open     map[string]int             // number key → how many abandon facts it has
 	reached  map[string]time.Time       // number key → latest reach by a call no longer in memory
 	marks    map[string][]call.Event    // number key → callback.done and callback.taken events
 	retained map[string]bool            // call ids of abandons kept past their call's retention
@@ -48,7 +49,7 @@ type cbFact struct {
 const callbackKeep = 7 * 24 * time.Hour
 
 func newCallbacks() callbacks {
-	return callbacks{facts: map[string]cbFact{}, byNum: map[string]map[string]bool{},
+	return callbacks{facts: map[string]cbFact{}, byNum: map[string]map[string]bool{}, open: map[string]int{},
 		reached: map[string]time.Time{}, marks: map[string][]call.Event{}, retained: map[string]bool{}}
 }
 
@@ -78,9 +79,9 @@ func (b *Board) callbackFact(c call.Call) (cbFact, bool) {
 		if c.Direction == call.Outbound {
 			num = c.To
 		}
-		t := c.AnsweredAt
+		t := c.EndedAt // a call that was still going on when the caller gave up reached them too
 		if t == nil {
-			t = c.EndedAt
+			t = c.AnsweredAt
 		}
 		if num == "" || t == nil || c.Direction == call.Internal {
 			return cbFact{}, false
@@ -128,11 +129,7 @@ func (b *Board) noteCallback(id string, ce *callEntry, ch *changes) {
 		b.cb.remove(id)
 	}
 	if ok {
-		b.cb.facts[id] = f
-		if b.cb.byNum[f.Num] == nil {
-			b.cb.byNum[f.Num] = map[string]bool{}
-		}
-		b.cb.byNum[f.Num][id] = true
+		b.cb.add(id, f)
 		b.touchNumber(f.Num, ch)
 	}
 	delete(b.cb.retained, id)
@@ -150,10 +147,26 @@ func callEqual(a, b call.Call) bool {
 
 func ptrEqual(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
+func (cb *callbacks) add(id string, f cbFact) {
+	cb.facts[id] = f
+	if cb.byNum[f.Num] == nil {
+		cb.byNum[f.Num] = map[string]bool{}
+	}
+	cb.byNum[f.Num][id] = true
+	if f.Abandon {
+		cb.open[f.Num]++
+	}
+}
+
 func (cb *callbacks) remove(id string) {
 	f, ok := cb.facts[id]
 	if !ok {
 		return
+	}
+	if f.Abandon {
+		if cb.open[f.Num]--; cb.open[f.Num] <= 0 {
+			delete(cb.open, f.Num)
+		}
 	}
 	delete(cb.facts, id)
 	delete(cb.retained, id)
@@ -291,7 +304,7 @@ func sortedSet(s []string) []string {
 // Callbacks lists the callers to call back, the latest abandon first.
 func (b *Board) Callbacks() []call.Callback {
 	var out []call.Callback
-	for num := range b.cb.byNum {
+	for num := range b.cb.open {
 		if e, ok := b.cb.entry(num); ok {
 			out = append(out, e)
 		}

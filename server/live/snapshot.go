@@ -100,11 +100,7 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 
 func (b *Board) restoreCallbacks(s snapCallbacks) {
 	for id, f := range s.Retained {
-		b.cb.facts[id] = f
-		if b.cb.byNum[f.Num] == nil {
-			b.cb.byNum[f.Num] = map[string]bool{}
-		}
-		b.cb.byNum[f.Num][id] = true
+		b.cb.add(id, f)
 		b.cb.retained[id] = true
 	}
 	for n, t := range s.Reached {
