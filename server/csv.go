@@ -3,6 +3,7 @@ package server
 import (
 	"bufio"
 	"encoding/csv"
+	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -64,21 +65,20 @@ func csvRow(row []string, c call.Call, base string) {
 	}
 }
 
-// cell defuses spreadsheet formulas in vendor strings; "+44..." numbers stay numbers.
+// cell defuses spreadsheet formulas in vendor strings, by OWASP's rule for CSV
+// injection: a cell that starts with = + - @ tab or carriage return is prefixed with a
+// single quote, so a spreadsheet shows it as text; the csv writer quotes it and doubles
+// any quote inside. A cell that is really a number ("+375290000000", "-2", "12.5")
+// stays a number.
 func cell(v string) string {
-	if v == "" {
+	if v == "" || !strings.ContainsRune("=+-@\t\r", rune(v[0])) || plainNumber.MatchString(v) {
 		return v
 	}
-	switch v[0] {
-	case '=', '@', '\t', '\r':
-		return "'" + v
-	case '+', '-':
-		if len(v) > 1 && (v[1] < '0' || v[1] > '9') {
-			return "'" + v
-		}
-	}
-	return v
+	return "'" + v
 }
+
+// plainNumber is a number a spreadsheet reads as nothing but a number.
+var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 
 func csvTime(t *time.Time) string {
 	if t == nil {
