@@ -308,13 +308,18 @@ func TestSlowClientIsDroppedFastOneKeepsUp(t *testing.T) {
 }
 
 func TestDeadPeerFoundByPing(t *testing.T) {
-	h := New(Options{PingEvery: 100 * time.Millisecond})
+	// A period long enough that the live reader answers in time on a loaded
+	// machine; the dead peer is dropped after two periods of silence.
+	h := New(Options{PingEvery: 400 * time.Millisecond})
 	url := serve(t, h, nil)
 	alive := dial(t, url, "alive", "wb", false) // its reader answers pings
 	dial(t, url, "dead", "wb", true)
 	alive.expect(t, "init:alive")
 	waitConns(t, h, 2)
-	time.Sleep(450 * time.Millisecond) // > 4 pings, > 2 read deadlines
+	for deadline := time.Now().Add(5 * time.Second); h.Stats().Timeouts == 0 && time.Now().Before(deadline); {
+		time.Sleep(50 * time.Millisecond)
+	}
+	time.Sleep(900 * time.Millisecond) // two more pings: the live peer must survive them
 	if s := h.Stats(); s.Connections != 1 || s.Timeouts != 1 {
 		t.Fatalf("stats %+v, want the dead peer gone and the live one kept", s)
 	}
