@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -16,6 +17,7 @@ import (
 	"ringside/server/ingest"
 	"ringside/server/live"
 	"ringside/server/simotel"
+	"ringside/store"
 )
 
 // pbxClients builds a Simotel API client per source that has [sources.api].
@@ -152,11 +154,16 @@ func (s *Server) originate(ctx context.Context, agentID, number string) (string,
 }
 
 // pauseAgent pauses or resumes an agent through the PBX; the board changes when the
-// PBX confirms with its NewState event, not before.
-func (s *Server) pauseAgent(ctx context.Context, agentID, queue string, pause bool) error {
+// PBX confirms with its NewState event, not before. The Simotel API takes no reason:
+// a pause's reason is logged as Ringside's own event (call.AgentPauseNote), which the
+// board gives to the PBX's confirming pause.
+func (s *Server) pauseAgent(ctx context.Context, agentID, queue, reason string, pause bool) error {
 	src, ext, ok := s.agentExtension(agentID)
 	if !ok {
 		return errors.New("agent " + agentID + " has no extension on a PBX with a configured Simotel API")
+	}
+	if reason = strings.TrimSpace(reason); len(reason) > 100 {
+		return errors.New("a pause reason is at most 100 bytes")
 	}
 	var queues []string
 	if queue != "" {
@@ -188,6 +195,23 @@ func (s *Server) pauseAgent(ctx context.Context, agentID, queue string, pause bo
 		if err != nil {
 			return err
 		}
+		if pause && reason != "" {
+			if err := s.notePause(ctx, src, ext, q, reason); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// notePause logs that Ringside paused src's extension ext in queue q for reason.
+func (s *Server) notePause(ctx context.Context, src, ext, q, reason string) error {
+	now := s.now()
+	e := call.Event{Source: src, Vendor: "ringside", Name: "PauseRequested", Type: call.AgentPauseNote,
+		Agent: src + ":" + ext, Queue: src + ":" + q, PauseReason: reason, At: now, ReceivedAt: now}
+	d := store.Delivery{Source: src, Method: "API", Path: "/pause", ReceivedAt: now}
+	if _, err := s.store.Append(ctx, d, []call.Event{e}); err != nil {
+		return fmt.Errorf("the PBX paused the agent, but Ringside could not keep the reason: %w", err)
 	}
 	return nil
 }
@@ -217,7 +241,7 @@ func (s *Server) pagePause(pause bool) fiber.Handler {
 		if u.Role != "agent" {
 			agent = pathParam(c, "id")
 		}
-		if err := s.pauseAgent(c.UserContext(), agent, c.FormValue("queue"), pause); err != nil {
+		if err := s.pauseAgent(c.UserContext(), agent, c.FormValue("queue"), c.FormValue("reason"), pause); err != nil {
 			return c.Status(fiber.StatusBadGateway).SendString(err.Error())
 		}
 		if c.Get("HX-Request") != "" {
@@ -255,7 +279,7 @@ func (s *Server) apiPause(pause bool) fiber.Handler {
 				return apiError(c, fiber.StatusBadRequest, "Unable to parse content")
 			}
 		}
-		if err := s.pauseAgent(c.UserContext(), pathParam(c, "id"), req.Queue, pause); err != nil {
+		if err := s.pauseAgent(c.UserContext(), pathParam(c, "id"), req.Queue, req.Reason, pause); err != nil {
 			return c.JSON(envelope{Success: 0, Message: err.Error()})
 		}
 		return c.JSON(envelope{Success: 1})

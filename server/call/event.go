@@ -25,6 +25,10 @@ const (
 	AgentPaused   Type = "agent.paused"
 	AgentUnpaused Type = "agent.unpaused"
 	AgentState    Type = "agent.state" // a device state (AgentState says which), e.g. Simotel NewState
+	// AgentPauseNote is appended by Ringside when it asked the PBX to pause an agent for
+	// PauseReason (Queue: in that queue, else all). It changes no state: the PBX's own
+	// pause event does; the note gives that pause its reason.
+	AgentPauseNote Type = "agent.pause_note"
 
 	Other   Type = "other"   // a known vendor event the board does not use (fax, trunk, voicemail, ...)
 	Unknown Type = "unknown" // an event name we do not recognize: stored and counted, never an error

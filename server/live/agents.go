@@ -75,6 +75,7 @@ type sigFacts struct {
 	Aliases  []string               `json:"aliases,omitempty"`
 	Presence *call.Event            `json:"presence,omitempty"`  // latest presence naming no queue
 	PerQueue map[string]*call.Event `json:"per_queue,omitempty"` // latest presence naming each queue
+	Notes    map[string]*call.Event `json:"notes,omitempty"`     // latest pause note by queue ("" all)
 	Name     *call.Event            `json:"name,omitempty"`      // latest event carrying AgentName
 	DeviceAt time.Time              `json:"device_at,omitzero"`  // latest device state saying "not on a call"
 	Queues   map[string]bool        `json:"queues,omitempty"`    // named by the agent's own events
@@ -109,6 +110,7 @@ func (b *Board) addAgentFacts(e call.Event) string {
 	}
 	se := slim(e)
 	s.notePresence(se)
+	s.notePauseReason(se)
 	if e.AgentName != "" && (s.Name == nil || compareEvents(se, s.Name) > 0) {
 		s.Name = se
 	}
@@ -166,7 +168,7 @@ func idleState(s string) bool {
 func (b *Board) agentView(a *agentEntry) call.Agent {
 	v := call.Agent{ID: a.id, Identities: []string{}, Queues: []string{}}
 	idents, queues := map[string]bool{}, map[string]bool{}
-	p := presenceFacts{perQueue: map[string]*call.Event{}, member: map[string]bool{}}
+	p := presenceFacts{perQueue: map[string]*call.Event{}, notes: map[string]*call.Event{}, member: map[string]bool{}}
 	var name *call.Event
 	var deviceAt time.Time
 	for _, s := range a.sigs {
@@ -181,6 +183,9 @@ func (b *Board) agentView(a *agentEntry) call.Agent {
 		for q, e := range s.PerQueue {
 			p.perQueue[q] = later2(p.perQueue[q], e)
 			queues[q] = true
+		}
+		for q, e := range s.Notes {
+			p.notes[q] = later2(p.notes[q], e)
 		}
 		name = later2(name, s.Name)
 		if s.DeviceAt.After(deviceAt) {
@@ -224,8 +229,8 @@ func (b *Board) agentView(a *agentEntry) call.Agent {
 	default:
 		v.StateSince = sinceOf(ev, a.lastEnd)
 	}
-	if state == call.StatePaused && ev != nil {
-		v.PauseReason = ev.PauseReason
+	if state == call.StatePaused {
+		v.PauseReason = pauseReason(p, ev)
 	}
 	v.Identities = append(v.Identities, sortedKeys(idents)...)
 	v.Queues = append(v.Queues, sortedKeys(queues)...)

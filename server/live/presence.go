@@ -59,11 +59,61 @@ func (s *sigFacts) notePresence(e *call.Event) {
 	}
 }
 
+// notePauseReason keeps e in s if it is the latest pause note for its queue.
+func (s *sigFacts) notePauseReason(e *call.Event) {
+	if e.Type != call.AgentPauseNote {
+		return
+	}
+	if s.Notes == nil {
+		s.Notes = map[string]*call.Event{}
+	}
+	if cur := s.Notes[e.Queue]; cur == nil || compareEvents(e, cur) > 0 {
+		s.Notes[e.Queue] = e
+	}
+}
+
 // presenceFacts are an agent's presence facts merged over its identity signatures.
 type presenceFacts struct {
 	global   *call.Event            // latest presence naming no queue
 	perQueue map[string]*call.Event // latest presence naming each queue
+	notes    map[string]*call.Event // latest pause note by queue ("" for all)
 	member   map[string]bool        // queues the directory lists
+}
+
+// noteWindow is how far apart Ringside's pause request and the PBX's pause event may be
+// for the event to take the request's reason (the PBX may confirm before the API call
+// returns, or a little after).
+const noteWindow = 2 * time.Minute
+
+// pauseReason is the reason of a pause event: the PBX's own (VOIPEX PauseName), else the
+// one Ringside sent with its request for this pause. A pause made on the phone, with no
+// request near it, has none: Ringside does not invent one.
+func pauseReason(p presenceFacts, pause *call.Event) string {
+	if pause == nil || presenceState(pause) != call.StatePaused {
+		return ""
+	}
+	if pause.PauseReason != "" {
+		return pause.PauseReason
+	}
+	var best *call.Event
+	for _, q := range []string{presenceScope(pause), ""} {
+		n := p.notes[q]
+		if n == nil || n.At.Sub(pause.At) > noteWindow || pause.At.Sub(n.At) > noteWindow {
+			continue
+		}
+		best = later2(best, n)
+	}
+	if best == nil && presenceScope(pause) == "" {
+		for _, n := range p.notes { // a device-wide pause answers a request for any queue
+			if n.At.Sub(pause.At) <= noteWindow && pause.At.Sub(n.At) <= noteWindow {
+				best = later2(best, n)
+			}
+		}
+	}
+	if best == nil {
+		return ""
+	}
+	return best.PauseReason
 }
 
 func later2(a, b *call.Event) *call.Event {
