@@ -319,6 +319,8 @@ func (b *board) rebuild(cfg *config.Config) []live.Change {
 	b.mu.Lock()
 	b.b, b.cfg, b.names = nb, cfg, views.NamesOf(nb.Agents())
 	b.mu.Unlock()
+	rules := report.RulesOf(liveConfig(cfg))
+	b.cdrs.in <- cdrBatch{rules: &rules}
 	var changes []live.Change
 	for _, a := range nb.Agents() {
 		changes = append(changes, live.Change{Kind: live.KindAgent, ID: a.ID})
@@ -356,6 +358,7 @@ type cdrWriter struct {
 type cdrBatch struct {
 	calls []call.Call
 	pres  []store.Presence
+	rules *report.Rules // new rules (a reload): count by them, rebuilding the buckets if they differ
 	done  chan struct{}
 }
 
@@ -400,6 +403,11 @@ const cdrLinger = 250 * time.Millisecond
 func (w *cdrWriter) run() {
 	defer close(w.done)
 	for first := range w.in {
+		if first.rules != nil {
+			w.reconfigure(*first.rules)
+			continue
+		}
+		var pending *report.Rules
 		calls, pres, flushes := first.calls, first.pres, []chan struct{}{first.done}
 		linger := time.NewTimer(cdrLinger)
 		open := true
@@ -409,6 +417,10 @@ func (w *cdrWriter) run() {
 			case next, ok := <-w.in:
 				if !ok {
 					open = false
+					break gather
+				}
+				if next.rules != nil {
+					pending = next.rules // after what came before it
 					break gather
 				}
 				calls = append(calls, next.calls...)
@@ -436,9 +448,21 @@ func (w *cdrWriter) run() {
 				close(d)
 			}
 		}
+		if pending != nil {
+			w.reconfigure(*pending)
+		}
 		if !open {
 			return
 		}
+	}
+}
+
+// reconfigure counts by new rules from now on, rebuilding the buckets when they were
+// built under other ones (a reload changed a threshold or the directory).
+func (w *cdrWriter) reconfigure(r report.Rules) {
+	w.rules = r
+	if err := report.Ensure(context.Background(), w.st, r, w.log); err != nil {
+		w.log.Error("rebuilding report buckets for the new configuration failed", "err", err)
 	}
 }
 

@@ -40,6 +40,8 @@ func (s *Server) pageRoutes() {
 	a.Get("/calls/:id", s.people(allRoles...), s.callPage)
 	a.Get("/cdrs", s.people(cdrRoles...), s.cdrPage)
 	a.Get("/cdrs.csv", s.people(cdrRoles...), s.cdrCSV)
+	a.Get("/reports", s.people(reportRoles...), s.reportsPage)
+	a.Get("/reports.csv", s.people(reportRoles...), s.reportsCSV)
 	a.Get("/settings", s.people("admin"), s.settingsPage)
 	a.Post("/settings/reload", s.people("admin"), s.settingsReload)
 	a.Get("/ws", s.people(allRoles...), s.wsUpgrade, s.wsHandler())

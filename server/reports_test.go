@@ -1,9 +1,11 @@
 package server
 
 import (
+	"encoding/csv"
 	"encoding/json"
 	"net/http"
 	"reflect"
+	"regexp"
 	"slices"
 	"strings"
 	"testing"
@@ -59,7 +61,7 @@ func reportDay(t *testing.T, e *scenarioEnv) []timedDelivery {
 
 func reportConfig(t *testing.T) *config.Config {
 	cfg := scenarioConfig(t)
-	cfg.Queues = []config.Queue{{ID: "pbx1:901", Name: "Sales", SLThresholdS: 30}}
+	cfg.Queues = []config.Queue{{ID: "pbx1:901", Name: "Sales", SLThresholdS: 30}, {ID: "pbx1:902", Name: "=2+3"}}
 	// pbx1 first: its zone (Asia/Tehran, UTC+3:30) is the display zone.
 	slices.SortStableFunc(cfg.Sources, func(a, b config.Source) int {
 		return strings.Compare(strings.TrimPrefix(a.Name, "pbx1"), strings.TrimPrefix(b.Name, "pbx1"))
@@ -165,6 +167,7 @@ func TestReportDay(t *testing.T) {
 		{Queue: "ipex:NOC", Name: "NOC"}, // Petr's VOIPEX queue, on the wallboard, no calls
 		{Queue: "pbx1:900", Name: "900", Offered: 2, Answered: 1, Abandoned: 1, ServiceLevelPct: 0, ASAS: 25, AHTS: 100, LongestWaitS: 40},
 		{Queue: "pbx1:901", Name: "Sales", Offered: 3, Answered: 2, Abandoned: 0, ServiceLevelPct: 100, ASAS: 16.5, AHTS: 121, LongestWaitS: 25},
+		{Queue: "pbx1:902", Name: "=2+3"}, // configured, no calls
 	}
 	if !reflect.DeepEqual(queues, wantQueues) {
 		t.Errorf("queues\n%+v\nwant\n%+v", queues, wantQueues)
@@ -207,6 +210,8 @@ func TestReportDay(t *testing.T) {
 		t.Errorf("by hour %q, want %q", periods, wantPeriods)
 	}
 
+	e.checkReportPage()
+
 	// A late record: yesterday's 10:00 call, whose record arrives only now. Yesterday's
 	// report gains it; today's is unchanged.
 	yesterday := map[string]any{"from": "2026-03-09T00:00:00+03:30", "to": "2026-03-10T00:00:00+03:30", "queues": []string{"pbx1:900"}}
@@ -245,5 +250,73 @@ func TestReportRequests(t *testing.T) {
 		if code != 400 || !strings.Contains(text, want) {
 			t.Errorf("%s: %d %s, want 400 with %q", body, code, text, want)
 		}
+	}
+}
+
+// cells reads a report table's row from the page: data-k → text.
+func cells(t *testing.T, html, attr, id string) map[string]string {
+	t.Helper()
+	start := strings.Index(html, attr+`="`+id+`" data-period=""`)
+	if start < 0 {
+		t.Fatalf("no row %s=%s on the page", attr, id)
+	}
+	row := html[start : start+strings.Index(html[start:], "</tr>")]
+	out := map[string]string{}
+	for _, m := range regexp.MustCompile(`data-k="([^"]+)">([^<]*)<`).FindAllStringSubmatch(row, -1) {
+		out[m[1]] = m[2]
+	}
+	return out
+}
+
+// The page shows the same figures, and every table exports them as CSV.
+func (e *scenarioEnv) checkReportPage() {
+	t := e.t
+	cookie := e.formLogin("admin", "adminpw")
+	get := func(path string) string {
+		req, _ := http.NewRequest("GET", e.url+path, nil)
+		req.AddCookie(cookie)
+		code, body := e.do(req)
+		if code != 200 {
+			t.Fatalf("GET %s: %d %s", path, code, body)
+		}
+		return body
+	}
+	page := get("/reports")
+	want := map[string]string{"offered": "3", "answered": "2", "abandoned": "0", "short": "1", "sl": "100%",
+		"asa": "16.5 s", "aht": "2:01", "longest": "25 s"}
+	if got := cells(t, page, "data-queue", "pbx1:901"); !reflect.DeepEqual(got, want) {
+		t.Errorf("queue 901 on the page %v, want %v", got, want)
+	}
+	page = get("/reports?view=agents")
+	want = map[string]string{"offered": "3", "answered": "0", "not_answered": "3", "outbound": "1", "talk": "1:00",
+		"aht": "0 s", "logged_in": "4:30:00", "available": "3:44:00", "paused:Oběd": "30:00", "paused:Školení": "15:00",
+		"occupancy": "0.4%"}
+	if got := cells(t, page, "data-agent", "petr"); !reflect.DeepEqual(got, want) {
+		t.Errorf("Petr on the page %v, want %v", got, want)
+	}
+	for _, view := range []string{"queues", "agents", "distribution"} {
+		if p := get("/reports?view=" + view + "&period=last_month"); !strings.Contains(p, "<svg") {
+			t.Errorf("%s view has no chart", view)
+		}
+	}
+	csvRows := func(table string) [][]string {
+		rows, err := csv.NewReader(strings.NewReader(get("/reports.csv?view=agents&table=" + table))).ReadAll()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return rows
+	}
+	agents := csvRows("agents")
+	wantHead := "agent name period offered answered not_answered outbound talk_s aht_s logged_in_s available_s paused_s paused_s:Oběd paused_s:Školení occupancy_pct"
+	wantPetr := "petr Petr Novák  3 0 3 1 60 0 16200 13440 2700 1800 900 0.4"
+	if len(agents) != 4 || strings.Join(agents[0], " ") != wantHead || strings.Join(agents[3], " ") != wantPetr {
+		t.Errorf("agents CSV %q", agents)
+	}
+	queues := csvRows("queues")
+	if len(queues) != 5 || strings.Join(queues[4], ",") != "pbx1:902,'=2+3,,0,0,0,0,0,0,0,0" {
+		t.Errorf("queues CSV (a name that is a formula is defused) %q", queues)
+	}
+	if heat := csvRows("heat"); len(heat) != 8 || heat[3][0] != "Tue" || heat[3][13] != "3" || heat[3][14] != "1" || heat[3][15] != "1" {
+		t.Errorf("heat CSV: Tuesday 12:00 (Tehran) has the calls at 12:30, 12:40 and 12:50, 13:00 and 14:00 one each: %q", heat)
 	}
 }

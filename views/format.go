@@ -243,7 +243,7 @@ func canSee(role, page string) bool {
 	switch page {
 	case "wallboard":
 		return role == RoleAdmin || role == RoleSupervisor
-	case "cdrs":
+	case "cdrs", "reports":
 		return role == RoleAdmin || role == RoleSupervisor || role == RoleManager
 	case "settings":
 		return role == RoleAdmin

@@ -27,6 +27,7 @@ type Params struct {
 	Zone                   *time.Location
 	Now                    time.Time
 	Queues, Agents, Source []string
+	Pool                   bool // queues: one row per period for all selected queues together (Queue "")
 }
 
 // Reader reads reports from the buckets.
@@ -100,6 +101,9 @@ func (g *group) period(t time.Time) time.Time {
 }
 
 func (g *group) add(id string, t time.Time, c store.Counts) {
+	if g.p.Pool {
+		id = ""
+	}
 	if g.sums[id] == nil {
 		g.sums[id] = map[time.Time]*store.Counts{}
 	}
@@ -171,8 +175,15 @@ func (r *Reader) Queues(p Params) ([]QueueRow, error) {
 	}
 	r.addActive(g, ids)
 	out := []QueueRow{}
+	if p.Pool {
+		ids = []string{""}
+	}
 	g.each(ids, func(id, period string, s store.Counts) {
-		out = append(out, queueRow(id, r.name(KindQueue, id), period, s))
+		name := ""
+		if id != "" {
+			name = r.name(KindQueue, id)
+		}
+		out = append(out, queueRow(id, name, period, s))
 	})
 	return out, nil
 }

@@ -1,0 +1,180 @@
+package server
+
+import (
+	"encoding/csv"
+	"net/url"
+	"slices"
+	"time"
+
+	"github.com/gofiber/fiber/v2"
+
+	"ringside/server/live"
+	"ringside/server/report"
+	"ringside/views"
+)
+
+// reportPeriod turns the form's period into [from, to) in zone, at now. Weeks start
+// on Monday; a custom range includes its last day.
+func reportPeriod(f views.ReportForm, now time.Time) (from, to time.Time, ok bool) {
+	day := midnight(now)
+	switch f.Period {
+	case "", "today":
+		return day, day.AddDate(0, 0, 1), true
+	case "yesterday":
+		return day.AddDate(0, 0, -1), day, true
+	case "this_week":
+		from = day.AddDate(0, 0, -((int(day.Weekday()) + 6) % 7))
+		return from, from.AddDate(0, 0, 7), true
+	case "last_7_days":
+		return day.AddDate(0, 0, -6), day.AddDate(0, 0, 1), true
+	case "this_month":
+		from = time.Date(day.Year(), day.Month(), 1, 0, 0, 0, 0, day.Location())
+		return from, from.AddDate(0, 1, 0), true
+	case "last_month":
+		from = time.Date(day.Year(), day.Month()-1, 1, 0, 0, 0, 0, day.Location())
+		return from, from.AddDate(0, 1, 0), true
+	case "custom":
+		a, errA := time.ParseInLocation(time.DateOnly, f.From, day.Location())
+		b, errB := time.ParseInLocation(time.DateOnly, f.To, day.Location())
+		if errA != nil || errB != nil || b.Before(a) || b.Sub(a) > (maxReportDays-1)*24*time.Hour {
+			return day, day.AddDate(0, 0, 1), false
+		}
+		return a, b.AddDate(0, 0, 1), true
+	}
+	return day, day.AddDate(0, 0, 1), false
+}
+
+func reportForm(c *fiber.Ctx) views.ReportForm {
+	f := views.ReportForm{View: c.Query("view"), Period: c.Query("period"), From: c.Query("from"), To: c.Query("to"),
+		By: c.Query("by"), Queue: c.Query("queue"), Agent: c.Query("agent"), Source: c.Query("source")}
+	if !slices.Contains([]string{"queues", "agents", "distribution"}, f.View) {
+		f.View = "queues"
+	}
+	return f
+}
+
+// reportData reads every figure the page (or its CSV) shows for the form.
+func (s *Server) reportData(f views.ReportForm) (views.ReportData, error) {
+	now := s.localNow()
+	from, to, ok := reportPeriod(f, now)
+	d := views.ReportData{Form: f, Now: now, From: from, To: to, BadPeriod: !ok}
+	if !slices.Contains([]string{report.GroupHour, report.GroupDay}, f.By) {
+		d.Form.By = report.GroupDay
+		if to.Sub(from) <= 24*time.Hour {
+			d.Form.By = report.GroupHour
+		}
+	}
+	if d.Form.By == report.GroupHour && to.Sub(from) > maxReportHourDays*24*time.Hour {
+		d.Form.By = report.GroupDay
+	}
+	p := report.Params{From: from, To: to, GroupBy: report.GroupTotal, Zone: now.Location(), Now: s.now()}
+	if f.Queue != "" {
+		p.Queues = []string{f.Queue}
+	}
+	if f.Agent != "" {
+		p.Agents = []string{f.Agent}
+	}
+	if f.Source != "" {
+		p.Source = []string{f.Source}
+	}
+	r := s.reports()
+	var err error
+	switch f.View {
+	case "queues":
+		if d.Queues, err = r.Queues(p); err == nil {
+			p.GroupBy = d.Form.By
+			if d.QueuesBy, err = r.Queues(p); err == nil {
+				p.Pool = true
+				d.Pooled, err = r.Queues(p)
+			}
+		}
+	case "agents":
+		if d.Agents, err = r.Agents(p); err == nil {
+			p.GroupBy = report.GroupDay
+			d.AgentsBy, err = r.Agents(p)
+		}
+	case "distribution":
+		d.Dist, err = r.Distribution(p)
+	}
+	s.reportChoices(&d)
+	return d, err
+}
+
+// reportChoices fills the filter lists: every queue and agent the board or the
+// buckets know, and the sources.
+func (s *Server) reportChoices(d *views.ReportData) {
+	r := s.reports()
+	for _, kind := range []byte{report.KindQueue, report.KindAgent} {
+		ids, _ := s.store.BucketIDs(kind)
+		ids = append(ids, r.Known(kind)...)
+		if kind == report.KindAgent {
+			s.board.read(func(b *live.Board) {
+				for _, a := range b.Agents() {
+					ids = append(ids, a.ID)
+				}
+			})
+		}
+		slices.Sort(ids)
+		ids = slices.Compact(ids)
+		if kind == report.KindQueue {
+			d.QueueIDs = ids
+		} else {
+			d.AgentIDs = ids
+		}
+	}
+	d.QueueNames = map[string]string{}
+	for _, id := range d.QueueIDs {
+		d.QueueNames[id] = r.Name(report.KindQueue, id)
+	}
+	for _, src := range s.cfg().Sources {
+		d.Sources = append(d.Sources, src.Name)
+	}
+}
+
+func (s *Server) reportsPage(c *fiber.Ctx) error {
+	sess := sessionOf(c)
+	d, err := s.reportData(reportForm(c))
+	if err != nil {
+		s.log.Error("report failed", "err", err)
+		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "The store is unavailable.")
+	}
+	return renderPage(c, fiber.StatusOK, views.Reports(s.pageOf(sess, "Reports", ""), d))
+}
+
+// reportsCSV exports one table of the page (?table=) for the same form.
+func (s *Server) reportsCSV(c *fiber.Ctx) error {
+	f := reportForm(c)
+	table := c.Query("table")
+	switch table {
+	case "queues", "queues_by":
+		f.View = "queues"
+	case "agents", "agents_by":
+		f.View = "agents"
+	case "heat", "wait", "talk":
+		f.View = "distribution"
+	default:
+		return c.Status(fiber.StatusBadRequest).SendString("table must be queues, queues_by, agents, agents_by, heat, wait or talk")
+	}
+	d, err := s.reportData(f)
+	if err != nil {
+		return c.Status(fiber.StatusServiceUnavailable).SendString("store unavailable")
+	}
+	rows := views.ReportCSV(d, table, s.board.agentNames())
+	for _, row := range rows[1:] {
+		for i := range row {
+			row[i] = cell(row[i])
+		}
+	}
+	name := "ringside-" + table + "-" + d.From.Format("20060102") + "-" + d.To.AddDate(0, 0, -1).Format("20060102") + ".csv"
+	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
+	c.Set(fiber.HeaderContentDisposition, `attachment; filename="`+url.PathEscape(name)+`"`)
+	return writeCSV(c, rows)
+}
+
+func writeCSV(c *fiber.Ctx, rows [][]string) error {
+	w := csv.NewWriter(c.Response().BodyWriter())
+	if err := w.WriteAll(rows); err != nil {
+		return err
+	}
+	return w.Error()
+}

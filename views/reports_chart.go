@@ -1,0 +1,192 @@
+package views
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+	"time"
+
+	"ringside/server/report"
+)
+
+// periodChart lays out the pooled queues by period: answered and abandoned stacked
+// per hour or day of the period (empty slots included), and the service level line.
+// It reuses the wallboard chart's geometry and look.
+func periodChart(d ReportData) chartModel {
+	byStart := map[string]report.QueueRow{}
+	for _, r := range d.Pooled {
+		byStart[r.Period] = r
+	}
+	var slots []time.Time
+	for t := d.From; t.Before(d.To) && len(slots) < 24*maxChartDays; {
+		slots = append(slots, t)
+		if d.Form.By == report.GroupHour {
+			t = t.Add(time.Hour)
+		} else {
+			t = t.AddDate(0, 0, 1)
+		}
+	}
+	m := chartModel{Empty: len(d.Pooled) == 0}
+	peak := 0
+	for _, r := range d.Pooled {
+		peak = max(peak, int(r.Answered+r.Abandoned+r.ShortAbandoned))
+	}
+	top, steps := niceMax(peak)
+	for i := 0; i <= steps; i++ {
+		v := top * i / steps
+		m.Ticks = append(m.Ticks, chartTick{Y: chartT + plotH - plotH*float64(v)/float64(top), Label: strconv.Itoa(v)})
+	}
+	for _, v := range []int{0, 25, 50, 75, 100} {
+		m.SLTicks = append(m.SLTicks, chartTick{Y: chartT + plotH - plotH*float64(v)/100, Label: strconv.Itoa(v) + "%"})
+	}
+	m.TargetY = -100 // no target line: queues differ
+	if len(slots) == 0 {
+		return m
+	}
+	slot := plotW / float64(len(slots))
+	every := 1
+	for float64(every)*slot < 40 {
+		every++
+	}
+	var pts []string
+	base := chartT + plotH
+	for i, t := range slots {
+		r := byStart[t.Format(time.RFC3339)]
+		x := chartL + slot*float64(i)
+		w := slot * (1 - chartBarGap)
+		ha := plotH * float64(r.Answered) / float64(top)
+		hb := plotH * float64(r.Abandoned+r.ShortAbandoned) / float64(top)
+		label, title := t.Format("02 Jan"), t.Format("Mon 2 Jan")
+		if d.Form.By == report.GroupHour {
+			label, title = t.Format("15"), t.Format("Mon 2 Jan 15:04")
+		}
+		b := chartBar{X: x + (slot-w)/2, W: w, YAns: base - ha, HAns: ha, YAb: base - ha - hb, HAb: hb, LabelX: x + slot/2,
+			Title: fmt.Sprintf("%s · %d offered · %d answered · %d abandoned", title, r.Offered, r.Answered, r.Abandoned+r.ShortAbandoned)}
+		if i%every == 0 {
+			b.Label = label
+		}
+		if r.Answered+r.Abandoned > 0 {
+			b.Title += fmt.Sprintf(" · SL %s%%", f1(r.ServiceLevelPct))
+			y := base - plotH*math.Max(0, math.Min(100, r.ServiceLevelPct))/100
+			pts = append(pts, f1(x+slot/2)+","+f1(y))
+			m.Dots = append(m.Dots, [2]float64{x + slot/2, y})
+		}
+		m.Bars = append(m.Bars, b)
+	}
+	m.Line = strings.Join(pts, " ")
+	return m
+}
+
+// maxChartDays bounds the slots of the period chart (by hour: this many days).
+const maxChartDays = 62
+
+// timeBar is one agent's logged-in time split: talking, available, paused.
+type timeBar struct {
+	Y                            float64
+	Name, Title                  string
+	XTalk, WTalk, XAvail, WAvail float64
+	XPause, WPause               float64
+}
+
+type timeChart struct {
+	Bars   []timeBar
+	Ticks  []chartTick // X positions (Y holds the x) with hour labels
+	Height float64
+}
+
+const (
+	tcLabelW = 170.0
+	tcRowH   = 28.0
+	tcW      = 960.0
+)
+
+// agentTimeChart draws each agent's logged-in time: talk, available, paused.
+func agentTimeChart(rows []report.AgentRow) timeChart {
+	var c timeChart
+	peak := 0.0
+	for _, r := range rows {
+		peak = math.Max(peak, math.Max(r.LoggedInS, r.TalkS))
+	}
+	hours := int(math.Ceil(peak / 3600))
+	top, steps := niceMax(max(hours, 1))
+	scale := (tcW - tcLabelW - 20) / float64(top*3600)
+	for i := 0; i <= steps; i++ {
+		v := top * i / steps
+		c.Ticks = append(c.Ticks, chartTick{Y: tcLabelW + float64(v*3600)*scale, Label: strconv.Itoa(v) + " h"})
+	}
+	for i, r := range rows {
+		paused := pausedTotal(r)
+		talk := math.Min(r.TalkS, math.Max(0, r.LoggedInS-paused))
+		b := timeBar{Y: 10 + float64(i)*tcRowH, Name: r.Name,
+			Title: fmt.Sprintf("%s · logged in %s · talk %s · available %s · paused %s", r.Name, duration(r.LoggedInS),
+				duration(r.TalkS), duration(r.AvailableS), duration(paused))}
+		b.XTalk, b.WTalk = tcLabelW, talk*scale
+		b.XAvail, b.WAvail = b.XTalk+b.WTalk, r.AvailableS*scale
+		b.XPause, b.WPause = b.XAvail+b.WAvail, paused*scale
+		c.Bars = append(c.Bars, b)
+	}
+	c.Height = 10 + float64(len(rows))*tcRowH + 24
+	return c
+}
+
+// heatCell is one weekday × hour of the heat map.
+type heatCell struct {
+	X, Y    float64
+	Opacity string
+	Title   string
+}
+
+const (
+	hmLabelW = 48.0
+	hmCell   = 36.0
+	hmTop    = 22.0
+)
+
+func heatCells(dist report.Distribution) []heatCell {
+	var out []heatCell
+	// Monday first, as people plan their weeks.
+	for row, wd := range []int{1, 2, 3, 4, 5, 6, 0} {
+		for h := range 24 {
+			v := dist.Heat[wd][h]
+			op := 0.0
+			if dist.MaxHeat > 0 {
+				op = 0.08 + 0.92*float64(v)/float64(dist.MaxHeat)
+			}
+			if v == 0 {
+				op = 0
+			}
+			out = append(out, heatCell{X: hmLabelW + float64(h)*hmCell, Y: hmTop + float64(row)*hmCell,
+				Opacity: f1(op*100) + "%", Title: fmt.Sprintf("%s %02d:00–%02d:00 · %d calls", weekdays[wd], h, (h+1)%24, v)})
+		}
+	}
+	return out
+}
+
+var heatRows = []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+
+// histBar is one bin of a distribution.
+type histBar struct {
+	X, Y, W, H float64
+	Label      string
+	Title      string
+}
+
+// histogram lays out a distribution's bins on a 460×220 chart.
+func histogram(bins [7]int64, bounds []float64, what string) []histBar {
+	peak := int64(1)
+	for _, v := range bins {
+		peak = max(peak, v)
+	}
+	labels := binLabels(bounds)
+	var out []histBar
+	slot := 420.0 / float64(len(bins))
+	for i, v := range bins {
+		h := 160 * float64(v) / float64(peak)
+		out = append(out, histBar{X: 30 + slot*float64(i) + slot*0.14, W: slot * 0.72, Y: 180 - h, H: h,
+			Label: labels[i], Title: fmt.Sprintf("%s %s: %d calls", what, labels[i], v)})
+	}
+	return out
+}
+
+func fx(f float64) string { return f1(f) }
