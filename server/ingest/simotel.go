@@ -12,6 +12,17 @@ import (
 // Simotel Event Webhooks: one event per request, named by the Rest
 // path segment, the event_name field or (Survey) the event field; fields arrive as a
 // query string, form fields (v2/v3, maybe nested as api_data[x]) or a JSON body (v4).
+//
+// What the records say, and how they are told apart:
+//   - Cdr is the call's record: src is the caller, dst the callee and type the direction
+//     (incoming, outgoing, local, feature); entry_point is the number dialled. On a
+//     direct call dst (inbound) or src (outbound) is the agent's extension: the board
+//     matches it against the directory (this decoder does not know the directory), so
+//     the record alone names the agent and the call's "To" stays the number dialled.
+//   - CdrQueue is one queue's record of the call: a call that overflows to another queue
+//     gets one per queue, so the dedupe key is the call, the queue and the start time.
+//   - NewState carries neither an id of its own nor a time: a retry is the original
+//     byte for byte, and so is a second ring round (see streams.go).
 
 func init() { register("simotel", decodeSimotel) }
 

@@ -6,6 +6,11 @@ package ingest
 // or path fields are never merged into it). "receiver" is the department number on
 // incoming_call_start/end but the ringing or answering manager on the chain-member
 // events and on incoming_call_answer.
+//
+// Deliveries may be duplicated; the documented dedupe key is event + pbx_id, plus
+// receiver on the chain-member events. A chain may ring the same manager twice in one
+// call (a second ring round), so those keys also carry the event's time: a retry sends
+// the same time, the next round another.
 
 import (
 	"fmt"
