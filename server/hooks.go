@@ -69,7 +69,7 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 		return s.reject(c, d, fiber.StatusBadRequest, err.Error())
 	}
 	d.Key = res.Key
-	d.Stream, d.Marks, d.Seal = res.Stream, res.Marks, res.Seal
+	d.Stream, d.Marks, d.Seals = res.Stream, res.Marks, res.Seals
 	t0 := time.Now()
 	app, err := s.store.Append(c.Context(), d, res.Events)
 	s.metrics.logAppend.Observe(time.Since(t0).Seconds())

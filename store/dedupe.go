@@ -59,7 +59,7 @@ type dedupeKeys struct {
 	hash   [16]byte // content hash, when there is no natural key
 	stream string   // the stream it is judged on, "" if none
 	marks  []string // the streams it advances
-	seal   string   // a stream whose later mark makes it a retry anyway, "" if none
+	seals  []string // streams whose later mark makes it a retry anyway
 }
 
 // maxEntryKey bounds a vendor-controlled key; longer ones are hashed (bbolt keys are
@@ -92,8 +92,8 @@ func newDedupeKeys(d Delivery) dedupeKeys {
 	if d.Stream != "" {
 		dk.stream = string(entryKey(d.Source, d.Stream))
 	}
-	if d.Seal != "" {
-		dk.seal = string(entryKey(d.Source, d.Seal))
+	for _, s := range d.Seals {
+		dk.seals = append(dk.seals, string(entryKey(d.Source, s)))
 	}
 	if d.Marks == nil {
 		if dk.stream != "" {
@@ -188,8 +188,8 @@ func (s *Store) duplicateOf(tx *bolt.Tx, r *request) uint64 {
 	if !ok || !fresh(r.d.ReceivedAt, e.at, s.dd.window) {
 		return 0
 	}
-	if r.dk.seal != "" {
-		if head, ok := s.dd.stream(r.dk.seal); ok && head.id > e.id {
+	for _, seal := range r.dk.seals {
+		if head, ok := s.dd.stream(seal); ok && head.id > e.id {
 			return e.id // sealed since the original: nothing can repeat it now
 		}
 	}

@@ -15,7 +15,10 @@ func TestDedupeMarksAndSeal(t *testing.T) {
 		t.Helper()
 		at = at.Add(time.Second)
 		d := delivery(body, at)
-		d.Stream, d.Seal, d.Marks = stream, seal, marks
+		d.Stream, d.Marks = stream, marks
+		if seal != "" {
+			d.Seals = []string{seal}
+		}
 		return mustAppend(t, s, d, event("NewState", "", at))
 	}
 	idle := func() Appended { return send("idle 991", "agent:991", "", "agent:991", "legs:991") }

@@ -29,10 +29,10 @@ type Delivery struct {
 	// be recognized after the agent's state moved on, while a state change that really
 	// repeats the delivery (the leg ended, a second ring round) still counts anew.
 	Marks []string `json:"-"`
-	// Seal names a stream that, once marked after the original, makes an identical
+	// Seals name streams that, once marked after the original, make an identical
 	// delivery a retry whatever its Stream says: a ring of a call the agent has since
-	// answered is that ring again, not a new one.
-	Seal string `json:"-"`
+	// answered, or of a call that has since ended, is that ring again, not a new one.
+	Seals []string `json:"-"`
 }
 
 // StoredDelivery is a kept delivery: an accepted one with the seqs it produced, or a

@@ -47,10 +47,10 @@ type Result struct {
 	// that legitimately repeats after another one is not taken for a retry. Decode sets
 	// it for agent-state deliveries when the decoder did not (see streams.go).
 	Stream string
-	// Marks are the streams the delivery advances (nil: its own Stream); Seal a stream
+	// Marks are the streams the delivery advances (nil: its own Stream); Seals streams
 	// whose later mark makes an identical delivery a retry anyway.
 	Marks []string
-	Seal  string
+	Seals []string
 }
 
 // ErrUndecodable wraps every decoding failure; its message says why.
@@ -115,7 +115,7 @@ func Decode(src Source, req Request) (res Result, err error) {
 			e.At = req.ReceivedAt
 		}
 	}
-	if err == nil && res.Key == "" && res.Stream == "" && len(res.Events) > 0 {
+	if err == nil && res.Stream == "" && len(res.Events) > 0 {
 		setStreams(&res)
 	}
 	if err == nil {

@@ -62,7 +62,7 @@ func assertStorable(t *testing.T, st *store.Store, src Source, req Request) {
 	if err != nil {
 		return
 	}
-	d := store.Delivery{Source: src.Name, Method: req.Method, Body: req.Body, ReceivedAt: req.ReceivedAt, Key: res.Key, Stream: res.Stream, Marks: res.Marks, Seal: res.Seal}
+	d := store.Delivery{Source: src.Name, Method: req.Method, Body: req.Body, ReceivedAt: req.ReceivedAt, Key: res.Key, Stream: res.Stream, Marks: res.Marks, Seals: res.Seals}
 	app, err := st.Append(context.Background(), d, res.Events)
 	if err != nil {
 		t.Fatalf("Decode accepted a delivery the store refuses: %v\nevents: %+v", err, res.Events)
