@@ -109,6 +109,7 @@ func (s *Server) routes() {
 	api.Post("/calls/originate", s.apiOriginate)
 	api.Post("/agents/:id/pause", s.apiPause(true))
 	api.Post("/agents/:id/resume", s.apiPause(false))
+	api.Get("/backup", s.handleBackup)
 	api.All("/*", func(c *fiber.Ctx) error {
 		return apiError(c, fiber.StatusNotImplemented, "Requested service does not exist")
 	})

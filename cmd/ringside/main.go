@@ -121,8 +121,3 @@ func run() error {
 	}
 	return st.Close() // finishes queued writes
 }
-
-// tools are the subcommands that do not start the server.
-var tools = map[string]func(args []string) error{
-	"version": func([]string) error { fmt.Println("ringside", version.String()); return nil },
-}
