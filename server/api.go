@@ -18,10 +18,19 @@ func (s *Server) apiAuth(c *fiber.Ctx) error {
 	if !hasBasic && key == "" {
 		return apiError(c, fiber.StatusUnauthorized, "BasicAuth or ApiKey is missing")
 	}
+	keys := s.guessKeys(c, user)
+	if s.lockedOut(c, keys) > 0 {
+		return apiError(c, fiber.StatusTooManyRequests, "too many failed attempts, retry later")
+	}
 	var who *config.User
 	if hasBasic {
-		u, ok := s.users().password(user, pass)
+		u, ok, err := s.users().password(user, pass)
+		if err != nil {
+			c.Set(fiber.HeaderRetryAfter, "5")
+			return apiError(c, fiber.StatusServiceUnavailable, err.Error())
+		}
 		if !ok {
+			s.guesses.failed(s.now(), keys...)
 			return apiError(c, fiber.StatusUnauthorized, "BasicAuth or ApiKey is invalid")
 		}
 		who = u
@@ -29,6 +38,7 @@ func (s *Server) apiAuth(c *fiber.Ctx) error {
 	if key != "" {
 		u, ok := s.users().apiKey(key)
 		if !ok || (who != nil && u != who) {
+			s.guesses.failed(s.now(), keys[0]) // a wrong key counts against the address
 			return apiError(c, fiber.StatusUnauthorized, "BasicAuth or ApiKey is invalid")
 		}
 		who = u

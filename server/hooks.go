@@ -39,18 +39,21 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 		Query:       string(c.Request().URI().QueryString()),
 		ContentType: c.Get(fiber.HeaderContentType),
 		Header:      keptHeaders(c),
-		Body:        c.Body(),
 		ReceivedAt:  received,
 	}
-	if code, msg := s.authenticateSource(c, src, received); code != 0 {
+	if code, msg := s.admitSource(c, src); code != 0 {
+		s.log.Warn("webhook refused", "source", src.Name, "ip", c.IP(), "status", code, "reason", msg)
+		return apiError(c, code, msg)
+	}
+	tooLarge, code, msg := s.hookBody(c, src, &d, received)
+	if code != 0 {
 		s.log.Warn("webhook refused", "source", src.Name, "ip", c.IP(), "status", code, "reason", msg)
 		return apiError(c, code, msg)
 	}
 	if lim := s.limits()[src.Name]; lim != nil && !lim.AllowN(received, 1) {
 		return apiError(c, fiber.StatusTooManyRequests, "rate limit exceeded, retry later")
 	}
-	if len(d.Body) > MaxBody {
-		d.Body = d.Body[:keptOfOversized]
+	if tooLarge {
 		return s.reject(c, d, fiber.StatusRequestEntityTooLarge, "body larger than 1 MiB")
 	}
 
@@ -61,7 +64,7 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 		ContentType: d.ContentType,
 		Body:        d.Body,
 		ReceivedAt:  received,
-		Signed:      src.SigningSecret != "", // authenticateSource verified it
+		Signed:      src.SigningSecret != "", // hookBody verified it
 	}
 	res, err := ingest.Decode(ingestSource(src), req)
 	if err != nil {
@@ -98,6 +101,30 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 	return c.JSON(envelope{Success: 1})
 }
 
+// hookBody reads an admitted delivery's body into d, only now that the address and the
+// secret are known, and verifies its signature (which covers the body, so a signed
+// source's body is read before it is verified). tooLarge: d holds the head of a body
+// over MaxBody, its signature unchecked; code != 0 refuses the delivery.
+func (s *Server) hookBody(c *fiber.Ctx, src *config.Source, d *store.Delivery, now time.Time) (tooLarge bool, code int, msg string) {
+	body, err := readBody(c, MaxBody)
+	if err != nil && !errors.Is(err, errBodyTooLarge) {
+		return false, fiber.StatusRequestTimeout, "body not received in time"
+	}
+	d.Body = body
+	if err != nil {
+		if src.Username == "" && src.Token == "" && src.SigningSecret != "" {
+			// only the signature could vouch for it, and it covers bytes never read
+			return true, fiber.StatusRequestEntityTooLarge, "body larger than 1 MiB"
+		}
+		return true, 0, ""
+	}
+	if src.SigningSecret != "" {
+		code, msg := verifySignature(c, src.SigningSecret, now, body)
+		return false, code, msg
+	}
+	return false, 0, ""
+}
+
 // ingestSource is what the decoders know of a configured source.
 func ingestSource(src *config.Source) ingest.Source {
 	return ingest.Source{Name: src.Name, Vendor: src.Vendor, Location: src.Location, KeyMap: src.KeyMap,
@@ -114,9 +141,10 @@ func (s *Server) reject(c *fiber.Ctx, d store.Delivery, code int, why string) er
 	return apiError(c, code, why)
 }
 
-// authenticateSource checks the IP allow-list and the source's credentials; it returns
+// admitSource checks the IP allow-list and the source's Basic or token credentials
+// (the signature, which covers the body, is checked once the body is read); it returns
 // 0 when the request may pass, else the status and the reason.
-func (s *Server) authenticateSource(c *fiber.Ctx, src *config.Source, now time.Time) (int, string) {
+func (s *Server) admitSource(c *fiber.Ctx, src *config.Source) (int, string) {
 	if len(src.Nets) > 0 {
 		ip := net.ParseIP(c.IP())
 		allowed := false
@@ -130,10 +158,8 @@ func (s *Server) authenticateSource(c *fiber.Ctx, src *config.Source, now time.T
 			return fiber.StatusForbidden, "IP is not permitted"
 		}
 	}
-	if src.SigningSecret != "" {
-		if code, msg := verifySignature(c, src.SigningSecret, now); code != 0 {
-			return code, msg
-		}
+	if src.SigningSecret != "" && (c.Get("X-Webhook-Timestamp") == "" || c.Get("X-Webhook-Signature") == "") {
+		return fiber.StatusUnauthorized, "missing X-Webhook-Timestamp or X-Webhook-Signature"
 	}
 	if src.Username == "" && src.Token == "" {
 		return 0, "" // the signature or the allow-list is the credential
@@ -159,7 +185,7 @@ func (s *Server) authenticateSource(c *fiber.Ctx, src *config.Source, now time.T
 }
 
 // verifySignature checks SipSim's X-Webhook-Signature: hex HMAC-SHA256 of "{timestamp}.{body}".
-func verifySignature(c *fiber.Ctx, secret string, now time.Time) (int, string) {
+func verifySignature(c *fiber.Ctx, secret string, now time.Time, body []byte) (int, string) {
 	ts, sig := c.Get("X-Webhook-Timestamp"), c.Get("X-Webhook-Signature")
 	if ts == "" || sig == "" {
 		return fiber.StatusUnauthorized, "missing X-Webhook-Timestamp or X-Webhook-Signature"
@@ -175,7 +201,7 @@ func verifySignature(c *fiber.Ctx, secret string, now time.Time) (int, string) {
 	if err != nil {
 		return fiber.StatusForbidden, "X-Webhook-Signature is not hex"
 	}
-	if !hmac.Equal(got, Sign(secret, ts, c.Body())) {
+	if !hmac.Equal(got, Sign(secret, ts, body)) {
 		return fiber.StatusForbidden, "bad signature"
 	}
 	return 0, ""

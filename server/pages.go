@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -160,11 +161,22 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if tok := c.Cookies(loginCookie); tok == "" || !equal(tok, c.FormValue("csrf")) {
 		return s.renderLogin(c, fiber.StatusForbidden, "Your login form expired. Please try again.")
 	}
-	u, ok := s.users().password(c.FormValue("username"), c.FormValue("password"))
+	name := c.FormValue("username")
+	keys := s.guessKeys(c, name)
+	if wait := s.lockedOut(c, keys); wait > 0 {
+		return s.renderLogin(c, fiber.StatusTooManyRequests, fmt.Sprintf("Too many failed logins. Please try again in %d s.", wait))
+	}
+	u, ok, err := s.users().password(name, c.FormValue("password"))
+	if err != nil {
+		c.Set(fiber.HeaderRetryAfter, "5")
+		return s.renderLogin(c, fiber.StatusServiceUnavailable, "The server is busy. Please try again.")
+	}
 	if !ok || (u.Password == "" && u.PasswordHash == "") {
-		s.log.Warn("login failed", "user", c.FormValue("username"), "ip", c.IP())
+		s.guesses.failed(s.now(), keys...)
+		s.log.Warn("login failed", "user", name, "ip", c.IP())
 		return s.renderLogin(c, fiber.StatusUnauthorized, "Wrong username or password.")
 	}
+	s.guesses.succeeded(nameKey(s.users(), name))
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: s.sessions.issue(u.Name, s.now()), Path: "/", HTTPOnly: true,
 		SameSite: "Lax", Secure: s.secure(), Expires: s.now().Add(sessionTTL)})
 	c.ClearCookie(loginCookie)

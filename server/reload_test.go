@@ -66,7 +66,7 @@ func TestSettingsReloadButton(t *testing.T) {
 	if !strings.Contains(body, "Configuration reloaded at") || !strings.Contains(body, "New Person") {
 		t.Fatalf("settings page after a reload lacks the note or the new agent:\n%s", body)
 	}
-	if _, ok := e.srv.users().password("boss2", "pw2"); !ok {
+	if _, ok, _ := e.srv.users().password("boss2", "pw2"); !ok {
 		t.Fatal("the new user cannot log in after the reload")
 	}
 

@@ -24,6 +24,10 @@ import (
 // MaxBody is the largest webhook body accepted (413 above it).
 const MaxBody = 1 << 20
 
+// readTimeout bounds the time to receive a request's headers and body: a client that
+// trickles bytes holds its connection no longer.
+const readTimeout = 10 * time.Second
+
 // Server holds the running pieces.
 type Server struct {
 	rt       atomic.Pointer[running] // the configuration and what is built from it
@@ -31,6 +35,7 @@ type Server struct {
 	log      *slog.Logger
 	app      *fiber.App
 	metrics  *metrics
+	guesses  *guessGuard
 	now      func() time.Time
 	board    *board
 	hub      *hub.Hub
@@ -66,15 +71,20 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 	b.onChange = s.push
 	b.start()
 	s.registerGauges()
+	s.guesses = newGuessGuard()
 	s.app = fiber.New(fiber.Config{
-		AppName:               "ringside",
-		BodyLimit:             4 * MaxBody, // hooks answer 413 above MaxBody themselves, keeping the head of the body
-		Immutable:             true,        // handlers keep strings past the request (store, board)
-		DisableStartupMessage: true,
-		ReadTimeout:           30 * time.Second,
-		WriteTimeout:          30 * time.Second,
-		IdleTimeout:           120 * time.Second,
-		ErrorHandler:          s.errorHandler,
+		AppName:                      "ringside",
+		BodyLimit:                    MaxBody,
+		StreamRequestBody:            true, // see bodylimit.go: bodies are read by the route, within its limit
+		DisablePreParseMultipartForm: true, // fasthttp would read a multipart body of any size before any handler
+		ReadBufferSize:               maxHeader,
+		ReduceMemoryUsage:            true, // an idle keep-alive or WebSocket connection holds no read buffer
+		Immutable:                    true, // handlers keep strings past the request (store, board)
+		DisableStartupMessage:        true,
+		ReadTimeout:                  readTimeout,
+		WriteTimeout:                 30 * time.Second,
+		IdleTimeout:                  120 * time.Second,
+		ErrorHandler:                 s.errorHandler,
 	})
 	s.routes()
 	return s, nil
@@ -85,7 +95,7 @@ func (s *Server) Ready() <-chan struct{} { return s.board.ready }
 
 func (s *Server) routes() {
 	a := s.app
-	a.Use(securityHeaders)
+	a.Use(securityHeaders, boundBodies)
 	a.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok", "seq": s.store.LastSeq(), "version": version.String()})
 	})
@@ -120,11 +130,19 @@ func (s *Server) routes() {
 func (s *Server) App() *fiber.App { return s.app }
 
 // Listen serves on addr until Shutdown.
-func (s *Server) Listen(addr string) error { return s.app.Listen(addr) }
+func (s *Server) Listen(addr string) error {
+	ln, err := net.Listen(s.app.Config().Network, addr) // fiber's default: tcp4
+	if err != nil {
+		return err
+	}
+	return s.Serve(ln)
+}
 
 // Serve serves on a bound listener until Shutdown (main binds first, so what it
-// prints about the port is true).
-func (s *Server) Serve(ln net.Listener) error { return s.app.Listener(ln) }
+// prints about the port is true), with the per-address connection cap.
+func (s *Server) Serve(ln net.Listener) error {
+	return s.app.Listener(limitConnsPerIP(ln, s.cfg().MaxConnsPerIP, s.log))
+}
 
 // Shutdown stops accepting connections and waits for in-flight requests (and so their
 // durable writes) to finish.
@@ -136,6 +154,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.hub.Close()
 	err := s.app.ShutdownWithTimeout(d)
 	s.board.Close()
+	s.users().pool.close()
 	return err
 }
 

@@ -85,7 +85,7 @@ func startEnvWith(t *testing.T, cfg *config.Config, setup func(*Server)) *testEn
 	if err != nil {
 		t.Fatal(err)
 	}
-	go srv.App().Listener(ln)
+	go srv.Serve(ln)
 	e := &testEnv{t: t, cfg: cfg, st: st, srv: srv, url: "http://" + ln.Addr().String(), admin: [2]string{"admin", "adminpw"}}
 	t.Cleanup(func() {
 		srv.Shutdown(context.Background())

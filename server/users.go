@@ -2,6 +2,7 @@ package server
 
 import (
 	"crypto/sha256"
+	"runtime"
 	"sync"
 
 	"golang.org/x/crypto/bcrypt"
@@ -18,12 +19,14 @@ type users struct {
 	byKey  map[string]*config.User
 	mu     sync.Mutex
 	ok     map[[32]byte]string // sha256(name \x00 password) → name
+	pool   *bcryptPool
 }
 
 // newUsers hashes the plain passwords of list; prev (may be nil) lends the hash of a
 // user whose plain password did not change (a reload).
 func newUsers(list []config.User, prev *users) *users {
-	u := &users{byName: map[string]*config.User{}, hashes: map[string][]byte{}, byKey: map[string]*config.User{}, ok: map[[32]byte]string{}}
+	u := &users{byName: map[string]*config.User{}, hashes: map[string][]byte{}, byKey: map[string]*config.User{}, ok: map[[32]byte]string{},
+		pool: poolOf(prev)}
 	for i := range list {
 		usr := &list[i]
 		u.byName[usr.Name] = usr
@@ -55,29 +58,42 @@ func (u *users) samePassword(usr *config.User) []byte {
 	return nil
 }
 
-// password returns the user if name and password match.
-func (u *users) password(name, password string) (*config.User, bool) {
+// poolOf is prev's bcrypt pool (a reload keeps it), or a new one.
+func poolOf(prev *users) *bcryptPool {
+	if prev != nil {
+		return prev.pool
+	}
+	return newBcryptPool(runtime.GOMAXPROCS(0) / 2)
+}
+
+// password returns the user if name and password match; errBusy if no bcrypt worker
+// was free in time.
+func (u *users) password(name, password string) (*config.User, bool, error) {
 	usr, ok := u.byName[name]
 	h := u.hashes[name]
 	if !ok || h == nil {
 		// spend the same time as a real check so names cannot be probed
-		bcrypt.CompareHashAndPassword(dummyHash, []byte(password))
-		return nil, false
+		err := u.pool.run(func() { bcrypt.CompareHashAndPassword(dummyHash, []byte(password)) })
+		return nil, false, err
 	}
 	key := sha256.Sum256([]byte(name + "\x00" + password))
 	u.mu.Lock()
 	cached := u.ok[key] == name
 	u.mu.Unlock()
 	if cached {
-		return usr, true
+		return usr, true, nil
 	}
-	if bcrypt.CompareHashAndPassword(h, []byte(password)) != nil {
-		return nil, false
+	var wrong error
+	if err := u.pool.run(func() { wrong = bcrypt.CompareHashAndPassword(h, []byte(password)) }); err != nil {
+		return nil, false, err
+	}
+	if wrong != nil {
+		return nil, false, nil
 	}
 	u.mu.Lock()
 	u.ok[key] = name
 	u.mu.Unlock()
-	return usr, true
+	return usr, true, nil
 }
 
 // apiKey returns the user owning key.

@@ -73,6 +73,7 @@ func localCreds(n int) (*creds, error) {
 func (c *creds) toml(addr, data string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "listen = %q\ndata = %q\n", addr, data)
+	b.WriteString("max_conns_per_ip = -1\n") // every benchmark socket comes from one address
 	if c.snapEvery > 0 {
 		fmt.Fprintf(&b, "snapshot_every = %d\n", c.snapEvery)
 	}

@@ -50,6 +50,9 @@ type Config struct {
 	// TrustedProxies are the reverse proxies (IPs or CIDRs) whose X-Forwarded-For is
 	// believed: behind them, allow_ips and rate limits see the client's address.
 	TrustedProxies []string `toml:"trusted_proxies"`
+	// MaxConnsPerIP caps the connections one client address may hold open (default
+	// 1000; negative = none). Behind a reverse proxy every client has the proxy's address.
+	MaxConnsPerIP int `toml:"max_conns_per_ip"`
 
 	File      string `toml:"-"` // the config file read, if any
 	Generated string `toml:"-"` // the file holding generated secrets, if defaults were used
@@ -86,6 +89,9 @@ type Source struct {
 	// DialPattern is a regular expression every number dialled through this source
 	// must match whole (click-to-call); default digits with an optional leading "+".
 	DialPattern string `toml:"dial_pattern,omitempty"`
+	// MaxOpenCalls caps the calls of this source the board keeps open (default 5000):
+	// above it the oldest is ended with a logged expiry event.
+	MaxOpenCalls int `toml:"max_open_calls,omitempty"`
 
 	Location *time.Location `toml:"-"`
 	Nets     []*net.IPNet   `toml:"-"`
@@ -265,6 +271,9 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 		}
 		c.Proxies = append(c.Proxies, n)
 	}
+	if c.MaxConnsPerIP == 0 {
+		c.MaxConnsPerIP = 1000
+	}
 	names := map[string]bool{}
 	for i := range c.Sources {
 		s := &c.Sources[i]
@@ -306,6 +315,9 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 		}
 		if err := s.checkSecurity(func(key string) string { return at("sources", i, key) }); err != nil {
 			return err
+		}
+		if s.MaxOpenCalls <= 0 {
+			s.MaxOpenCalls = 5000
 		}
 		if s.API != nil {
 			if s.Vendor != "simotel" {
