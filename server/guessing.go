@@ -142,8 +142,9 @@ const bcryptWait = 5 * time.Second
 // least one), each on an OS thread of its own with a lower scheduling priority: a
 // flood of logins queues here, and the kernel gives webhook intake the CPU first.
 type bcryptPool struct {
-	jobs chan bcryptJob
-	quit chan struct{}
+	jobs   chan bcryptJob
+	quit   chan struct{}
+	closed sync.Once
 }
 
 type bcryptJob struct {
@@ -188,4 +189,4 @@ func (p *bcryptPool) run(f func()) error {
 }
 
 // close ends the workers.
-func (p *bcryptPool) close() { close(p.quit) }
+func (p *bcryptPool) close() { p.closed.Do(func() { close(p.quit) }) }
