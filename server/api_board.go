@@ -61,7 +61,7 @@ func (s *Server) findCall(id string) (call.Call, bool, error) {
 		evs[i].Recordings = nil // vendor references never leave the server; cl.Recordings has our URLs
 	}
 	cl.Events = evs
-	return cl, true, nil
+	return s.playable(cl), true, nil
 }
 
 func (s *Server) handleAgents(c *fiber.Ctx) error {
@@ -141,7 +141,7 @@ func (s *Server) handleCDRSearch(c *fiber.Ctx) error {
 	}
 	return c.JSON(envelope{Success: 1, Data: fiber.Map{
 		"pagination": fiber.Map{"start": p.Start, "count": p.Count, "sorting": p.Sorting, "total": total},
-		"data":       nonNil(rows),
+		"data":       nonNil(s.playables(rows)),
 	}})
 }
 

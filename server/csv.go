@@ -30,7 +30,7 @@ func (s *Server) cdrCSV(c *fiber.Ctx) error {
 		row := make([]string, len(csvHeader))
 		n := 0
 		err := s.store.EachCDR(q, func(cl call.Call) error {
-			csvRow(row, cl, base)
+			csvRow(row, s.playable(cl), base)
 			if err := w.Write(row); err != nil {
 				return err
 			}
@@ -55,7 +55,9 @@ func csvRow(row []string, c call.Call, base string) {
 	}
 	var recs []string
 	for _, r := range c.Recordings {
-		recs = append(recs, base+r.URL)
+		if r.URL != "" {
+			recs = append(recs, base+r.URL)
+		}
 	}
 	vals := []string{c.ID, c.Source, c.Direction, c.From, c.To, c.DID, c.Queue, c.Agent, csvTime(c.StartedAt),
 		csvTime(c.AnsweredAt), csvTime(c.EndedAt), csvNum(c.WaitS), csvNum(c.TalkS), csvNum(c.DurationS),

@@ -276,7 +276,7 @@ func (s *Server) cdrPage(c *fiber.Ctx) error {
 	if err != nil {
 		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "The store is unavailable.")
 	}
-	d := views.CDRData{Now: s.localNow(), Query: f, Rows: rows, Total: total, Start: q.Start, Count: q.Count}
+	d := views.CDRData{Now: s.localNow(), Query: f, Rows: s.playables(rows), Total: total, Start: q.Start, Count: q.Count}
 	s.board.read(func(b *live.Board) {
 		for _, a := range b.Agents() {
 			d.Agents = append(d.Agents, a.ID)
@@ -368,14 +368,14 @@ func (s *Server) agentData(agentID string) views.AgentData {
 		}
 		for _, c := range b.Calls() {
 			if c.Agent == agentID || slices.Contains(c.Ringing, agentID) {
-				d.Pops = append(d.Pops, c)
+				d.Pops = append(d.Pops, s.playable(c))
 			}
 		}
 	})
 	recent, _, _ := s.store.SearchCDRs(store.Query{Agent: agentID, Count: 20})
-	d.Recent = recent
+	d.Recent = s.playables(recent)
 	d.Callbacks = s.agentCallbacks(agentID)
-	for _, c := range recent { // just-ended calls keep their card, with the recording link
+	for _, c := range d.Recent { // just-ended calls keep their card, with the recording link
 		if c.EndedAt != nil && now.Sub(*c.EndedAt) < 10*time.Minute && c.Agent == agentID {
 			d.Pops = append(d.Pops, c)
 		}

@@ -34,7 +34,7 @@ func (s *Server) push(changes []live.Change) {
 			}
 			if ch.Ring != "" { // a screen-pop goes out at once, not coalesced
 				if t := "agent:" + ch.Ring; h.HasSubscribers(t) {
-					h.PublishNow(t, frame(views.PopCard(s.localNow(), cl, s.history(cl), s.names())))
+					h.PublishNow(t, frame(views.PopCard(s.localNow(), s.playable(cl), s.history(cl), s.names())))
 				}
 			}
 			for _, a := range involved(cl) {
@@ -44,10 +44,10 @@ func (s *Server) push(changes []live.Change) {
 			}
 			if ch.Ended {
 				if h.HasSubscribers("cdrs") {
-					h.Publish("cdrs", "cdr:"+id, func() []byte { return frame(views.CDRRow(s.localNow(), cl, s.names())) })
+					h.Publish("cdrs", "cdr:"+id, func() []byte { return frame(views.CDRRow(s.localNow(), s.playable(cl), s.names())) })
 				}
 				if cl.Agent != "" && h.HasSubscribers("agent:"+cl.Agent) {
-					h.Publish("agent:"+cl.Agent, "recent:"+id, func() []byte { return frame(views.RecentRow(s.localNow(), cl)) })
+					h.Publish("agent:"+cl.Agent, "recent:"+id, func() []byte { return frame(views.RecentRow(s.localNow(), s.playable(cl))) })
 				}
 				if wall {
 					h.Publish("wallboard", "chart", func() []byte {
@@ -117,7 +117,7 @@ func (s *Server) popUpdateFrame(id string) []byte {
 	if !ok {
 		return nil
 	}
-	return frame(views.PopCardUpdate(s.localNow(), cl, s.history(cl), s.names()))
+	return frame(views.PopCardUpdate(s.localNow(), s.playable(cl), s.history(cl), s.names()))
 }
 
 func (s *Server) agentRowFrame(id string) []byte {

@@ -42,11 +42,14 @@ const (
 	StateEnded    = "ended"
 )
 
-// Recording is a playable recording: URL is always our own route /recordings/{call}/{n};
-// Ref is the vendor's reference (URL, file name or id) and never leaves the server.
+// Recording is a recording: URL is always our own route /recordings/{call}/{n}; Ref is
+// the vendor's reference (URL, file name or id) and never leaves the server. Held says
+// why Ringside cannot play it (the PBX keeps it where Ringside cannot fetch it); URL is
+// then empty.
 type Recording struct {
-	URL string `json:"url"`
-	Ref string `json:"-"`
+	URL  string `json:"url,omitempty"`
+	Ref  string `json:"-"`
+	Held string `json:"held,omitempty"`
 }
 
 // Transfer is one transfer of a call: the parties as the vendor named them (an
