@@ -89,6 +89,8 @@ func startBrowser(t *testing.T) *browserEnv {
 		{ID: "jana", Name: "Jana Dvořáková", Match: []string{"pbx1:992", "ipex:jana.dvorakova", "cloud:992", "sipsim:+375290000002"}},
 		{ID: "tomas", Name: "Tomáš Černý", Match: []string{"pbx1:993", "ipex:tomas.cerny", "cloud:993"}},
 	}
+	// Simotel callers dialing 02191305588 wait in 900 from their IncomingCall.
+	cfg.Queues = []config.Queue{{ID: "pbx1:900", EntryPoints: []string{"02191305588"}}}
 	e := &browserEnv{testEnv: startEnv(t, cfg), top: t, fake: fake}
 	e.pbx = simSource(t, cfg, "pbx1", "g4-json")
 	e.proxy = newCutProxy(t, strings.TrimPrefix(e.url, "http://"))

@@ -284,6 +284,40 @@ func TestBrowser(t *testing.T) {
 		}
 	})
 
+	t.Run("all-busy wait", func(t *testing.T) {
+		e.t, sup.t = t, t
+		sup.do(chromedp.EmulateViewport(1440, 900))
+		sup.goTo("/wallboard")
+		// Every agent busy: IncomingCall only, no phone rings. One caller dialed 900's
+		// entry point, one a number no queue lists.
+		pbx := e.source("pbx1", "rest4-json")
+		inQueue, lost := e.story("simotel", sim.AllBusy), e.story("simotel", sim.AllBusy)
+		lost.DID = "to_simo_51_20"
+		e.send(pbx, inQueue, 0, time.Second)
+		e.send(pbx, lost, 0, time.Second)
+		tile, unq := "#"+views.DOMID("queue", "pbx1:900"), "#"+views.DOMID("queue", "pbx1:")
+		sup.waitFor("the caller waiting in 900", `document.querySelector("`+tile+` .waiting .big").textContent.trim() === "1"`)
+		sup.waitFor("the caller not yet in a queue", `document.querySelector("`+unq+`") !== null`)
+		if got := sup.text(unq + " .tile-name"); got != "Not yet in a queue" {
+			t.Errorf("unqueued tile name = %q", got)
+		}
+		if got := sup.text("#summary .kpi-value"); got != "2" {
+			t.Errorf("summary waiting = %q, want 2", got)
+		}
+		sup.shot("wallboard-all-busy")
+		tv := e.login("sup")
+		tv.t = t
+		tv.do(chromedp.EmulateViewport(1920, 1080))
+		tv.goTo("/wallboard?tv=1")
+		tv.waitFor("the waiting tile on TV", `document.querySelector("`+unq+`") !== null`)
+		tv.shot("wallboard-all-busy-tv")
+		// Both callers give up: the records end the calls; the unqueued tile goes away.
+		e.send(pbx, inQueue, time.Second, all)
+		e.send(pbx, lost, time.Second, all)
+		sup.waitFor("nobody waiting in 900", `document.querySelector("`+tile+` .waiting .big").textContent.trim() === "0"`)
+		sup.waitFor("the unqueued tile removed", `document.querySelector("`+unq+`") === null`)
+	})
+
 	t.Run("screenshots", func(t *testing.T) {
 		defer t.Logf("screenshots of every page, desktop and TV: %s", *screenshots)
 		admin.t = t

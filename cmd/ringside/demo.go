@@ -72,7 +72,39 @@ func addDemoPeople(cfg *config.Config, g *sim.Generator) {
 					match = append(match, s.Name+":"+ident)
 				}
 			}
-			cfg.Agents = append(cfg.Agents, config.Agent{ID: id, Name: a.Name, Match: match})
+			cfg.Agents = append(cfg.Agents, config.Agent{ID: id, Name: a.Name, Match: match, Queues: demoMembership(g, s, a)})
+		}
+	}
+	addDemoQueues(cfg, g)
+}
+
+// demoMembership lists the queues a simulated agent belongs to, for the vendors that
+// report no presence (SipSim, cloudcdr): the directory is what says they are logged in.
+func demoMembership(g *sim.Generator, s sim.Source, a sim.Agent) []string {
+	if v := strings.ToLower(s.Vendor); v != "sipsim" && v != "cloudcdr" {
+		return nil
+	}
+	var out []string
+	for _, q := range g.Queues(s.Name) {
+		if slices.Contains(q.Members, a) {
+			out = append(out, s.Name+":"+q.Name)
+		}
+	}
+	return out
+}
+
+// addDemoQueues maps each simulated Simotel queue's dialed number to it (entry_points),
+// so a caller waiting while every agent is busy shows in that queue at once.
+func addDemoQueues(cfg *config.Config, g *sim.Generator) {
+	for _, s := range g.Sources() {
+		if strings.ToLower(s.Vendor) != "simotel" {
+			continue
+		}
+		for _, q := range g.Queues(s.Name) {
+			id := s.Name + ":" + q.Name
+			if !slices.ContainsFunc(cfg.Queues, func(c config.Queue) bool { return c.ID == id }) {
+				cfg.Queues = append(cfg.Queues, config.Queue{ID: id, EntryPoints: []string{q.DID}})
+			}
 		}
 	}
 }

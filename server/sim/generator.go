@@ -53,6 +53,7 @@ type customer struct {
 
 type agentState struct {
 	loggedIn, paused bool
+	queues           int       // how many of its login queues it is logged into (in order)
 	until            time.Time // when a pause or a logout ends
 	busyUntil        time.Time // on a call (and its wrap-up) until
 }
@@ -114,6 +115,31 @@ func (g *Generator) Sources() []Source {
 	return out
 }
 
+// QueueInfo is one simulated queue: its name, the number callers dial, its members.
+type QueueInfo struct {
+	Name, DID string
+	Members   []Agent
+}
+
+// Queues are the queues of a source.
+func (g *Generator) Queues(source string) []QueueInfo {
+	for _, s := range g.sites {
+		if s.src.Name != source {
+			continue
+		}
+		var out []QueueInfo
+		for _, q := range s.queues {
+			qi := QueueInfo{Name: q.name, DID: q.did}
+			for _, i := range q.members {
+				qi.Members = append(qi.Members, s.agents[i])
+			}
+			out = append(out, qi)
+		}
+		return out
+	}
+	return nil
+}
+
 // Agents are the agents of a source.
 func (g *Generator) Agents(source string) []Agent {
 	for _, s := range g.sites {
@@ -144,9 +170,12 @@ func (g *Generator) Next(start time.Time) Story {
 		for i := range s.st {
 			a := &s.st[i]
 			switch {
-			case s.loc.agentEvs && !a.loggedIn && !a.until.After(start):
-				a.loggedIn = true
-				return s.agentStory(AgentLogin, i, id, start)
+			case s.loc.agentEvs && a.queues < len(s.loginQueues(i)) && !a.until.After(start):
+				// one login per queue (VOIPEX logs into each queue on its own)
+				st := s.agentStory(AgentLogin, i, id, start)
+				st.Queue = s.loginQueues(i)[a.queues]
+				a.loggedIn, a.queues = true, a.queues+1
+				return st
 			case a.paused && !a.until.After(start):
 				a.paused = false
 				return s.agentStory(AgentUnpause, i, id, start)
@@ -192,6 +221,32 @@ func (g *Generator) Next(start time.Time) Story {
 
 func (s *site) agentStory(k Kind, i int, id string, start time.Time) Story {
 	return Story{Kind: k, Source: s.src.Name, ID: id, Start: start, Agent: s.agents[i], Queue: s.queueOf(i)}
+}
+
+// loginQueues are the queues agent i logs into one by one: every queue it belongs to
+// where the vendor reports logins per queue (VOIPEX), else one login for all (Simotel's
+// device state names no queue).
+func (s *site) loginQueues(i int) []string {
+	var out []string
+	for _, q := range s.queues {
+		if slices.Contains(q.members, i) {
+			out = append(out, q.name)
+		}
+	}
+	if s.vendor != "voipex" && len(out) > 1 {
+		out = out[:1]
+	}
+	return out
+}
+
+// inQueue reports whether agent i is logged into queue q.
+func (s *site) inQueue(i int, q string) bool {
+	lq := s.loginQueues(i)
+	if s.vendor != "voipex" {
+		return s.st[i].loggedIn
+	}
+	n := slices.Index(lq, q)
+	return n >= 0 && n < s.st[i].queues
 }
 
 // queueOf is the first queue agent i belongs to.
@@ -259,7 +314,10 @@ func (g *Generator) agentAction(s *site, k Kind, id string, start time.Time) (St
 		a.paused, a.until = true, start.Add(g.dur(2*time.Minute, 15*time.Minute))
 		st.PauseReason = pick(g.r, s.loc.pauses)
 	} else {
-		a.loggedIn, a.until = false, start.Add(g.dur(5*time.Minute, 30*time.Minute))
+		// out of the last queue it logged into; out of all when that was the only one
+		a.queues--
+		st.Queue = s.loginQueues(i)[a.queues]
+		a.loggedIn, a.until = a.queues > 0, start.Add(g.dur(5*time.Minute, 30*time.Minute))
 	}
 	return st, true
 }
@@ -373,6 +431,7 @@ func (g *Generator) inbound(s *site, kind Kind, id string, start time.Time, comm
 	g.r.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
 	sec := g.scale(time.Second)
 	t := g.dur(time.Second, 4*time.Second) // the greeting, then the queue
+	members = slices.DeleteFunc(members, func(i int) bool { return !s.inQueue(i, q.name) && s.st[i].loggedIn }) // logged out of this queue only: not its member now
 	free := s.freeAgents(members, start.Add(t), -1)
 	patience := g.dur(10*time.Second, 90*time.Second)
 	if kind == AllBusy {

@@ -198,3 +198,43 @@ func TestGeneratorSpeed(t *testing.T) {
 		t.Errorf("mean call lasts %s, want a few minutes", end1)
 	}
 }
+
+// VOIPEX agents log into each of their queues on its own and out of one while staying
+// in the other; a queue call never rings an agent logged out of that queue.
+func TestGeneratorPerQueueLogins(t *testing.T) {
+	in := map[string]map[string]bool{} // agent login → queues logged into
+	partial := 0
+	for i, st := range stories(11, 6000, Options{}) {
+		if st.Source != "ipex" {
+			continue
+		}
+		who := st.Agent.Login
+		if in[who] == nil {
+			in[who] = map[string]bool{}
+		}
+		switch st.Kind {
+		case AgentLogin:
+			in[who][st.Queue] = true
+		case AgentLogout:
+			delete(in[who], st.Queue)
+			if len(in[who]) > 0 {
+				partial++
+			}
+		case QueueAnswered, Missed, Transfer:
+			for _, a := range st.Chain {
+				if a.Outcome != call.OutcomeUnavailable && a.Outcome != call.OutcomeBusy && len(in[a.Agent.Login]) > 0 && !in[a.Agent.Login][st.Queue] {
+					t.Errorf("story %d: %s rang in %s, logged into %v", i, a.Agent.Login, st.Queue, in[a.Agent.Login])
+				}
+			}
+		}
+	}
+	two := 0
+	for _, qs := range in {
+		if len(qs) >= 2 {
+			two++
+		}
+	}
+	if two == 0 || partial == 0 {
+		t.Errorf("agents in two queues: %d, logouts from one queue only: %d (want both)", two, partial)
+	}
+}
