@@ -430,8 +430,9 @@ func (g *Generator) inbound(s *site, kind Kind, id string, start time.Time, comm
 	members := slices.Clone(q.members)
 	g.r.Shuffle(len(members), func(i, j int) { members[i], members[j] = members[j], members[i] })
 	sec := g.scale(time.Second)
-	t := g.dur(time.Second, 4*time.Second)                                                                      // the greeting, then the queue
-	members = slices.DeleteFunc(members, func(i int) bool { return !s.inQueue(i, q.name) && s.st[i].loggedIn }) // logged out of this queue only: not its member now
+	t := g.dur(time.Second, 4*time.Second) // the greeting, then the queue
+	// An agent logged out of this queue only is not its member now.
+	members = slices.DeleteFunc(members, func(i int) bool { return !s.inQueue(i, q.name) && s.st[i].loggedIn })
 	free := s.freeAgents(members, start.Add(t), -1)
 	patience := g.dur(10*time.Second, 90*time.Second)
 	if kind == AllBusy {
