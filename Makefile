@@ -36,4 +36,4 @@ generate:
 
 # the pages as the browser tests see them (needs Chromium), for the README and reviews
 screenshots:
-	go test -count=1 -run '^TestBrowser$$' ./server/ -screenshots $(CURDIR)/web/screenshots
+	go test -count=1 -run '^(TestBrowser|TestReportsPageInBrowser)$$' ./server/ -screenshots $(CURDIR)/web/screenshots

@@ -82,6 +82,11 @@ func (s *Server) reportData(f views.ReportForm) (views.ReportData, error) {
 	switch f.View {
 	case "queues":
 		if d.Queues, err = r.Queues(p); err == nil {
+			pool := p
+			pool.Pool = true
+			d.QueuesAll, err = r.Queues(pool)
+		}
+		if err == nil {
 			p.GroupBy = d.Form.By
 			if d.QueuesBy, err = r.Queues(p); err == nil {
 				p.Pool = true

@@ -287,6 +287,11 @@ func (e *scenarioEnv) checkReportPage() {
 	if got := cells(t, page, "data-queue", "pbx1:901"); !reflect.DeepEqual(got, want) {
 		t.Errorf("queue 901 on the page %v, want %v", got, want)
 	}
+	// All queues pooled from counts: 5 offered, 3 answered, 1 abandoned, 1 short; SL 2 of 4
+	// (answered in 900 at 25 s misses its 20 s, 901's two meet 30 s; 900's abandon counts).
+	if !strings.Contains(page, `data-k="all-offered">5<`) || !strings.Contains(page, `data-k="all-sl">50%<`) {
+		t.Errorf("the all-queues line is not 5 offered at 50%%")
+	}
 	page = get("/reports?view=agents")
 	want = map[string]string{"offered": "3", "answered": "0", "not_answered": "3", "outbound": "1", "talk": "1:00",
 		"aht": "0 s", "logged_in": "4:30:00", "available": "3:44:00", "paused:Oběd": "30:00", "paused:Školení": "15:00",

@@ -51,6 +51,7 @@ type ReportData struct {
 
 	Queues, QueuesBy []report.QueueRow // totals, and by Form.By
 	Pooled           []report.QueueRow // all the selected queues together, by Form.By
+	QueuesAll        []report.QueueRow // all the selected queues together, one row
 	Agents, AgentsBy []report.AgentRow // totals, and by day
 	Dist             report.Distribution
 
@@ -157,14 +158,29 @@ func duration(s float64) string {
 
 var weekdays = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 
+// binLabels names distribution bins briefly: "< 10 s", "10–20 s", "1–2 min", "5 min+".
 func binLabels(bounds []float64) []string {
-	var out []string
-	lo := 0.0
-	for _, b := range bounds {
-		out = append(out, fmt.Sprintf("%s–%s", secs(lo), secs(b)))
-		lo = b
+	short := func(s float64) (string, string) {
+		if s < 60 {
+			return num(s), "s"
+		}
+		return num(s / 60), "min"
 	}
-	return append(out, secs(lo)+"+")
+	var out []string
+	for i, b := range bounds {
+		hi, unit := short(b)
+		if i == 0 {
+			out = append(out, "< "+hi+" "+unit)
+			continue
+		}
+		lo, loUnit := short(bounds[i-1])
+		if loUnit != unit {
+			lo += " " + loUnit
+		}
+		out = append(out, lo+"–"+hi+" "+unit)
+	}
+	last, unit := short(bounds[len(bounds)-1])
+	return append(out, last+" "+unit+"+")
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }

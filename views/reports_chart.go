@@ -117,7 +117,7 @@ func agentTimeChart(rows []report.AgentRow) timeChart {
 	}
 	for i, r := range rows {
 		paused := pausedTotal(r)
-		talk := math.Min(r.TalkS, math.Max(0, r.LoggedInS-paused))
+		talk := r.TalkS // shown even without presence events (vendors that send none)
 		b := timeBar{Y: 10 + float64(i)*tcRowH, Name: r.Name,
 			Title: fmt.Sprintf("%s · logged in %s · talk %s · available %s · paused %s", r.Name, duration(r.LoggedInS),
 				duration(r.TalkS), duration(r.AvailableS), duration(paused))}
@@ -167,9 +167,9 @@ var heatRows = []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
 
 // histBar is one bin of a distribution.
 type histBar struct {
-	X, Y, W, H float64
-	Label      string
-	Title      string
+	X, Y, W, H   float64
+	Label, Count string
+	Title        string
 }
 
 // histogram lays out a distribution's bins on a 460×220 chart.
@@ -182,9 +182,9 @@ func histogram(bins [7]int64, bounds []float64, what string) []histBar {
 	var out []histBar
 	slot := 420.0 / float64(len(bins))
 	for i, v := range bins {
-		h := 160 * float64(v) / float64(peak)
+		h := 150 * float64(v) / float64(peak)
 		out = append(out, histBar{X: 30 + slot*float64(i) + slot*0.14, W: slot * 0.72, Y: 180 - h, H: h,
-			Label: labels[i], Title: fmt.Sprintf("%s %s: %d calls", what, labels[i], v)})
+			Label: labels[i], Count: strconv.FormatInt(v, 10), Title: fmt.Sprintf("%s %s: %d calls", what, labels[i], v)})
 	}
 	return out
 }
