@@ -187,5 +187,5 @@ func dedupeFacts(t *testing.T) map[string][]dedupeFact {
 // dedupeStories are the property stories plus the ones whose deliveries repeat bytes
 // on purpose: ring rounds and overflows.
 func dedupeStories(vendor string) []sim.Story {
-	return propertyStories(vendor)
+	return append(propertyStories(vendor), extraStories(vendor, storyT0.Add(3*time.Minute))...)
 }

@@ -85,9 +85,9 @@ func TestSimotelQueueAnswered(t *testing.T) {
 	if c.State != call.StateEnded || c.Disposition != call.Answered || c.Agent != "jana" {
 		t.Errorf("ended call = %+v", c)
 	}
-	// Whole-call record: start, end, duration, parties; queue record: wait, talk, answer, legs.
+	// Whole-call record: start, end, duration, parties (To is the number dialled, not the queue dst); queue record: wait, talk, answer, legs.
 	if !tval(c.StartedAt).Equal(sec(0)) || !tval(c.AnsweredAt).Equal(sec(21)) || !tval(c.EndedAt).Equal(sec(116)) ||
-		num(c.WaitS) != 20 || num(c.TalkS) != 95 || num(c.DurationS) != 116 || c.HangupReason != "caller" || c.To != "902" {
+		num(c.WaitS) != 20 || num(c.TalkS) != 95 || num(c.DurationS) != 116 || c.HangupReason != "caller" || c.To != "02191305588" {
 		t.Errorf("ended call facts = %+v", c)
 	}
 	if len(c.Recordings) != 1 || c.Recordings[0].URL != "/recordings/"+id+"/0" || c.Recordings[0].Ref != "20240305_1709629200.378.mp3" {

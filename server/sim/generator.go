@@ -465,6 +465,10 @@ func (g *Generator) inbound(s *site, kind Kind, id string, start time.Time, comm
 		if a.paused {
 			continue // a paused agent is not offered calls
 		}
+		if i == answerer && !ringAll && ringsTwice(st) {
+			st.Chain = append(st.Chain, secondRound(s.agents[i], t, sec))
+			t += 16 * sec
+		}
 		at := Attempt{Agent: s.agents[i], Start: t}
 		switch {
 		case !a.loggedIn:
@@ -518,6 +522,7 @@ func (g *Generator) inbound(s *site, kind Kind, id string, start time.Time, comm
 				st.Kind = QueueAnswered
 			}
 		}
+		g.addExtras(s, &st, answerer)
 		if commit {
 			end := st.End
 			if st.TransferTo != nil {

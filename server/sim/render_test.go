@@ -90,8 +90,9 @@ var want = map[string]map[Kind][]call.Type{
 		AgentLogout:  {call.AgentLogout},
 	},
 	"voipex": {
-		QueueAnswered: {call.CallOffered, call.LegRinging, call.LegRinging, call.CallAnswered, call.LegEnded, call.CallEnded, call.CallRecord},
-		Missed:        {call.CallOffered, call.LegRinging, call.LegRinging, call.CallEnded, call.CallRecord},
+		// a sequential queue: the agent who does not pick up gets "No user response"
+		QueueAnswered: {call.CallOffered, call.LegRinging, call.LegEnded, call.LegRinging, call.CallAnswered, call.CallEnded, call.CallRecord},
+		Missed:        {call.CallOffered, call.LegRinging, call.LegEnded, call.LegRinging, call.CallEnded, call.CallRecord},
 		AllBusy:       {call.CallOffered, call.CallEnded, call.CallRecord},
 		Transfer:      {call.CallOffered, call.LegRinging, call.CallAnswered, call.CallTransferred, call.CallEnded, call.CallRecord},
 		Outbound:      {call.CallOffered, call.CallAnswered, call.CallEnded, call.CallRecord},

@@ -22,6 +22,9 @@ func (r *renderer) simotel() {
 	}
 	// The call an agent's state is about: the other party, the direction, the queue.
 	in := []kv{{"participant", st.Caller}, {"direction", "in"}, {"queue", st.Queue}, {"unique_id", st.ID}}
+	inAt := func(d time.Duration) []kv { // an overflowed call's attempts are its second queue's
+		return []kv{{"participant", st.Caller}, {"direction", "in"}, {"queue", st.QueueAt(d)}, {"unique_id", st.ID}}
+	}
 	out := []kv{{"participant", st.Caller}, {"direction", "out"}, {"unique_id", st.ID}}
 	switch st.Kind {
 	case AgentLogin, AgentUnpause:
@@ -61,11 +64,11 @@ func (r *renderer) simotel() {
 			if a.Outcome == call.OutcomeBusy || a.Outcome == call.OutcomeUnavailable {
 				continue // an agent already in use or away is never offered the call
 			}
-			state(a.Start, a.Agent, "Ringing", in...)
+			state(a.Start, a.Agent, "Ringing", inAt(a.Start)...)
 			if a.Outcome == call.OutcomeAnswer {
-				state(a.End, a.Agent, "InUse", in...)
+				state(a.End, a.Agent, "InUse", inAt(a.Start)...)
 			} else {
-				state(a.End, a.Agent, "Idle", in...)
+				state(a.End, a.Agent, "Idle", inAt(a.Start)...)
 			}
 		}
 		if st.TransferTo != nil {
@@ -83,7 +86,34 @@ func (r *renderer) simotel() {
 		dst = st.FinalAgent().Ext
 	}
 	r.simotelSend(st.End+st.RecordLag, r.simotelCdr(ts, "incoming", st.Caller, dst, st.DID, ""))
-	r.simotelSend(st.End+st.RecordLag, r.simotelCdrQueue(ts))
+	for _, p := range r.simotelQueueParts() {
+		r.simotelSend(st.End+st.RecordLag, r.simotelCdrQueue(ts, p))
+	}
+}
+
+// queuePart is one queue's stay of the call: the whole call, or (overflow) the first
+// queue until OverflowAt and the second from then on.
+type queuePart struct {
+	queue      string
+	start, end time.Duration
+	chain      []Attempt
+	answered   bool
+}
+
+func (r *renderer) simotelQueueParts() []queuePart {
+	st := r.st
+	if st.Overflow == "" {
+		return []queuePart{{st.Queue, 0, st.End, st.Chain, st.Answered}}
+	}
+	first, second := queuePart{queue: st.Queue, end: st.OverflowAt}, queuePart{queue: st.Overflow, start: st.OverflowAt, end: st.End, answered: st.Answered}
+	for _, a := range st.Chain {
+		if a.Start < st.OverflowAt {
+			first.chain = append(first.chain, a)
+		} else {
+			second.chain = append(second.chain, a)
+		}
+	}
+	return []queuePart{first, second}
 }
 
 func simotelDisposition(st Story) string {
@@ -115,23 +145,27 @@ func (r *renderer) simotelCdr(ts func(time.Duration) string, typ, src, dst, entr
 		{"outgoing_point", outgoing}, {"unique_id", st.ID}, {"originated_call_id", ""}}
 }
 
-func (r *renderer) simotelCdrQueue(ts func(time.Duration) string) obj {
+func (r *renderer) simotelCdrQueue(ts func(time.Duration) string, p queuePart) obj {
 	st := r.st
 	dst, answered, hangup, status, agentWait := "", "", "caller", "ABANDON", 0
-	if st.Answered {
+	disp, wait, talk := simotelDisposition(st), p.end-p.start, time.Duration(0)
+	if p.answered {
 		dst, answered, hangup, status = st.Agent.Ext, ts(st.Answer), "agent", "CONTINUE"
-		for _, a := range st.Chain {
+		wait, talk = st.Answer-p.start, st.Talk()
+		for _, a := range p.chain {
 			if a.Outcome == call.OutcomeAnswer {
 				agentWait = secs(a.End - a.Start)
 			}
 		}
+	} else if p.end < st.End { // left for the overflow queue
+		disp, status = "NO ANSWER", "EXITWITHTIMEOUT"
 	}
 	ring := ""
-	if len(st.Chain) > 0 {
-		ring = ts(st.Chain[0].Start)
+	if len(p.chain) > 0 {
+		ring = ts(p.chain[0].Start)
 	}
 	var detail []obj
-	for _, a := range st.Chain {
+	for _, a := range p.chain {
 		disp, comment, bill := "NO ANSWER", "", 0
 		switch a.Outcome {
 		case call.OutcomeAnswer:
@@ -144,11 +178,15 @@ func (r *renderer) simotelCdrQueue(ts func(time.Duration) string) obj {
 		detail = append(detail, obj{{"src", st.Caller}, {"dst", a.Agent.Ext}, {"billsec", scalar(bill)},
 			{"wait", scalar(secs(a.End - a.Start))}, {"disposition", disp}, {"comment", comment}, {"tries", "1"}})
 	}
+	record := ""
+	if p.answered {
+		record = r.simotelRecord()
+	}
 	return obj{{"event_name", "CdrQueue"}, {"unique_id", st.ID}, {"originated_call_id", ""}, {"src", st.Caller},
-		{"dst", dst}, {"queue", st.Queue}, {"billsec", scalar(secs(st.Talk()))}, {"wait", scalar(secs(st.Wait()))},
-		{"duration", scalar(secs(st.End))}, {"agent_wait", scalar(agentWait)}, {"disposition", simotelDisposition(st)},
-		{"hangup", hangup}, {"queue_status", status}, {"comment", ""}, {"record", r.simotelRecord()},
-		{"answeredtime", answered}, {"ringtime", ring}, {"starttime", ts(0)}, {"endtime", ts(st.End)}, {"detail", detail}}
+		{"dst", dst}, {"queue", p.queue}, {"billsec", scalar(secs(talk))}, {"wait", scalar(secs(wait))},
+		{"duration", scalar(secs(p.end - p.start))}, {"agent_wait", scalar(agentWait)}, {"disposition", disp},
+		{"hangup", hangup}, {"queue_status", status}, {"comment", ""}, {"record", record},
+		{"answeredtime", answered}, {"ringtime", ring}, {"starttime", ts(p.start)}, {"endtime", ts(p.end)}, {"detail", detail}}
 }
 
 // simotelSend encodes one event in the source's variant: G posts to the hook URL, Rest

@@ -72,6 +72,17 @@ type Story struct {
 	TransferTo *Agent        // Transfer: the agent who takes over
 	TransferAt time.Duration // Transfer: when
 
+	// Overflow is the queue the call moves to at OverflowAt when nobody in Queue took it
+	// (Simotel: one CdrQueue per queue); the attempts from then on are that queue's.
+	Overflow   string
+	OverflowAt time.Duration
+
+	// Monitor is a supervisor listening in or barging into the answered call from
+	// MonitorAt to MonitorEnd (VOIPEX: events with Direction "barge").
+	Monitor    *Agent
+	MonitorAt  time.Duration
+	MonitorEnd time.Duration
+
 	Recorded bool
 	Contact  *Contact
 	Tags     map[string]string
@@ -102,6 +113,14 @@ func (s Story) FinalAgent() Agent {
 		return *s.TransferTo
 	}
 	return s.Agent
+}
+
+// QueueAt is the queue the call is in at offset d: Overflow from OverflowAt on.
+func (s Story) QueueAt(d time.Duration) string {
+	if s.Overflow != "" && d >= s.OverflowAt {
+		return s.Overflow
+	}
+	return s.Queue
 }
 
 // Talk is the talk time of an answered call.

@@ -8,9 +8,13 @@ import (
 )
 
 // VOIPEX webhooks: one POSTed JSON object per event, no timestamps.
-// Queues ring all their free agents at once: each gets Ringing; when one answers, the
-// others get Hangup "Answered elsewhere" (their leg ends, not the call). A missed call
-// ends with "No user response".
+// Ring-all queues ring their free agents at once: each gets Ringing; when one answers,
+// the others get Hangup "Answered elsewhere" (their leg ends, not the call). Sequential
+// queues ring one agent at a time: one who does not pick up gets Hangup "No user
+// response" (their leg ends; the queue rings the next one, or the same agent again).
+// A missed call ends with "No user response" naming nobody. A supervisor listening in
+// or barging sends Ringing, Answered and Hangup with Direction "barge" and the call's
+// UniqueId.
 
 func (r *renderer) voipex() {
 	st := r.st
@@ -67,7 +71,10 @@ func (r *renderer) voipex() {
 					continue // a busy or logged-out agent is not rung
 				}
 				r.voipexSend(a.Start, ev("Ringing", &a.Agent))
-				if a.Outcome != call.OutcomeAnswer {
+				if a.Outcome == call.OutcomeNoAnswer && (!st.Answered || a.End < st.Answer) {
+					// a sequential queue gave up on them: their leg ends, not the call
+					r.voipexSend(a.End, ev("Hangup", &a.Agent, kv{"Reason", "No user response"}))
+				} else if a.Outcome != call.OutcomeAnswer {
 					rung = append(rung, a.Agent)
 				}
 			}
@@ -76,6 +83,20 @@ func (r *renderer) voipex() {
 				for _, a := range rung {
 					r.voipexSend(st.Answer, ev("Hangup", &a, kv{"Reason", "Answered elsewhere"}))
 				}
+			}
+			if m := st.Monitor; m != nil && st.Answered {
+				barge := func(at time.Duration, name string, extra ...kv) {
+					o := ev(name, m, extra...)
+					for i := range o {
+						if o[i].k == "Direction" {
+							o[i].v = "barge"
+						}
+					}
+					r.voipexSend(at, o)
+				}
+				barge(st.MonitorAt, "Ringing")
+				barge(st.MonitorAt, "Answered")
+				barge(st.MonitorEnd, "Hangup", kv{"Reason", "Normal Clearing"})
 			}
 			if st.TransferTo != nil {
 				o := ev("AttendedTransfer", &st.Agent)
