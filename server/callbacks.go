@@ -58,19 +58,19 @@ func (s *Server) markCallback(typ call.Type) fiber.Handler {
 		var listed bool
 		s.board.read(func(b *live.Board) { row, listed = b.Callback(number) })
 		if !listed {
-			return c.SendString("Already off the list.")
+			return toast(c, fiber.StatusOK, "Already off the list.")
 		}
 		if !slices.ContainsFunc(s.callbacksOf(u), func(cb call.Callback) bool { return cb.Number == row.Number }) {
-			return c.Status(fiber.StatusForbidden).SendString("This caller is not one of your queues'.")
+			return toast(c, fiber.StatusForbidden, "This caller is not one of your queues'.")
 		}
 		acted := row.Last
 		if callID != "" && callID != acted.ID { // the page showed an older call of the number
 			cl, ok, err := s.findCall(callID)
 			if err != nil {
-				return c.Status(fiber.StatusServiceUnavailable).SendString("store unavailable")
+				return toast(c, fiber.StatusServiceUnavailable, "store unavailable")
 			}
 			if !ok || cl.From != row.Last.From || cl.EndedAt == nil {
-				return c.Status(fiber.StatusBadRequest).SendString("That call is not one of this caller's.")
+				return toast(c, fiber.StatusBadRequest, "That call is not one of this caller's.")
 			}
 			acted = cl
 		}
@@ -80,12 +80,12 @@ func (s *Server) markCallback(typ call.Type) fiber.Handler {
 		d := store.Delivery{Source: acted.Source, Method: c.Method(), Path: c.Path(), ReceivedAt: now, Key: "callback:" + randomID()}
 		if _, err := s.store.Append(c.UserContext(), d, []call.Event{e}); err != nil {
 			s.log.Error("logging a callback mark failed", "number", row.Number, "err", err)
-			return c.Status(fiber.StatusServiceUnavailable).SendString("Not saved: the store is unavailable. Try again.")
+			return toast(c, fiber.StatusServiceUnavailable, "Not saved: the store is unavailable. Try again.")
 		}
 		if typ == call.CallbackTaken {
-			return c.SendString("Everyone sees that you are calling " + row.Number + " back.")
+			return toast(c, fiber.StatusOK, "Everyone sees that you are calling "+row.Number+" back.")
 		}
-		return c.SendString(row.Number + " is off the list.")
+		return toast(c, fiber.StatusOK, row.Number+" is off the list.")
 	}
 }
 

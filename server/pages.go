@@ -137,6 +137,7 @@ func (s *Server) pageOf(sess *session, title, topic string) views.Page {
 	if sess != nil {
 		p.User = views.User{Name: sess.User.Name, Role: sess.User.Role, Agent: sess.User.Agent}
 		p.CSRF = s.sessions.csrf(sess.ID)
+		p.MayAct = MayAct(sess.User.Role)
 	}
 	s.board.read(func(b *live.Board) { p.Names = views.NamesOf(b.Agents()) })
 	return p

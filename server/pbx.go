@@ -109,47 +109,26 @@ func (s *Server) redirectRecording(c *fiber.Ctx, cl call.Call, ref string) error
 // readCloser lets fasthttp close the upstream body when the answer is done.
 type readCloser struct{ io.ReadCloser }
 
-// agentExtension finds an agent's identity on a source with a Simotel API.
-func (s *Server) agentExtension(agentID string) (source, ext string, ok bool) {
-	var ids []string
-	s.board.read(func(b *live.Board) {
-		if a, found := b.Agent(agentID); found {
-			ids = a.Identities
-		}
-	})
-	for _, d := range s.cfg().Agents {
-		if d.ID == agentID {
-			ids = append(ids, d.Match...)
-		}
-	}
-	if src, e, found := strings.Cut(agentID, ":"); found { // an unmapped identity is its own id
-		ids = append(ids, src+":"+e)
-	}
-	for _, id := range ids {
-		if src, e, found := strings.Cut(id, ":"); found && s.pbx()[src] != nil {
-			return src, e, true
-		}
-	}
-	return "", "", false
-}
+// invalidAction is a request the PBX is never asked to carry out (400).
+type invalidAction struct{ error }
 
 // originate is click-to-call: the agent's phone rings first, then the number.
 func (s *Server) originate(ctx context.Context, agentID, number string) (string, error) {
-	number = strings.TrimSpace(number)
-	if number == "" || len(number) > 32 || strings.ContainsAny(number, " \t\r\n/\\") {
-		return "", errors.New("give a phone number to call")
+	src, ext, err := s.directoryExtension(agentID)
+	if err != nil {
+		return "", invalidAction{err}
 	}
-	src, ext, ok := s.agentExtension(agentID)
-	if !ok {
-		return "", errors.New("agent " + agentID + " has no extension on a PBX with a configured Simotel API")
+	number = strings.TrimSpace(number)
+	if err := dialable(src, number); err != nil {
+		return "", invalidAction{err}
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
-	id, err := s.pbx()[src].Originate(ctx, simotel.Originate{Caller: ext, Callee: number, CallerID: ext})
+	id, err := s.pbx()[src.Name].Originate(ctx, simotel.Originate{Caller: ext, Callee: number, CallerID: ext})
 	if err != nil {
 		return "", err
 	}
-	s.log.Info("originated", "agent", agentID, "source", src, "ext", ext, "number", number, "originated_call_id", id)
+	s.log.Info("originated", "agent", agentID, "source", src.Name, "ext", ext, "number", number, "originated_call_id", id)
 	return id, nil
 }
 
@@ -158,12 +137,13 @@ func (s *Server) originate(ctx context.Context, agentID, number string) (string,
 // a pause's reason is logged as Ringside's own event (call.AgentPauseNote), which the
 // board gives to the PBX's confirming pause.
 func (s *Server) pauseAgent(ctx context.Context, agentID, queue, reason string, pause bool) error {
-	src, ext, ok := s.agentExtension(agentID)
-	if !ok {
-		return errors.New("agent " + agentID + " has no extension on a PBX with a configured Simotel API")
+	source, ext, err := s.directoryExtension(agentID)
+	if err != nil {
+		return invalidAction{err}
 	}
+	src := source.Name
 	if reason = strings.TrimSpace(reason); len(reason) > 100 {
-		return errors.New("a pause reason is at most 100 bytes")
+		return invalidAction{errors.New("a pause reason is at most 100 bytes")}
 	}
 	var queues []string
 	if queue != "" {
@@ -218,34 +198,42 @@ func (s *Server) notePause(ctx context.Context, src, ext, q, reason string) erro
 
 // ---- page actions ------------------------------------------------------------
 
+// actionStatus is the HTTP status of a refused or failed action.
+func actionStatus(err error) int {
+	var invalid invalidAction
+	switch {
+	case errors.Is(err, errActionForbidden):
+		return fiber.StatusForbidden
+	case errors.As(err, &invalid):
+		return fiber.StatusBadRequest
+	}
+	return fiber.StatusBadGateway
+}
+
 func (s *Server) pageOriginate(c *fiber.Ctx) error {
-	u := sessionOf(c).User
-	agent := u.Agent
-	if u.Role != "agent" && c.FormValue("agent") != "" {
-		agent = c.FormValue("agent")
-	}
-	if agent == "" {
-		return c.Status(fiber.StatusBadRequest).SendString("choose the agent whose phone places the call")
-	}
-	id, err := s.originate(c.UserContext(), agent, c.FormValue("number"))
+	agent, err := actor(sessionOf(c).User, c.FormValue("agent"))
 	if err != nil {
-		return c.Status(fiber.StatusBadGateway).SendString("Call failed: " + err.Error())
+		return toast(c, fiber.StatusForbidden, err.Error())
 	}
-	return c.SendString("Calling " + c.FormValue("number") + " (" + id + ")")
+	number := strings.TrimSpace(c.FormValue("number"))
+	id, err := s.originate(c.UserContext(), agent, number)
+	if err != nil {
+		return toast(c, actionStatus(err), "Call failed: "+err.Error())
+	}
+	return toast(c, fiber.StatusOK, "Calling "+number+" ("+id+")")
 }
 
 func (s *Server) pagePause(pause bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		u := sessionOf(c).User
-		agent := u.Agent
-		if u.Role != "agent" {
-			agent = pathParam(c, "id")
+		agent, err := actor(sessionOf(c).User, pathParam(c, "id"))
+		if err == nil {
+			err = s.pauseAgent(c.UserContext(), agent, c.FormValue("queue"), c.FormValue("reason"), pause)
 		}
-		if err := s.pauseAgent(c.UserContext(), agent, c.FormValue("queue"), c.FormValue("reason"), pause); err != nil {
-			return c.Status(fiber.StatusBadGateway).SendString(err.Error())
+		if err != nil {
+			return toast(c, actionStatus(err), err.Error())
 		}
 		if c.Get("HX-Request") != "" {
-			return c.SendString("Sent to the PBX; waiting for it to confirm.")
+			return toast(c, fiber.StatusOK, "Sent to the PBX; waiting for it to confirm.")
 		}
 		return c.Redirect(c.Get(fiber.HeaderReferer, "/"), fiber.StatusSeeOther)
 	}
@@ -254,24 +242,26 @@ func (s *Server) pagePause(pause bool) fiber.Handler {
 // ---- API actions -------------------------------------------------------------
 
 func (s *Server) apiOriginate(c *fiber.Ctx) error {
-	if !seesAll(c) {
-		return apiError(c, fiber.StatusForbidden, "Access denied")
-	}
 	var req struct{ Agent, Number string }
 	if err := json.Unmarshal(c.Body(), &req); err != nil {
 		return apiError(c, fiber.StatusBadRequest, "Unable to parse content")
 	}
-	id, err := s.originate(c.UserContext(), req.Agent, req.Number)
+	agent, err := actor(apiCaller(c), req.Agent)
 	if err != nil {
-		return c.JSON(envelope{Success: 0, Message: err.Error()}) // 200 success 0: called right, operation failed
+		return apiError(c, fiber.StatusForbidden, "Access denied: "+err.Error())
+	}
+	id, err := s.originate(c.UserContext(), agent, req.Number)
+	if err != nil {
+		return apiActionError(c, err)
 	}
 	return c.JSON(envelope{Success: 1, Data: fiber.Map{"originated_call_id": id}})
 }
 
 func (s *Server) apiPause(pause bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if !seesAll(c) {
-			return apiError(c, fiber.StatusForbidden, "Access denied")
+		agent, err := actor(apiCaller(c), pathParam(c, "id"))
+		if err != nil {
+			return apiError(c, fiber.StatusForbidden, "Access denied: "+err.Error())
 		}
 		var req struct{ Queue, Reason string }
 		if len(c.Body()) > 0 {
@@ -279,9 +269,27 @@ func (s *Server) apiPause(pause bool) fiber.Handler {
 				return apiError(c, fiber.StatusBadRequest, "Unable to parse content")
 			}
 		}
-		if err := s.pauseAgent(c.UserContext(), pathParam(c, "id"), req.Queue, req.Reason, pause); err != nil {
-			return c.JSON(envelope{Success: 0, Message: err.Error()})
+		if err := s.pauseAgent(c.UserContext(), agent, req.Queue, req.Reason, pause); err != nil {
+			return apiActionError(c, err)
 		}
 		return c.JSON(envelope{Success: 1})
 	}
+}
+
+// apiActionError answers a refused request 400, and a PBX that did not do it
+// 200 with success 0 (the call was right; the operation failed).
+func apiActionError(c *fiber.Ctx, err error) error {
+	if actionStatus(err) == fiber.StatusBadRequest {
+		return apiError(c, fiber.StatusBadRequest, err.Error())
+	}
+	return c.JSON(envelope{Success: 0, Message: err.Error()})
+}
+
+// apiCaller is the API client the request authenticated as.
+func apiCaller(c *fiber.Ctx) *config.User {
+	u, _ := c.Locals("user").(*config.User)
+	if u == nil {
+		return &config.User{}
+	}
+	return u
 }

@@ -36,6 +36,9 @@ type Page struct {
 	Topic string    // the WebSocket page ("wallboard", "agent", "cdrs", "call:{id}"); empty: no socket
 	Now   time.Time // render time; times are shown in its location (zero: time.Now())
 	Names Names     // agent id → display name
+	// MayAct: the person's role may make the PBX act (click-to-call, pause); pages hide
+	// those controls from the others.
+	MayAct bool
 }
 
 func (p Page) now() time.Time {

@@ -7,6 +7,22 @@ import htmx from 'htmx.org'
 import 'htmx-ext-ws'
 
 window.htmx = htmx
+// Defence in depth against server text that ever turns into markup: htmx evaluates no
+// script (hx-on, js: values, <script> in swapped content), and requests only this origin.
+htmx.config.allowEval = false
+htmx.config.allowScriptTags = false
+htmx.config.selfRequestsOnly = true
+htmx.config.historyCacheSize = 0 // no copies of pages in localStorage
+
+// A refused or failed action still says why in the toast: its answer is a templ-escaped
+// message, and the #toast box carries hx-disable.
+document.addEventListener('htmx:beforeSwap', (e) => {
+  const target = e.detail.target
+  if (target && target.id === 'toast' && e.detail.xhr.status >= 400) {
+    e.detail.shouldSwap = true
+    e.detail.isError = false
+  }
+})
 // Reconnect soon after a drop (the extension's default backoff grows to a minute): a
 // wallboard must come back within seconds of the server or the network doing so.
 htmx.config.wsReconnectDelay = (retries) => Math.min(500 * 2 ** retries, 5000) * (0.5 + Math.random() / 2)

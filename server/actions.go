@@ -1,0 +1,93 @@
+package server
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+
+	"ringside/server/config"
+)
+
+// Who may make the PBX act (pause, resume, click-to-call). One table for the pages and
+// the API, so neither grants what the other refuses. A call placed through the PBX is
+// paid by the company's trunk: its first leg is always the extension of an agent in
+// the directory ([[agents]]), never an arbitrary "source:number", and the number it
+// dials must pass the source's dial_pattern (default: digits with an optional "+",
+// so no feature codes).
+
+// actionScope is how far a role's PBX actions reach.
+type actionScope int
+
+const (
+	actNobody actionScope = iota // managers (and unknown roles): they read records only
+	actSelf                      // an agent: for their own extension (their page's buttons)
+	actAny                       // any agent of the directory
+)
+
+// actionRoles is the table.
+var actionRoles = map[string]actionScope{
+	"admin":      actAny,
+	"supervisor": actAny,
+	"agent":      actSelf,
+}
+
+// MayAct says whether a role may make the PBX act at all (pages show the controls).
+func MayAct(role string) bool { return actionRoles[role] != actNobody }
+
+var (
+	errActionForbidden = errors.New("your role may not make the PBX act for this agent")
+	errNotDirectory    = errors.New("not an agent of the directory")
+)
+
+// actor resolves which agent a person makes act: their own for an agent ("" or their
+// id), the named one for supervisors and admins. It refuses anything else.
+func actor(u *config.User, agentID string) (string, error) {
+	switch actionRoles[u.Role] {
+	case actSelf:
+		if agentID != "" && agentID != u.Agent {
+			return "", errActionForbidden
+		}
+		return u.Agent, nil
+	case actAny:
+		if agentID == "" {
+			return "", errors.New("choose the agent whose phone places the call")
+		}
+		return agentID, nil
+	}
+	return "", errActionForbidden
+}
+
+// directoryExtension is an agent's extension on a source with a Simotel API, taken
+// from the directory alone.
+func (s *Server) directoryExtension(agentID string) (src *config.Source, ext string, err error) {
+	cfg := s.cfg()
+	for _, d := range cfg.Agents {
+		if d.ID != agentID {
+			continue
+		}
+		for _, id := range d.Match {
+			name, e, ok := strings.Cut(id, ":")
+			if ok && e != "" && s.pbx()[name] != nil {
+				src, _ := cfg.Source(name)
+				return src, e, nil
+			}
+		}
+		return nil, "", fmt.Errorf("agent %s has no extension on a PBX with a configured Simotel API", agentID)
+	}
+	return nil, "", fmt.Errorf("%q is %w", agentID, errNotDirectory)
+}
+
+// dialable checks a number a source's PBX is asked to call.
+func dialable(src *config.Source, number string) error {
+	re := src.Dial
+	if re == nil { // a source built in code, not through config.Check
+		re = config.DefaultDial
+	}
+	if number == "" {
+		return errors.New("give a phone number to call")
+	}
+	if len(number) > 32 || !re.MatchString(number) {
+		return fmt.Errorf("%s is not a number this PBX may dial (digits, an optional leading +; source %s's dial_pattern)", number, src.Name)
+	}
+	return nil
+}
