@@ -2,7 +2,7 @@
 FUZZTIME ?= 10s
 FUZZ_TARGETS := FuzzSimotel FuzzVoipex FuzzCloudCDR FuzzSipSim
 
-.PHONY: run test unit fuzz check generate screenshots
+.PHONY: run test unit fuzz check generate screenshots vulncheck
 
 run:
 	go run ./cmd/ringside
@@ -37,3 +37,8 @@ generate:
 # the pages as the browser tests see them (needs Chromium), for the README and reviews
 screenshots:
 	go test -count=1 -run '^(TestBrowser|TestReportsPageInBrowser)$$' ./server/ -screenshots $(CURDIR)/web/screenshots
+
+# known vulnerabilities in what the code calls; reads vuln.go.dev, or an offline
+# copy: make vulncheck VULNDB=file:///tmp/vulndb (README, "Dependencies")
+vulncheck:
+	go run golang.org/x/vuln/cmd/govulncheck@v1.9.0 $(if $(VULNDB),-db $(VULNDB)) ./...
