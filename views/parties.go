@@ -21,15 +21,14 @@ func agentLegs(c call.Call) []call.Leg {
 	return out
 }
 
-// legName is the person of a leg: the directory's name, else the vendor's, else the id.
+// legName is the person of a leg: the directory's name, else the name the vendor gave
+// with the leg, else what the board knows the identity as. Directory ids are plain
+// ("petr"); an identity the directory does not know is "source:identity".
 func legName(l call.Leg, names Names) string {
-	if n := names[l.Agent]; n != "" {
-		return n
-	}
-	if l.Name != "" {
+	if l.Name != "" && strings.Contains(l.Agent, ":") {
 		return l.Name
 	}
-	return l.Agent
+	return names.Of(l.Agent)
 }
 
 // monitoredBy names who monitored (listened in, whispered or barged into) the call.
