@@ -5,6 +5,7 @@ package server
 // that keep every page showing the list in step.
 
 import (
+	"context"
 	"slices"
 
 	"github.com/gofiber/fiber/v2"
@@ -104,18 +105,17 @@ func (s *Server) displayName(u *config.User) string {
 // pushCallbacks re-renders the list on the pages a change concerns: every wallboard, and
 // the pages of the agents of its queues or who were offered its calls.
 func (s *Server) pushCallbacks(a *live.Audience) {
-	h := s.hub
-	if h.HasSubscribers("callbacks") {
-		h.Publish("callbacks", "list", func() []byte {
+	if s.has("callbacks") {
+		s.publish("callbacks", "list", func(ctx context.Context) []byte {
 			var list []call.Callback
 			s.board.read(func(b *live.Board) { list = b.Callbacks() })
-			return frame(views.CallbackList(s.localNow(), list))
+			return frame(ctx, views.CallbackList(s.nowIn(ctx), list))
 		})
 	}
 	var agents []string
 	s.board.read(func(b *live.Board) {
 		for _, ag := range b.Agents() {
-			if concerns(call.Callback{Queues: a.Queues, Agents: a.Agents}, ag.ID, ag.Queues) && h.HasSubscribers("agent:"+ag.ID) {
+			if concerns(call.Callback{Queues: a.Queues, Agents: a.Agents}, ag.ID, ag.Queues) && s.has("agent:"+ag.ID) {
 				agents = append(agents, ag.ID)
 			}
 		}
@@ -127,8 +127,8 @@ func (s *Server) pushCallbacks(a *live.Audience) {
 
 // pushAgentCallbacks re-renders one agent's list (also when their queues change).
 func (s *Server) pushAgentCallbacks(agent string) {
-	s.hub.Publish("agent:"+agent, "callbacks", func() []byte {
-		return frame(views.CallbackList(s.localNow(), s.agentCallbacks(agent)))
+	s.publish("agent:"+agent, "callbacks", func(ctx context.Context) []byte {
+		return frame(ctx, views.CallbackList(s.nowIn(ctx), s.agentCallbacks(agent)))
 	})
 }
 

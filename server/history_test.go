@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -16,7 +17,7 @@ func TestOutboundPopHistoryIsTheCallees(t *testing.T) {
 		out := story(vendor, sim.Outbound, 102, storyT0.Add(10*time.Minute))
 		out.Caller = earlier.Caller // the agent calls the earlier caller back
 		e, src := playStories(t, vendor, out.Start.Add(30*storySec), earlier, out)
-		d := e.srv.agentData("petr")
+		d := e.srv.agentData(context.Background(), "petr")
 		outID, earlierID := storyCallID(src, out), storyCallID(src, earlier)
 		found := false
 		for _, c := range d.Pops {

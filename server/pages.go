@@ -32,7 +32,9 @@ var (
 func (s *Server) pageRoutes() {
 	a := s.app
 	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 365 * 24 * 3600}))
+	a.Use(s.withLocale)
 	a.Get("/login", s.loginPage)
+	a.Post("/lang", s.people(allRoles...), s.setLanguage)
 	a.Post("/login", s.login)
 	a.Post("/logout", s.people(allRoles...), s.logout)
 	a.Get("/", s.people(allRoles...), s.home)
@@ -68,7 +70,7 @@ func (s *Server) people(roles ...string) fiber.Handler {
 			return c.Status(fiber.StatusUnauthorized).SendString("log in first")
 		}
 		if !slices.Contains(roles, sess.User.Role) {
-			return s.errorPage(c, sess, fiber.StatusForbidden, "Your role does not open this page.")
+			return s.errorPage(c, sess, fiber.StatusForbidden, "error_role")
 		}
 		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
 			tok := c.FormValue("csrf")
@@ -109,15 +111,16 @@ func renderPage(c *fiber.Ctx, code int, comp templ.Component) error {
 	return comp.Render(c.UserContext(), c.Response().BodyWriter())
 }
 
-// frame renders a component to bytes, for the hub.
-func frame(comp templ.Component) []byte {
+// frame renders a component to bytes, for the hub, in the locale ctx carries.
+func frame(ctx context.Context, comp templ.Component) []byte {
 	var b bytes.Buffer
-	_ = comp.Render(context.Background(), &b)
+	_ = comp.Render(ctx, &b)
 	return b.Bytes()
 }
 
+// errorPage answers an error as a page; msg is a catalog key.
 func (s *Server) errorPage(c *fiber.Ctx, sess *session, code int, msg string) error {
-	return renderPage(c, code, views.ErrorPage(s.pageOf(sess, "Error", ""), code, msg))
+	return renderPage(c, code, views.ErrorPage(s.pageOf(c, sess, "error_title", ""), code, msg))
 }
 
 // zone is where people's clocks are: the first source with a configured time zone.
@@ -132,8 +135,10 @@ func (s *Server) zone() *time.Location {
 
 func (s *Server) localNow() time.Time { return s.now().In(s.zone()) }
 
-func (s *Server) pageOf(sess *session, title, topic string) views.Page {
-	p := views.Page{Title: title, Topic: topic, Now: s.localNow()}
+// pageOf is what every page needs; title is a catalog key.
+func (s *Server) pageOf(c *fiber.Ctx, sess *session, title, topic string) views.Page {
+	loc := localeOf(c)
+	p := views.Page{Title: loc.T(title), Topic: topic, Now: s.now().In(loc.Zone), Back: c.OriginalURL()}
 	if sess != nil {
 		p.User = views.User{Name: sess.User.Name, Role: sess.User.Role, Agent: sess.User.Agent}
 		p.CSRF = s.sessions.csrf(sess.ID)
@@ -160,7 +165,7 @@ func (s *Server) renderLogin(c *fiber.Ctx, code int, msg string) error {
 
 func (s *Server) login(c *fiber.Ctx) error {
 	if tok := c.Cookies(loginCookie); tok == "" || !equal(tok, c.FormValue("csrf")) {
-		return s.renderLogin(c, fiber.StatusForbidden, "Your login form expired. Please try again.")
+		return s.renderLogin(c, fiber.StatusForbidden, "login_expired")
 	}
 	name := c.FormValue("username")
 	keys := s.guessKeys(c, name)
@@ -175,7 +180,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	if !ok || (u.Password == "" && u.PasswordHash == "") {
 		s.guesses.failed(s.now(), keys...)
 		s.log.Warn("login failed", "user", name, "ip", c.IP())
-		return s.renderLogin(c, fiber.StatusUnauthorized, "Wrong username or password.")
+		return s.renderLogin(c, fiber.StatusUnauthorized, "login_wrong")
 	}
 	s.guesses.succeeded(nameKey(s.users(), name))
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: s.sessions.issue(u.Name, s.now()), Path: "/", HTTPOnly: true,
@@ -211,15 +216,15 @@ func (s *Server) home(c *fiber.Ctx) error {
 // ---- pages -------------------------------------------------------------------
 
 func (s *Server) wallboardPage(c *fiber.Ctx) error {
-	p := s.pageOf(sessionOf(c), "Wallboard", "wallboard")
+	p := s.pageOf(c, sessionOf(c), "nav_wallboard", "wallboard")
 	p.TV = c.Query("tv") == "1"
-	return renderPage(c, fiber.StatusOK, views.Wallboard(p, s.wallboardData()))
+	return renderPage(c, fiber.StatusOK, views.Wallboard(p, s.wallboardData(c.UserContext())))
 }
 
 func (s *Server) agentPage(c *fiber.Ctx) error {
 	sess := sessionOf(c)
-	p := s.pageOf(sess, "My calls", "agent")
-	return renderPage(c, fiber.StatusOK, views.Agent(p, s.agentData(sess.User.Agent)))
+	p := s.pageOf(c, sess, "nav_my_calls", "agent")
+	return renderPage(c, fiber.StatusOK, views.Agent(p, s.agentData(c.UserContext(), sess.User.Agent)))
 }
 
 // mayView says whether a person may see a call: everyone but agents, and an agent the
@@ -243,12 +248,13 @@ func (s *Server) callPage(c *fiber.Ctx) error {
 	sess := sessionOf(c)
 	cl, ok, err := s.findCall(pathParam(c, "id"))
 	if err != nil {
-		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "The store is unavailable.")
+		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "error_store")
 	}
 	if !ok || !mayView(sess.User, cl) {
-		return s.errorPage(c, sess, fiber.StatusNotFound, "No such call.")
+		return s.errorPage(c, sess, fiber.StatusNotFound, "error_no_call")
 	}
-	p := s.pageOf(sess, "Call "+cl.From, "call:"+cl.ID)
+	p := s.pageOf(c, sess, "", "call:"+cl.ID)
+	p.Title = localeOf(c).T("call_title", "Number", cl.From)
 	return renderPage(c, fiber.StatusOK, views.CallCard(p, cl, true))
 }
 
@@ -258,10 +264,11 @@ func (s *Server) cdrQuery(c *fiber.Ctx) (views.CDRQuery, store.Query) {
 		Source: c.Query("source"), Direction: c.Query("direction"), Disposition: c.Query("disposition"),
 		From: c.Query("from"), To: c.Query("to")}
 	q := store.Query{Number: f.Number, Agent: f.Agent, Queue: f.Queue, Source: f.Source, Direction: f.Direction, Disposition: f.Disposition}
-	if t, err := time.ParseInLocation("2006-01-02", f.From, s.zone()); err == nil {
+	loc := localeOf(c) // the dates are in the person's calendar and zone
+	if t, ok := loc.ParseDateInput(f.From); ok {
 		q.From = t
 	}
-	if t, err := time.ParseInLocation("2006-01-02", f.To, s.zone()); err == nil {
+	if t, ok := loc.ParseDateInput(f.To); ok {
 		q.To = t.AddDate(0, 0, 1) // the "to" day is included
 	}
 	return f, q
@@ -275,9 +282,9 @@ func (s *Server) cdrPage(c *fiber.Ctx) error {
 	q.Count = store.DefaultCount
 	rows, total, err := s.store.SearchCDRs(q)
 	if err != nil {
-		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "The store is unavailable.")
+		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "error_store")
 	}
-	d := views.CDRData{Now: s.localNow(), Query: f, Rows: s.playables(rows), Total: total, Start: q.Start, Count: q.Count}
+	d := views.CDRData{Now: s.nowIn(c.UserContext()), Query: f, Rows: s.playables(rows), Total: total, Start: q.Start, Count: q.Count}
 	s.board.read(func(b *live.Board) {
 		for _, a := range b.Agents() {
 			d.Agents = append(d.Agents, a.ID)
@@ -289,7 +296,7 @@ func (s *Server) cdrPage(c *fiber.Ctx) error {
 	for _, src := range s.cfg().Sources {
 		d.Sources = append(d.Sources, src.Name)
 	}
-	return renderPage(c, fiber.StatusOK, views.CDRs(s.pageOf(sess, "Call records", "cdrs"), d))
+	return renderPage(c, fiber.StatusOK, views.CDRs(s.pageOf(c, sess, "nav_call_records", "cdrs"), d))
 }
 
 func (s *Server) settingsPage(c *fiber.Ctx) error {
@@ -315,14 +322,14 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 	if n := s.lastReload.Load(); n != nil {
 		d.Reload, d.ReloadFailed = n.String(), n.Err != ""
 	}
-	return renderPage(c, fiber.StatusOK, views.Settings(s.pageOf(sessionOf(c), "Settings", ""), d))
+	return renderPage(c, fiber.StatusOK, views.Settings(s.pageOf(c, sessionOf(c), "nav_settings", ""), d))
 }
 
 // ---- data for pages and fragments ----------------------------------------------
 
 // wallboardData is the wallboard's picture now.
-func (s *Server) wallboardData() views.WallboardData {
-	now := s.localNow()
+func (s *Server) wallboardData(ctx context.Context) views.WallboardData {
+	now := s.nowIn(ctx)
 	d := views.WallboardData{Now: now, Thresholds: s.thresholds()}
 	s.board.read(func(b *live.Board) {
 		d.Queues, d.Agents, d.Calls = b.Queues(now), b.Agents(), b.Calls()
@@ -358,8 +365,8 @@ func midnight(t time.Time) time.Time {
 }
 
 // agentData is one agent's page: their state, the calls at them, history and recent calls.
-func (s *Server) agentData(agentID string) views.AgentData {
-	now := s.localNow()
+func (s *Server) agentData(ctx context.Context, agentID string) views.AgentData {
+	now := s.nowIn(ctx)
 	d := views.AgentData{Now: now, PauseReasons: s.cfg().PauseReasons, History: map[string][]call.Call{}}
 	s.board.read(func(b *live.Board) {
 		if a, ok := b.Agent(agentID); ok {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"slices"
 
 	"ringside/server/call"
@@ -12,8 +13,7 @@ import (
 // board goroutine after each applied batch; render funcs run later on the hub's
 // goroutine and read the board then, so a burst renders only its latest state.
 func (s *Server) push(changes []live.Change) {
-	h := s.hub
-	wall := h.HasSubscribers("wallboard")
+	wall := s.has("wallboard")
 	summary := false
 	var callbacks []*live.Audience
 	for _, ch := range changes {
@@ -27,46 +27,51 @@ func (s *Server) push(changes []live.Change) {
 				continue
 			}
 			if wall {
-				h.Publish("wallboard", "call:"+id, func() []byte { return s.callRowFrame(id) })
+				s.publish("wallboard", "call:"+id, func(ctx context.Context) []byte { return s.callRowFrame(ctx, id) })
 			}
-			if t := "call:" + id; h.HasSubscribers(t) {
-				h.Publish(t, "card", func() []byte { return s.callCardFrame(id) })
+			if t := "call:" + id; s.has(t) {
+				s.publish(t, "card", func(ctx context.Context) []byte { return s.callCardFrame(ctx, id) })
 			}
 			if ch.Ring != "" { // a screen-pop goes out at once, not coalesced
-				if t := "agent:" + ch.Ring; h.HasSubscribers(t) {
-					h.PublishNow(t, frame(views.PopCard(s.localNow(), s.playable(cl), s.history(cl), s.names())))
+				if t := "agent:" + ch.Ring; s.has(t) {
+					hist := s.history(cl)
+					s.publishNow(t, func(ctx context.Context) []byte {
+						return frame(ctx, views.PopCard(s.nowIn(ctx), s.playable(cl), hist, s.names()))
+					})
 				}
 			}
 			for _, a := range involved(cl) {
-				if t := "agent:" + a; a != ch.Ring && h.HasSubscribers(t) {
-					h.Publish(t, "pop:"+id, func() []byte { return s.popUpdateFrame(id) })
+				if t := "agent:" + a; a != ch.Ring && s.has(t) {
+					s.publish(t, "pop:"+id, func(ctx context.Context) []byte { return s.popUpdateFrame(ctx, id) })
 				}
 			}
 			if ch.Ended {
-				if h.HasSubscribers("cdrs") {
-					h.Publish("cdrs", "cdr:"+id, func() []byte { return frame(views.CDRRow(s.localNow(), s.playable(cl), s.names())) })
+				if s.has("cdrs") {
+					s.publish("cdrs", "cdr:"+id, func(ctx context.Context) []byte {
+						return frame(ctx, views.CDRRow(s.nowIn(ctx), s.playable(cl), s.names()))
+					})
 				}
-				if cl.Agent != "" && h.HasSubscribers("agent:"+cl.Agent) {
-					h.Publish("agent:"+cl.Agent, "recent:"+id, func() []byte { return frame(views.RecentRow(s.localNow(), s.playable(cl))) })
+				if cl.Agent != "" && s.has("agent:"+cl.Agent) {
+					s.publish("agent:"+cl.Agent, "recent:"+id, func(ctx context.Context) []byte { return frame(ctx, views.RecentRow(s.nowIn(ctx), s.playable(cl))) })
 				}
 				if wall {
-					h.Publish("wallboard", "chart", func() []byte {
-						return frame(views.ChartSVG(s.hours.get(s.localNow()), s.thresholds()))
+					s.publish("wallboard", "chart", func(ctx context.Context) []byte {
+						return frame(ctx, views.ChartSVG(s.hours.get(s.localNow()), s.thresholds()))
 					})
 				}
 			}
 		case live.KindAgent:
 			id := ch.ID
 			if wall {
-				h.Publish("wallboard", "agent:"+id, func() []byte { return s.agentRowFrame(id) })
+				s.publish("wallboard", "agent:"+id, func(ctx context.Context) []byte { return s.agentRowFrame(ctx, id) })
 				summary = true
 			}
-			if t := "agent:" + id; h.HasSubscribers(t) {
+			if t := "agent:" + id; s.has(t) {
 				s.pushAgentCallbacks(id) // their queues may have changed
-				h.Publish(t, "me", func() []byte {
+				s.publish(t, "me", func(ctx context.Context) []byte {
 					var a call.Agent
 					s.board.read(func(b *live.Board) { a, _ = b.Agent(id) })
-					return frame(views.AgentMe(s.localNow(), a))
+					return frame(ctx, views.AgentMe(s.nowIn(ctx), a))
 				})
 			}
 		case live.KindCallback:
@@ -74,13 +79,13 @@ func (s *Server) push(changes []live.Change) {
 		case live.KindQueue:
 			id := ch.ID
 			if wall {
-				h.Publish("wallboard", "queue:"+id, func() []byte { return s.queueTileFrame(id) })
+				s.publish("wallboard", "queue:"+id, func(ctx context.Context) []byte { return s.queueTileFrame(ctx, id) })
 				summary = true
 			}
 		}
 	}
 	if summary {
-		h.Publish("wallboard", "summary", func() []byte { return frame(views.Summary(s.wallboardSummaryData())) })
+		s.publish("wallboard", "summary", func(ctx context.Context) []byte { return frame(ctx, views.Summary(s.wallboardSummaryData(ctx))) })
 	}
 	if len(callbacks) > 0 {
 		s.pushCallbacks(mergeAudiences(callbacks))
@@ -100,27 +105,27 @@ func involved(c call.Call) []string {
 	return slices.Compact(out)
 }
 
-func (s *Server) callRowFrame(id string) []byte {
+func (s *Server) callRowFrame(ctx context.Context, id string) []byte {
 	var cl call.Call
 	var ok bool
 	s.board.read(func(b *live.Board) { cl, ok = b.Call(id) })
 	if !ok || cl.State == call.StateEnded {
-		return frame(views.CallRowGone(id))
+		return frame(ctx, views.CallRowGone(id))
 	}
-	return frame(views.CallRow(s.localNow(), cl, s.names()))
+	return frame(ctx, views.CallRow(s.nowIn(ctx), cl, s.names()))
 }
 
-func (s *Server) popUpdateFrame(id string) []byte {
+func (s *Server) popUpdateFrame(ctx context.Context, id string) []byte {
 	var cl call.Call
 	var ok bool
 	s.board.read(func(b *live.Board) { cl, ok = b.Call(id) })
 	if !ok {
 		return nil
 	}
-	return frame(views.PopCardUpdate(s.localNow(), s.playable(cl), s.history(cl), s.names()))
+	return frame(ctx, views.PopCardUpdate(s.nowIn(ctx), s.playable(cl), s.history(cl), s.names()))
 }
 
-func (s *Server) agentRowFrame(id string) []byte {
+func (s *Server) agentRowFrame(ctx context.Context, id string) []byte {
 	var a call.Agent
 	var cur *call.Call
 	var ok bool
@@ -134,11 +139,11 @@ func (s *Server) agentRowFrame(id string) []byte {
 	if !ok {
 		return nil
 	}
-	return frame(views.AgentRow(s.localNow(), a, cur))
+	return frame(ctx, views.AgentRow(s.nowIn(ctx), a, cur))
 }
 
-func (s *Server) queueTileFrame(id string) []byte {
-	now := s.localNow()
+func (s *Server) queueTileFrame(ctx context.Context, id string) []byte {
+	now := s.nowIn(ctx)
 	var q *call.Queue
 	s.board.read(func(b *live.Board) {
 		for _, x := range b.Queues(now) {
@@ -149,14 +154,14 @@ func (s *Server) queueTileFrame(id string) []byte {
 		}
 	})
 	if q == nil {
-		return frame(views.QueueTileGone(id))
+		return frame(ctx, views.QueueTileGone(id))
 	}
-	return frame(views.QueueTile(now, *q, s.thresholds()))
+	return frame(ctx, views.QueueTile(now, *q, s.thresholds()))
 }
 
 // wallboardSummaryData is the part of the wallboard the summary strip reads.
-func (s *Server) wallboardSummaryData() views.WallboardData {
-	now := s.localNow()
+func (s *Server) wallboardSummaryData(ctx context.Context) views.WallboardData {
+	now := s.nowIn(ctx)
 	d := views.WallboardData{Now: now, Thresholds: s.thresholds()}
 	s.board.read(func(b *live.Board) { d.Queues, d.Agents = b.Queues(now), b.Agents() })
 	d.Total = live.Pool(d.Queues)

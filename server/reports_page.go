@@ -143,7 +143,7 @@ func (s *Server) reportsPage(c *fiber.Ctx) error {
 		s.log.Error("report failed", "err", err)
 		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "The store is unavailable.")
 	}
-	return renderPage(c, fiber.StatusOK, views.Reports(s.pageOf(sess, "Reports", ""), d))
+	return renderPage(c, fiber.StatusOK, views.Reports(s.pageOf(c, sess, "nav_reports", ""), d))
 }
 
 // reportsCSV exports one table of the page (?table=) for the same form.

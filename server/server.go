@@ -41,6 +41,8 @@ type Server struct {
 	hub      *hub.Hub
 	sessions *sessions
 	hours    *hourCache
+	langs    langPrefs // people's kept language choices
+	locales  sync.Map  // variant ("fa|Asia/Tehran") → *i18n.Locale
 
 	reloadMu   sync.Mutex // one reload at a time
 	loadConfig func() (*config.Config, error)

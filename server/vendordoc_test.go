@@ -146,7 +146,7 @@ var (
 
 // agentFragment renders the agent's pushed page state and reads what it shows of a call.
 func agentFragment(t *testing.T, e *scenarioEnv, agent, id string) docAgentView {
-	d := e.srv.agentData(agent)
+	d := e.srv.agentData(context.Background(), agent)
 	var buf bytes.Buffer
 	if err := views.AgentState(d, e.srv.names()).Render(context.Background(), &buf); err != nil {
 		t.Fatal(err)

@@ -1,13 +1,16 @@
 package server
 
 import (
+	"context"
 	"net/url"
 	"strings"
 
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"ringside/server/hub"
 	"ringside/views"
+	"ringside/views/i18n"
 )
 
 // subscription is what a page's socket listens to and how it re-syncs on (re)connect.
@@ -27,15 +30,17 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 	}
 	sess := sessionOf(c)
 	page := c.Query("page")
+	loc := localeOf(c)
+	ctx := i18n.With(context.Background(), loc)
 	var sub subscription
 	switch {
 	case page == "wallboard" && (sess.User.Role == "supervisor" || sess.User.Role == "admin"):
-		sub = subscription{[]string{"wallboard", "callbacks"}, func() []byte { return frame(views.WallboardState(s.wallboardData())) }}
+		sub = subscription{[]string{"wallboard", "callbacks"}, func() []byte { return frame(ctx, views.WallboardState(s.wallboardData(ctx))) }}
 	case page == "agent" && sess.User.Role == "agent":
 		me := sess.User.Agent
 		sub = subscription{[]string{"agent:" + me}, func() []byte {
-			d := s.agentData(me)
-			return frame(views.AgentState(d, s.names()))
+			d := s.agentData(ctx, me)
+			return frame(ctx, views.AgentState(d, s.names()))
 		}}
 	case page == "cdrs" && sess.User.Role != "agent":
 		sub = subscription{[]string{"cdrs"}, func() []byte { return nil }}
@@ -45,9 +50,13 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 		if err != nil || !ok || !mayView(sess.User, cl) {
 			return c.Status(fiber.StatusForbidden).SendString("not your call")
 		}
-		sub = subscription{[]string{"call:" + id}, func() []byte { return s.callCardFrame(id) }}
+		sub = subscription{[]string{"call:" + id}, func() []byte { return s.callCardFrame(ctx, id) }}
 	default:
 		return c.Status(fiber.StatusForbidden).SendString("no such page for your role")
+	}
+	v := variantOf(loc.Lang, loc.Zone)
+	for i, t := range sub.topics { // the person's language and zone: rendered once for all who share them
+		sub.topics[i] = t + hub.VariantSep + v
 	}
 	c.Locals("sub", sub)
 	return c.Next()
@@ -82,10 +91,10 @@ func (s *Server) sameOrigin(c *fiber.Ctx) bool {
 
 func (s *Server) names() views.Names { return s.board.agentNames() }
 
-func (s *Server) callCardFrame(id string) []byte {
+func (s *Server) callCardFrame(ctx context.Context, id string) []byte {
 	cl, ok, err := s.findCall(id)
 	if err != nil || !ok {
 		return nil
 	}
-	return frame(views.CallCardBody(s.localNow(), cl, true, s.names()))
+	return frame(ctx, views.CallCardBody(s.nowIn(ctx), cl, true, s.names()))
 }

@@ -49,10 +49,11 @@ var (
 	bCDRTime        = []byte("cdr_by_time")       // time (8) + id → filter row
 	bCDRValueCounts = []byte("cdr_value_counts")  // field (1) + index value → CDRs with it (8)
 	bMeta           = []byte("meta")
+	bPrefs          = []byte("prefs") // user \x00 key → value (a person's language...)
 )
 
 var allBuckets = [][]byte{bEvents, bCallEvents, bDeliveries, bRejected, bKeys, bKeyExpiry, bRecent,
-	bCDRs, bCDREvents, bCDRTime, bCDRValueCounts, bMeta}
+	bCDRs, bCDREvents, bCDRTime, bCDRValueCounts, bMeta, bPrefs}
 
 // Store is the open database. All methods are safe for concurrent use.
 type Store struct {

@@ -39,6 +39,7 @@ type Page struct {
 	// MayAct: the person's role may make the PBX act (click-to-call, pause); pages hide
 	// those controls from the others.
 	MayAct bool
+	Back   string // this page's path, where the language menu returns
 }
 
 func (p Page) now() time.Time {

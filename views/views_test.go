@@ -110,7 +110,7 @@ func everything(sm sample) map[string]templ.Component {
 	tv.TV = true
 	return map[string]templ.Component{
 		"login":          Login("Wrong password", "csrf-tok-123"),
-		"error":          ErrorPage(page("Not found", ""), 404, "No such call"),
+		"error":          ErrorPage(page("Not found", ""), 404, "error_no_call"),
 		"wallboard":      Wallboard(page("Wallboard", "wallboard"), sm.wb),
 		"wallboard-tv":   Wallboard(tv, sm.wb),
 		"agent":          Agent(page("My calls", "agent"), sm.ad),
@@ -145,7 +145,7 @@ func TestPagesShowTheirFacts(t *testing.T) {
 	}
 	mustContain(t, "login", out["login"], `<form class="login-card" method="post" action="/login">`,
 		`name="csrf" value="csrf-tok-123"`, `type="text" name="username"`, `type="password" name="password"`, `type="submit"`, "Wrong password")
-	mustContain(t, "error", out["error"], "404", "Not Found", "No such call")
+	mustContain(t, "error", out["error"], "404", "Not found", "No such call")
 	mustContain(t, "wallboard", out["wallboard"],
 		`hx-ext="ws"`, `ws-connect="/ws?page=wallboard"`, `id="conn"`, // socket and its banner
 		`id="queue-ipex-NOC"`, ">NOC<", ">3<", "92%", ">110<", ">10<", "00:12", "03:05", // tile: waiting, SL, answered, abandoned, ASA, AHT

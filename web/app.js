@@ -32,6 +32,19 @@ htmx.config.wsReconnectDelay = (retries) => Math.min(500 * 2 ** retries, 5000) *
 // renders the right text; we keep it moving, corrected for the clock difference
 // between this browser and the server (body data-now is the render time).
 let skew = 0
+
+// The page's language: body data-i18n holds the catalog strings this file shows and
+// the language, whose digits figures are written in (Persian: ۰–۹).
+let I18N = {}
+function readI18N () {
+  try { I18N = JSON.parse(document.body.dataset.i18n || '{}') } catch (_) { I18N = {} }
+}
+function digits (s) {
+  if (I18N.lang !== 'fa') return s
+  return String(s).replace(/[0-9]/g, (d) => '۰۱۲۳۴۵۶۷۸۹'[d])
+}
+function tr (key, fallback) { return I18N[key] || fallback }
+
 function readSkew () {
   const now = Date.parse(document.body.dataset.now || '')
   if (!isNaN(now)) skew = Date.now() - now
@@ -40,18 +53,20 @@ function readSkew () {
 function clock (s) {
   s = Math.max(0, Math.floor(s))
   const two = (n) => String(n).padStart(2, '0')
-  if (s >= 86400) return Math.floor(s / 86400) + 'd ' + Math.floor((s % 86400) / 3600) + 'h'
-  if (s >= 3600) return Math.floor(s / 3600) + ':' + two(Math.floor((s % 3600) / 60)) + ':' + two(s % 60)
-  return two(Math.floor(s / 60)) + ':' + two(s % 60)
+  if (s >= 86400) {
+    return tr('daysHours', '{d}d {h}h').replace('{d}', digits(Math.floor(s / 86400))).replace('{h}', digits(Math.floor((s % 86400) / 3600)))
+  }
+  if (s >= 3600) return digits(Math.floor(s / 3600) + ':' + two(Math.floor((s % 3600) / 60)) + ':' + two(s % 60))
+  return digits(two(Math.floor(s / 60)) + ':' + two(s % 60))
 }
 
 // hhmm is a wall clock in the server's time zone (data-clock), so it agrees with the
 // times on the page; the browser's own zone when the name is not one Intl knows.
 function hhmm (d, zone) {
   try {
-    return new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone }).format(d)
+    return digits(new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZone: zone }).format(d))
   } catch (_) {
-    return String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0')
+    return digits(String(d.getHours()).padStart(2, '0') + ':' + String(d.getMinutes()).padStart(2, '0'))
   }
 }
 
@@ -113,9 +128,23 @@ document.addEventListener('htmx:oobAfterSwap', (e) => {
   for (const el of document.querySelectorAll('[data-count]')) {
     const n = (parseInt(el.dataset.count, 10) || 0) + 1
     el.dataset.count = String(n)
-    el.textContent = n.toLocaleString('en-US')
+    el.textContent = el.dataset.countText ? countText(el, n) : n.toLocaleString(numberLocale())
   }
 })
+
+// numberLocale formats counts as the server does (Persian digits for fa).
+function numberLocale () {
+  return { fa: 'fa-IR', cs: 'cs-CZ', fr: 'fr-FR', ru: 'ru-RU' }[I18N.lang] || 'en-US'
+}
+
+// countText is a count in its plural form: data-count-text holds the catalog's forms
+// by CLDR category ({"one":"{n} hovor","few":"{n} hovory",...}).
+function countText (el, n) {
+  let forms = {}
+  try { forms = JSON.parse(el.dataset.countText) } catch (_) {}
+  const cat = new Intl.PluralRules(I18N.lang === 'en-XA' ? 'en' : (I18N.lang || 'en')).select(n)
+  return (forms[cat] || forms.other || '{n}').replace('{n}', n.toLocaleString(numberLocale()))
+}
 
 // Lists with data-max keep that many rows after prepends.
 function trim (container) {
@@ -169,7 +198,7 @@ function announce (card) {
     const t = ((card.querySelector(sel) || {}).textContent || '').trim()
     return t === '—' ? '' : t
   }
-  const title = 'Incoming call ' + text('.pop-number')
+  const title = tr('js_new_call', 'Incoming call') + ' ' + text('.pop-number')
   const body = [text('.pop-contact'), text('.pop-company'), text('.pop-queue')].filter(Boolean).join(' · ')
   if ('Notification' in window && Notification.permission === 'granted') {
     try {
@@ -226,13 +255,14 @@ document.addEventListener('click', (e) => {
   } else if (t.hasAttribute('data-reveal')) {
     const box = t.closest('.secret')
     if (box) box.classList.toggle('revealed')
-    t.textContent = box && box.classList.contains('revealed') ? 'Hide' : 'Show'
+    t.textContent = box && box.classList.contains('revealed') ? t.dataset.hideLabel : t.dataset.showLabel
   } else if (t.hasAttribute('data-copy')) {
     const src = document.getElementById(t.dataset.copy)
     if (src && navigator.clipboard) {
       navigator.clipboard.writeText(src.textContent.trim()).then(() => {
-        t.textContent = 'Copied'
-        setTimeout(() => { t.textContent = 'Copy' }, 1500)
+        const label = t.textContent
+        t.textContent = tr('js_copied', label)
+        setTimeout(() => { t.textContent = label }, 1500)
       })
     }
   }
@@ -245,6 +275,8 @@ document.addEventListener('change', (e) => {
 })
 
 function start () {
+  readI18N()
+  for (const b of document.querySelectorAll('.lang-menu .lang-save')) b.hidden = true
   readSkew()
   tick()
   setInterval(tick, 1000)

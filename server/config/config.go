@@ -42,6 +42,9 @@ type Config struct {
 	RedSLPct float64 `toml:"red_sl_pct"`
 	// PauseReasons agents choose from (default Break, Lunch, Training, Meeting).
 	PauseReasons []string `toml:"pause_reasons"`
+	// Lang is the language of people whose own choice and browser name none Ringside
+	// speaks (default en).
+	Lang string `toml:"lang"`
 	// LogFormat is "text" (default) or "json" (one JSON object a line, for log shippers).
 	LogFormat string `toml:"log_format"`
 	// MetricsToken lets a scraper read /metrics with "Authorization: Bearer <token>"
@@ -115,6 +118,13 @@ type User struct {
 	Role         string `toml:"role"`
 	Agent        string `toml:"agent,omitempty"`
 	APIKey       string `toml:"api_key,omitempty"`
+	// Lang is the person's language (en, fa, cs, fr, ru); empty: their browser's, else
+	// the top-level lang. Their choice in the page header overrides it.
+	Lang string `toml:"lang,omitempty"`
+	// Timezone is where the person reads times (an IANA name); empty: the first
+	// source's time zone, else the server's.
+	Timezone string         `toml:"timezone,omitempty"`
+	Location *time.Location `toml:"-"`
 }
 
 // Agent is a directory entry: one person, many vendor identities.
@@ -262,6 +272,9 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 	case "", "text", "json":
 	default:
 		return fmt.Errorf("%s: log_format %q unknown (text or json)", at("", 0, "log_format"), c.LogFormat)
+	}
+	if err := c.checkLanguages(at); err != nil {
+		return err
 	}
 	c.Proxies = nil
 	for _, p := range c.TrustedProxies {

@@ -6,6 +6,7 @@
 package hub
 
 import (
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -39,11 +40,13 @@ type Stats struct {
 type Hub struct {
 	opt Options
 
-	mu      sync.RWMutex
-	topics  map[string]map[*conn]struct{}
-	conns   map[*conn]struct{}
-	closed  bool
-	serving sync.WaitGroup // one per running Serve
+	mu     sync.RWMutex
+	topics map[string]map[*conn]struct{}
+	// variants counts subscriptions by topic and variant: base → variant → count
+	variants map[string]map[string]int
+	conns    map[*conn]struct{}
+	closed   bool
+	serving  sync.WaitGroup // one per running Serve
 
 	pmu     sync.Mutex
 	pending map[pkey]*entry
@@ -85,14 +88,15 @@ func New(opt Options) *Hub {
 		opt.WriteTimeout = 10 * time.Second
 	}
 	h := &Hub{
-		opt:     opt,
-		topics:  map[string]map[*conn]struct{}{},
-		conns:   map[*conn]struct{}{},
-		pending: map[pkey]*entry{},
-		flushes: map[string]time.Time{},
-		wake:    make(chan struct{}, 1),
-		done:    make(chan struct{}),
-		flushed: make(chan struct{}),
+		opt:      opt,
+		topics:   map[string]map[*conn]struct{}{},
+		variants: map[string]map[string]int{},
+		conns:    map[*conn]struct{}{},
+		pending:  map[pkey]*entry{},
+		flushes:  map[string]time.Time{},
+		wake:     make(chan struct{}, 1),
+		done:     make(chan struct{}),
+		flushed:  make(chan struct{}),
 	}
 	go h.flushLoop()
 	return h
@@ -151,7 +155,7 @@ func (h *Hub) Publish(topic, key string, render func() []byte) {
 
 // window is a topic's coalescing window.
 func (h *Hub) window(topic string) time.Duration {
-	if w, ok := h.opt.Windows[topic]; ok && w > 0 {
+	if w, ok := h.opt.Windows[Base(topic)]; ok && w > 0 {
 		return w
 	}
 	return h.opt.Coalesce
@@ -239,8 +243,49 @@ func (h *Hub) send(topic string, pm *fastws.PreparedMessage) {
 // TopicKind is a topic without its id ("agent:petr" → "agent"): what metrics label
 // by, so their number of series stays small.
 func TopicKind(topic string) string {
-	kind, _, _ := strings.Cut(topic, ":")
+	kind, _, _ := strings.Cut(Base(topic), ":")
 	return kind
+}
+
+// VariantSep joins a topic and a variant: "wallboard@fa|Asia/Tehran". A variant is
+// one way of rendering a topic (a language and time zone): publishers render each
+// change once per variant that has subscribers, never once per subscriber.
+const VariantSep = "@"
+
+// Base is a topic without its variant.
+func Base(topic string) string {
+	base, _, _ := strings.Cut(topic, VariantSep)
+	return base
+}
+
+// Variants lists the variants of base that have subscribers ("" for subscribers
+// of base itself), sorted.
+func (h *Hub) Variants(base string) []string {
+	h.mu.RLock()
+	defer h.mu.RUnlock()
+	m := h.variants[base]
+	out := make([]string, 0, len(m))
+	for v := range m {
+		out = append(out, v)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// countVariant adds d to the subscriptions of topic's variant; h.mu is held.
+func (h *Hub) countVariant(topic string, d int) {
+	base, v, _ := strings.Cut(topic, VariantSep)
+	m := h.variants[base]
+	if m == nil {
+		m = map[string]int{}
+		h.variants[base] = m
+	}
+	if m[v] += d; m[v] <= 0 {
+		delete(m, v)
+		if len(m) == 0 {
+			delete(h.variants, base)
+		}
+	}
 }
 
 // TopicStat is one topic kind's figures.
@@ -285,6 +330,7 @@ func (h *Hub) add(c *conn) bool {
 			h.topics[t] = m
 		}
 		m[c] = struct{}{}
+		h.countVariant(t, 1)
 	}
 	h.serving.Add(1)
 	return true
@@ -296,6 +342,7 @@ func (h *Hub) remove(c *conn) {
 	for _, t := range c.topics {
 		if m := h.topics[t]; m != nil {
 			delete(m, c)
+			h.countVariant(t, -1)
 			if len(m) == 0 {
 				delete(h.topics, t)
 			}

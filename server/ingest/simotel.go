@@ -154,9 +154,9 @@ func (d simotelDelivery) key(prefix, uid string) string {
 }
 
 // time parses the first present field among keys as a Simotel time (local to the
-// source when it has no zone); zero when absent or unreadable.
+// source when it has no zone; a Jalali date converted); zero when absent or unreadable.
 func (d simotelDelivery) time(keys ...string) time.Time {
-	t, _ := parseTime(d.f.get(keys...), d.src.Location)
+	t, _ := parseSimotelTime(d.f.get(keys...), d.src.Location)
 	return t
 }
 

@@ -1,0 +1,111 @@
+package views
+
+import (
+	"context"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"time"
+
+	"ringside/views/i18n"
+)
+
+// loc is the locale the page or fragment is rendered in (it travels in ctx).
+func loc(ctx context.Context) *i18n.Locale { return i18n.From(ctx) }
+
+// t is a catalog string; kv are its {{.Fields}} as name, value pairs.
+func t(ctx context.Context, id string, kv ...any) string { return loc(ctx).T(id, kv...) }
+
+// tn is a catalog string in the plural form for n.
+func tn(ctx context.Context, id string, n int, kv ...any) string { return loc(ctx).N(id, n, kv...) }
+
+// figure is an integer in the person's digits and grouping.
+func figure(ctx context.Context, n int) string { return loc(ctx).Num(n) }
+
+// digits writes a formatted figure (a clock, a percentage) in the person's digits.
+func digits(ctx context.Context, s string) string { return loc(ctx).Digits(s) }
+
+// roleName is a role as people read it.
+func roleName(ctx context.Context, role string) string {
+	switch role {
+	case RoleAdmin, RoleSupervisor, RoleManager, RoleAgent:
+		return t(ctx, "role_"+role)
+	}
+	return role
+}
+
+// statusText is an HTTP status as a heading.
+func statusText(ctx context.Context, code int) string {
+	switch code {
+	case 400, 401, 403, 404, 500, 502, 503:
+		return t(ctx, "error_"+strconv.Itoa(code))
+	}
+	if http.StatusText(code) == "" {
+		return t(ctx, "error_500")
+	}
+	return t(ctx, "error_other", "Code", code)
+}
+
+// pageTitle is the document title.
+func pageTitle(ctx context.Context, title string) string {
+	if title == "" {
+		return t(ctx, "brand")
+	}
+	return t(ctx, "title", "Title", title)
+}
+
+// jsStrings are the catalog strings web/app.js shows (toasts, notifications,
+// ticking clocks), as the body's data-i18n.
+func jsStrings(ctx context.Context) string {
+	l := loc(ctx)
+	m := map[string]string{"lang": l.Lang, "dir": l.Dir(), "daysHours": l.T("fmt_days_hours", "D", "{d}", "H", "{h}")}
+	for _, k := range jsKeys {
+		m[k] = l.T(k)
+	}
+	b, _ := json.Marshal(m)
+	return string(b)
+}
+
+// jsKeys are the catalog keys web/app.js reads from data-i18n.
+var jsKeys = []string{"js_call_failed", "js_network_error", "js_new_call", "js_ringing", "js_copied"}
+
+// dateTime is a day and time in the person's calendar, zone and digits; the date
+// is left out when it is today (relative to now) and the year when it is this year.
+func dateTime(ctx context.Context, now time.Time, t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	l := loc(ctx)
+	if l.SameDay(now, *t) {
+		return l.Clock(*t, true)
+	}
+	d := l.Date(*t, l.Year(*t) != l.Year(now))
+	return l.T("fmt_date_time", "Date", d, "Time", l.Clock(*t, false))
+}
+
+// fullDateTime is a day and time with its year, seconds and zone.
+func fullDateTime(ctx context.Context, t *time.Time) string {
+	if t == nil {
+		return "—"
+	}
+	l := loc(ctx)
+	return l.T("fmt_date_time", "Date", l.Date(*t, true), "Time", l.Clock(*t, true)) + " " + t.In(l.Zone).Format("MST")
+}
+
+// clockOf is a time of day in the person's zone and digits.
+func clockOf(ctx context.Context, t *time.Time, seconds bool) string {
+	if t == nil {
+		return "—"
+	}
+	return loc(ctx).Clock(*t, seconds)
+}
+
+// dur is a duration as a clock (mm:ss, h:mm:ss, "Nd Hh") in the person's digits.
+func dur(ctx context.Context, d time.Duration) string {
+	s := int64(d / time.Second)
+	if s >= 86400 {
+		l := loc(ctx)
+		return l.T("fmt_days_hours", "D", l.Num(int(s/86400)), "H", l.Num(int(s%86400/3600)))
+	}
+	return digits(ctx, clock(d))
+}
