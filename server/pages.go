@@ -91,15 +91,15 @@ func (s *Server) session(c *fiber.Ctx) (*session, bool) {
 	if v == "" {
 		return nil, false
 	}
-	id, name, err := s.sessions.parse(v, s.now())
+	ck, err := s.sessions.parse(v, s.now())
 	if err != nil {
 		return nil, false
 	}
-	u, ok := s.users().byName[name]
-	if !ok {
-		return nil, false
+	u, ok := s.users().byName[ck.user]
+	if !ok || !equal(ck.generation, s.sessions.generation(u)) {
+		return nil, false // gone, or their password changed since
 	}
-	return &session{ID: id, User: u}, true
+	return &session{ID: ck.id, User: u}, true
 }
 
 func sessionOf(c *fiber.Ctx) *session { s, _ := c.Locals("session").(*session); return s }
@@ -183,7 +183,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 		return s.renderLogin(c, fiber.StatusUnauthorized, "login_wrong")
 	}
 	s.guesses.succeeded(nameKey(s.users(), name))
-	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: s.sessions.issue(u.Name, s.now()), Path: "/", HTTPOnly: true,
+	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: s.sessions.issue(u, s.now()), Path: "/", HTTPOnly: true,
 		SameSite: "Lax", Secure: s.secure(), Expires: s.now().Add(sessionTTL)})
 	c.ClearCookie(loginCookie)
 	s.log.Info("login", "user", u.Name, "role", u.Role)
@@ -191,7 +191,11 @@ func (s *Server) login(c *fiber.Ctx) error {
 }
 
 func (s *Server) logout(c *fiber.Ctx) error {
-	s.sessions.revoke(sessionOf(c).ID, s.now())
+	id := sessionOf(c).ID
+	if err := s.sessions.revoke(id, s.now()); err != nil {
+		s.log.Error("keeping a logout failed: the session ends now, but a restart would forget it", "err", err)
+	}
+	s.sockets.closeSession(id)
 	c.Cookie(&fiber.Cookie{Name: sessionCookie, Value: "", Path: "/", HTTPOnly: true, Expires: time.Unix(0, 0), MaxAge: -1})
 	return c.Redirect("/login", fiber.StatusSeeOther)
 }

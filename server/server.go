@@ -40,6 +40,7 @@ type Server struct {
 	board    *board
 	hub      *hub.Hub
 	sessions *sessions
+	sockets  liveSockets // open page sockets by session (logout closes them)
 	hours    *hourCache
 	langs    langPrefs // people's kept language choices
 	locales  sync.Map  // variant ("fa|Asia/Tehran") → *i18n.Locale
@@ -61,11 +62,9 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 	s.board = b
 	b.m = s.metrics
 	st.OnCommit(func(took time.Duration) { s.metrics.logCommit.Observe(took.Seconds()) })
-	key, err := loadSessionKey(cfg.Data)
-	if err != nil {
+	if s.sessions, err = loadSessions(cfg.Data, st, s.now()); err != nil {
 		return nil, err
 	}
-	s.sessions = &sessions{key: key, revoked: map[string]time.Time{}}
 	// Every wallboard hears the callers to call back: a second's delay there costs nobody
 	// anything, and spares the process a wake-up storm per missed call.
 	s.hub = hub.New(hub.Options{Windows: map[string]time.Duration{"callbacks": time.Second}})

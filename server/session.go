@@ -18,11 +18,14 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"ringside/server/config"
+	"ringside/store"
 )
 
-// Sessions are stateless signed cookies ("id|user|expiry|mac") so a restart does not log
-// the wallboard TV out; the signing key lives in DATA/session.key. Logout revokes the
-// session id in memory (a restart forgets revocations, but the cookie is cleared too).
+// Sessions are signed cookies ("id|user|expiry|generation|mac") so a restart does not
+// log the wallboard TV out; the signing key lives in DATA/session.key. Logout revokes
+// the session id in the store (it stays revoked across restarts) and closes the
+// session's open sockets; a changed password changes the person's generation, which
+// ends every session issued before it.
 const (
 	sessionCookie = "ringside_session"
 	loginCookie   = "ringside_login" // CSRF token for the login form (double submit)
@@ -31,8 +34,22 @@ const (
 
 type sessions struct {
 	key     []byte
+	st      *store.Store
 	mu      sync.Mutex
-	revoked map[string]time.Time
+	revoked map[string]time.Time // session id → until when its cookie could be shown
+}
+
+// loadSessions reads the signing key and the revoked sessions.
+func loadSessions(dir string, st *store.Store, now time.Time) (*sessions, error) {
+	key, err := loadSessionKey(dir)
+	if err != nil {
+		return nil, err
+	}
+	revoked, err := st.RevokedSessions(now)
+	if err != nil {
+		return nil, err
+	}
+	return &sessions{key: key, st: st, revoked: revoked}, nil
 }
 
 // session is a logged-in person.
@@ -65,43 +82,61 @@ func (s *sessions) mac(parts ...string) string {
 	return base64.RawURLEncoding.EncodeToString(m.Sum(nil))
 }
 
-// issue makes a cookie value for user.
-func (s *sessions) issue(user string, now time.Time) string {
+// issue makes a cookie value for a person: "id|user|expiry|generation|mac".
+func (s *sessions) issue(u *config.User, now time.Time) string {
 	id := randomID()
 	exp := strconv.FormatInt(now.Add(sessionTTL).Unix(), 10)
-	return strings.Join([]string{id, user, exp, s.mac(id, user, exp)}, "|")
+	gen := s.generation(u)
+	return strings.Join([]string{id, u.Name, exp, gen, s.mac(id, u.Name, exp, gen)}, "|")
+}
+
+// generation ties a session to the person's password as configured: a new password
+// (or hash) gives a new generation, and every cookie issued before stops working. It
+// is a MAC, so the cookie reveals nothing of the password.
+func (s *sessions) generation(u *config.User) string {
+	cred := u.PasswordHash
+	if cred == "" {
+		cred = u.Password
+	}
+	return s.mac("generation", u.Name, cred)[:22]
 }
 
 var errNoSession = errors.New("no session")
 
-// parse checks a cookie value and returns the session id and user name.
-func (s *sessions) parse(v string, now time.Time) (id, user string, err error) {
+// cookie is a parsed, authentic, unexpired and unrevoked session cookie.
+type cookie struct{ id, user, generation string }
+
+// parse checks a cookie value.
+func (s *sessions) parse(v string, now time.Time) (cookie, error) {
 	p := strings.Split(v, "|")
-	if len(p) != 4 || !hmac.Equal([]byte(p[3]), []byte(s.mac(p[0], p[1], p[2]))) {
-		return "", "", errNoSession
+	if len(p) != 5 || !hmac.Equal([]byte(p[4]), []byte(s.mac(p[0], p[1], p[2], p[3]))) {
+		return cookie{}, errNoSession
 	}
 	exp, err := strconv.ParseInt(p[2], 10, 64)
 	if err != nil || now.Unix() > exp {
-		return "", "", errNoSession
+		return cookie{}, errNoSession
 	}
 	s.mu.Lock()
 	_, gone := s.revoked[p[0]]
 	s.mu.Unlock()
 	if gone {
-		return "", "", errNoSession
+		return cookie{}, errNoSession
 	}
-	return p[0], p[1], nil
+	return cookie{id: p[0], user: p[1], generation: p[3]}, nil
 }
 
-func (s *sessions) revoke(id string, now time.Time) {
+// revoke logs a session out, durably: the id is kept in the store until the cookie
+// would have expired anyway, so a restart does not bring it back.
+func (s *sessions) revoke(id string, now time.Time) error {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	for k, t := range s.revoked {
-		if now.Sub(t) > sessionTTL {
+	for k, until := range s.revoked {
+		if now.After(until) {
 			delete(s.revoked, k)
 		}
 	}
-	s.revoked[id] = now
+	s.revoked[id] = now.Add(sessionTTL)
+	s.mu.Unlock()
+	return s.st.RevokeSession(id, now.Add(sessionTTL), now)
 }
 
 // csrf is the session's CSRF token, sent in forms and the X-CSRF-Token header.

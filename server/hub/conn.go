@@ -48,7 +48,7 @@ func (h *Hub) Serve(c *websocket.Conn, topics []string, initial func() []byte) {
 	cn := &conn{
 		h:      h,
 		ws:     ws,
-		raw:    rawConn(ws.NetConn()),
+		raw:    RawConn(ws.NetConn()),
 		topics: topics,
 		q:      make(chan *fastws.PreparedMessage, h.opt.QueueSize),
 		quit:   make(chan struct{}),
@@ -72,9 +72,9 @@ func (h *Hub) Serve(c *websocket.Conn, topics []string, initial func() []byte) {
 
 var closeRestart = fastws.FormatCloseMessage(fastws.CloseServiceRestart, "")
 
-// rawConn unwraps fasthttp's hijacked conn, whose Close is a no-op until the
+// RawConn unwraps fasthttp's hijacked conn, whose Close is a no-op until the
 // handler returns.
-func rawConn(nc net.Conn) net.Conn {
+func RawConn(nc net.Conn) net.Conn {
 	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok {
 		return u.UnsafeConn()
 	}
