@@ -44,6 +44,7 @@ type board struct {
 	log      *slog.Logger
 	cfg      *config.Config
 	onChange func([]live.Change) // called outside the lock, in log order
+	open     openCalls           // see opencalls.go
 	ready    chan struct{}       // closed once the log present at start is applied
 	done     chan struct{}
 
@@ -110,6 +111,7 @@ func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, 
 		ready: make(chan struct{}), done: make(chan struct{}), reconf: make(chan reconfRequest)}
 	b.progressed.Store(seq)
 	b.movedAt.Store(time.Now().UnixNano())
+	b.open = newOpenCalls()
 	b.sub = st.Subscribe(seq)
 	return b, nil
 }
@@ -154,6 +156,7 @@ func (b *board) run(readyAt uint64) {
 					caughtUp = true // after a long replay, so a restart need not redo it
 				}
 			}
+			b.capOpenCalls(time.Now())
 			due := sinceSnap >= b.cfg.SnapshotEvery || (sinceSnap > 0 && time.Since(lastSnap) > snapshotEveryTime)
 			if (caughtUp && sinceSnap > 0) || (due && time.Since(lastSnap) >= snapshotShare*snapTook) {
 				t0 := time.Now()

@@ -19,12 +19,16 @@ var csvHeader = []string{"id", "source", "direction", "from", "to", "did", "queu
 // cdrCSV streams the CDRs of the current filter: rows are written as the store yields
 // them, so 100k rows never sit in memory.
 func (s *Server) cdrCSV(c *fiber.Ctx) error {
+	if !s.exports.take(c) {
+		return nil
+	}
 	_, q := s.cdrQuery(c)
 	q.Count = 0 // all
 	base := strings.TrimRight(s.cfg().PublicURL, "/")
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="ringside-cdrs-`+s.localNow().Format("20060102-1504")+`.csv"`)
-	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) {
+	c.Context().SetBodyStreamWriter(func(bw *bufio.Writer) { // always runs, even for a client gone
+		defer s.exports.release()
 		w := csv.NewWriter(bw)
 		w.Write(csvHeader)
 		row := make([]string, len(csvHeader))

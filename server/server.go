@@ -36,6 +36,7 @@ type Server struct {
 	app      *fiber.App
 	metrics  *metrics
 	guesses  *guessGuard
+	exports  exportSlots
 	now      func() time.Time
 	board    *board
 	hub      *hub.Hub
@@ -73,6 +74,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 	b.start()
 	s.registerGauges()
 	s.guesses = newGuessGuard()
+	s.exports = newExportSlots()
 	s.app = fiber.New(fiber.Config{
 		AppName:                      "ringside",
 		BodyLimit:                    MaxBody,

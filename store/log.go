@@ -198,12 +198,7 @@ func (s *Store) write(batch []*request) error {
 // apply writes one request inside the batch's transaction; seq is the last seq used.
 func (s *Store) apply(tx *bolt.Tx, r *request, seq *uint64) error {
 	if r.reject {
-		b := tx.Bucket(bRejected)
-		id, err := b.NextSequence()
-		if err != nil {
-			return err
-		}
-		return b.Put(u64(id), r.rec)
+		return s.keepRejected(tx, r.d.Source, r.rec)
 	}
 	deliveries := tx.Bucket(bDeliveries)
 	if orig := s.duplicateOf(tx, r); orig != 0 {

@@ -30,6 +30,10 @@ type Options struct {
 	DedupeWindow time.Duration // how long an identical keyless delivery counts as a retry; default 15m
 	MaxBatch     int           // requests per group commit; default 1024
 	NoSync       bool          // skip fsync: tests and benchmarks only, loses acknowledged writes on a crash
+	// RejectedKeep and RejectedBytes bound the rejected deliveries kept per source
+	// (defaults 10,000 and 64 MiB); see rejectquota.go.
+	RejectedKeep  int
+	RejectedBytes int64
 }
 
 // keyTTL is how long a vendor's natural delivery key is remembered.
@@ -53,7 +57,7 @@ var (
 )
 
 var allBuckets = [][]byte{bEvents, bCallEvents, bDeliveries, bRejected, bKeys, bKeyExpiry, bRecent,
-	bCDRs, bCDREvents, bCDRTime, bCDRValueCounts, bMeta, bPrefs}
+	bCDRs, bCDREvents, bCDRTime, bCDRValueCounts, bMeta, bPrefs, bRejectedBySource, bRejectedQuota}
 
 // Store is the open database. All methods are safe for concurrent use.
 type Store struct {
@@ -88,6 +92,12 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = 1024
+	}
+	if opt.RejectedKeep <= 0 {
+		opt.RejectedKeep = defaultRejectedKeep
+	}
+	if opt.RejectedBytes <= 0 {
+		opt.RejectedBytes = defaultRejectedBytes
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("store: create directory for %s: %w", path, err)

@@ -28,6 +28,9 @@ func (b *Board) applyCall(e call.Event, ch *changes) {
 		ce = &callEntry{events: make([]stored, 0, 8)}
 		b.calls[e.Call] = ce
 	}
+	if !roomFor(len(ce.events), e) {
+		return // see limits.go
+	}
 	evs, added := insert(ce.events, e)
 	if !added {
 		return // the same fact again

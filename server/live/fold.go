@@ -54,7 +54,7 @@ func (ls *legs) ring(agent string, t time.Time) {
 	if l := ls.last(agent); l != nil && l.open {
 		return // already ringing there: a repeat, not a new offer
 	}
-	*ls = append(*ls, &legState{Leg: call.Leg{Agent: agent, StartedAt: call.T(t)}, open: true})
+	ls.add(&legState{Leg: call.Leg{Agent: agent, StartedAt: call.T(t)}, open: true})
 }
 
 // xfer is a transfer and the leg it ended (of the agent it took the call from).
@@ -79,7 +79,9 @@ func (ls *legs) answer(agent string, t time.Time) *legState {
 	if l == nil || (!l.open && l.stated && !l.answered) ||
 		(!l.open && l.answered && l.EndedAt != nil && t.After(*l.EndedAt)) {
 		l = &legState{Leg: call.Leg{Agent: agent, StartedAt: call.T(t)}, open: true, inferred: true}
-		*ls = append(*ls, l)
+		if !ls.add(l) {
+			return l // over maxLegs: answered, but not shown as a leg
+		}
 	}
 	if !l.answered {
 		l.answered, l.answerAt = true, t
@@ -99,7 +101,7 @@ func (ls *legs) end(agent string, t time.Time, outcome string, stated, create bo
 			l.Outcome = outcome
 		}
 	case l == nil && create:
-		*ls = append(*ls, &legState{Leg: call.Leg{Agent: agent, EndedAt: call.T(t), Outcome: outcome},
+		ls.add(&legState{Leg: call.Leg{Agent: agent, EndedAt: call.T(t), Outcome: outcome},
 			stated: stated, inferred: !stated})
 	}
 }
@@ -261,7 +263,9 @@ func (b *Board) fold(id string, evs []stored) folded {
 			if l == nil {
 				// An attempt only the record knows of is over; its unknown times stay unknown.
 				l = &legState{Leg: call.Leg{Agent: agent}, stated: true}
-				ls = append(ls, l)
+				if !ls.add(l) {
+					continue
+				}
 			}
 			l.inferred = false
 			fill(&l.Name, rl.Name)
@@ -556,6 +560,9 @@ func since(a, b time.Time) *float64 {
 
 func addRefs(refs, add []string) []string {
 	for _, r := range add {
+		if len(refs) >= maxRecordings {
+			break
+		}
 		if r != "" && !contains(refs, r) {
 			refs = append(refs, r)
 		}
