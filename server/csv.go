@@ -11,9 +11,10 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"ringside/server/call"
+	"ringside/views"
 )
 
-var csvHeader = []string{"id", "source", "direction", "from", "to", "did", "queue", "agent", "started_at", "answered_at",
+var csvHeader = []string{"id", "source", "direction", "from", "to", "did", "queue", "queue_name", "agent", "agent_name", "started_at", "answered_at",
 	"ended_at", "wait_s", "talk_s", "duration_s", "disposition", "hangup_reason", "contact", "recordings"}
 
 // cdrCSV streams the CDRs of the current filter: rows are written as the store yields
@@ -33,8 +34,9 @@ func (s *Server) cdrCSV(c *fiber.Ctx) error {
 		w.Write(csvHeader)
 		row := make([]string, len(csvHeader))
 		n := 0
+		names, loc := s.names(), s.zone()
 		err := s.store.EachCDR(q, func(cl call.Call) error {
-			csvRow(row, s.playable(cl), base)
+			csvRow(row, s.playable(cl), base, names, loc)
 			if err := w.Write(row); err != nil {
 				return err
 			}
@@ -52,7 +54,9 @@ func (s *Server) cdrCSV(c *fiber.Ctx) error {
 	return nil
 }
 
-func csvRow(row []string, c call.Call, base string) {
+// csvRow fills row with a call: names as the pages show them, times in ISO 8601 with
+// the display zone's offset (the zone the pages show times in).
+func csvRow(row []string, c call.Call, base string, names views.Names, loc *time.Location) {
 	var contact string
 	if c.Contact != nil {
 		contact = c.Contact.Name
@@ -63,8 +67,8 @@ func csvRow(row []string, c call.Call, base string) {
 			recs = append(recs, base+r.URL)
 		}
 	}
-	vals := []string{c.ID, c.Source, c.Direction, c.From, c.To, c.DID, c.Queue, c.Agent, csvTime(c.StartedAt),
-		csvTime(c.AnsweredAt), csvTime(c.EndedAt), csvNum(c.WaitS), csvNum(c.TalkS), csvNum(c.DurationS),
+	vals := []string{c.ID, c.Source, c.Direction, c.From, c.To, c.DID, c.Queue, c.QueueName, c.Agent, agentName(names, c.Agent),
+		csvTime(c.StartedAt, loc), csvTime(c.AnsweredAt, loc), csvTime(c.EndedAt, loc), csvNum(c.WaitS), csvNum(c.TalkS), csvNum(c.DurationS),
 		c.Disposition, c.HangupReason, contact, strings.Join(recs, " ")}
 	for i, v := range vals {
 		row[i] = cell(v)
@@ -86,11 +90,18 @@ func cell(v string) string {
 // plainNumber is a number a spreadsheet reads as nothing but a number.
 var plainNumber = regexp.MustCompile(`^[+-]?[0-9]+(\.[0-9]+)?$`)
 
-func csvTime(t *time.Time) string {
+func csvTime(t *time.Time, loc *time.Location) string {
 	if t == nil {
 		return ""
 	}
-	return stamp(*t)
+	return t.In(loc).Format("2006-01-02T15:04:05-07:00")
+}
+
+func agentName(names views.Names, id string) string {
+	if id == "" {
+		return ""
+	}
+	return names.Of(id)
 }
 
 func csvNum(f *float64) string {

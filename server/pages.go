@@ -293,8 +293,15 @@ func (s *Server) cdrPage(c *fiber.Ctx) error {
 		for _, a := range b.Agents() {
 			d.Agents = append(d.Agents, a.ID)
 		}
+		d.QueueNames = views.Names{}
 		for _, qu := range b.Queues(s.now()) {
+			if qu.Unqueued {
+				continue // waiting callers, not a queue a record can name
+			}
 			d.Queues = append(d.Queues, qu.ID)
+			if qu.Name != "" {
+				d.QueueNames[qu.ID] = qu.Name
+			}
 		}
 	})
 	for _, src := range s.cfg().Sources {

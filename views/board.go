@@ -102,3 +102,11 @@ func ringingNames(names Names, ids []string) string {
 	}
 	return strings.Join(out, ", ")
 }
+
+// queueLabel is a call's queue as people know it: its configured name, else the PBX's.
+func queueLabel(c call.Call) string {
+	if c.QueueName != "" {
+		return c.QueueName
+	}
+	return local(c.Queue)
+}

@@ -175,6 +175,7 @@ type CDRData struct {
 	Rows                    []call.Call // newest first
 	Total, Start, Count     int
 	Agents, Queues, Sources []string // ids, for the form's choices
+	QueueNames              Names    // queue id → its name, for the queue choice
 }
 
 // SettingsData is the admin's settings page.

@@ -13,9 +13,10 @@ type Call struct {
 	To           string            `json:"to,omitempty"`
 	DID          string            `json:"did,omitempty"`
 	Queue        string            `json:"queue,omitempty"`
-	State        string            `json:"state"`             // queued|ringing|answered|ended
-	Agent        string            `json:"agent,omitempty"`   // the answering agent (directory id)
-	Ringing      []string          `json:"ringing,omitempty"` // agents ringing now
+	QueueName    string            `json:"queue_name,omitempty"` // the configured [[queues]] name
+	State        string            `json:"state"`                // queued|ringing|answered|ended
+	Agent        string            `json:"agent,omitempty"`      // the answering agent (directory id)
+	Ringing      []string          `json:"ringing,omitempty"`    // agents ringing now
 	StartedAt    *time.Time        `json:"started_at,omitempty"`
 	AnsweredAt   *time.Time        `json:"answered_at,omitempty"`
 	EndedAt      *time.Time        `json:"ended_at,omitempty"`

@@ -67,6 +67,7 @@ func (b *Board) refold(id string, ce *callEntry, ch *changes) {
 	f := b.fold(id, ce.events)
 	b.uncount(id, ce)
 	ce.view, ce.start, ce.lastAt, ce.answered = f.view, f.start, f.lastAt, f.answered
+	ce.view.QueueName = b.rules.For(ce.view.Queue).Name
 	ce.ghost = true
 	for i := range ce.events {
 		ev := &ce.events[i].ev
