@@ -33,7 +33,9 @@ func TestQueueNamesEverywhere(t *testing.T) {
 	if len(calls) != 1 || !strings.Contains(calls[0], "09121234567 Sales Petr Novák") {
 		t.Errorf("active calls: %q", calls)
 	}
-	if !slices.ContainsFunc(agents, func(l string) bool { return strings.Contains(l, "Petr Novák On call") && strings.HasSuffix(l, "· Sales") }) {
+	if !slices.ContainsFunc(agents, func(l string) bool {
+		return strings.Contains(l, "Petr Novák On call") && strings.HasSuffix(l, "· Sales")
+	}) {
 		t.Errorf("agents: %q", agents)
 	}
 	q.post(at(60), "/hooks/pbx1/Cdr", fmt.Sprintf(`{"event_name":"Cdr","unique_id":"1773133200.7","src":"09121234567","dst":"991","type":"incoming",
