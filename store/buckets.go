@@ -96,6 +96,12 @@ func (c Counts) encode() []byte {
 
 func decodeCounts(b []byte) (Counts, error) {
 	var c Counts
+	err := c.decode(b)
+	return c, err
+}
+
+// decode reads b into c, reusing c's slices (its Named map is replaced).
+func (c *Counts) decode(b []byte) error {
 	r := rowReader{b: b}
 	varint := func() int64 {
 		v, n := binary.Varint(r.b)
@@ -106,10 +112,11 @@ func decodeCounts(b []byte) (Counts, error) {
 		r.b = r.b[n:]
 		return v
 	}
+	c.Sum, c.Max, c.Named = c.Sum[:0], c.Max[:0], nil
 	for _, dst := range []*[]int64{&c.Sum, &c.Max} {
 		n := r.uvarint()
 		if n > 64 {
-			return c, errBadRecord
+			return errBadRecord
 		}
 		for i := uint64(0); i < n && r.ok(); i++ {
 			*dst = append(*dst, varint())
@@ -123,9 +130,9 @@ func decodeCounts(b []byte) (Counts, error) {
 		}
 	}
 	if !r.ok() {
-		return c, errBadRecord
+		return errBadRecord
 	}
-	return c, nil
+	return nil
 }
 
 // Fact is one member's contribution to the bucket of kind and id holding At.
@@ -346,7 +353,8 @@ func (s *Store) BucketIDs(kind byte) ([]string, error) {
 }
 
 // EachBucket calls fn for every bucket of kind and id that starts in [from, to), in
-// time order.
+// time order. The Counts fn gets are reused by the next call: fn adds them up, it
+// does not keep them.
 func (s *Store) EachBucket(kind byte, id string, from, to time.Time, fn func(start time.Time, c Counts)) error {
 	err := s.db.View(func(tx *bolt.Tx) error {
 		b := tx.Bucket(bBuckets)
@@ -355,12 +363,12 @@ func (s *Store) EachBucket(kind byte, id string, from, to time.Time, fn func(sta
 		}
 		lo, hi := bucketKey(kind, id, BucketStart(from)), bucketKey(kind, id, to)
 		c := b.Cursor()
+		var cs Counts
 		for k, v := c.Seek(lo); k != nil && bytes.Compare(k, hi) < 0; k, v = c.Next() {
 			if len(k) != len(lo) {
 				continue // a longer id sharing this one's prefix cannot sort here, but be safe
 			}
-			cs, err := decodeCounts(v)
-			if err != nil {
+			if err := cs.decode(v); err != nil {
 				return err
 			}
 			fn(time.Unix(0, int64(binary.BigEndian.Uint64(k[len(k)-8:])^(1<<63))).UTC(), cs)

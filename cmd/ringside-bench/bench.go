@@ -27,6 +27,7 @@ type results struct {
 	RSSMB          float64 `json:"rss_mb"`
 	CDRSearchP95Ms float64 `json:"cdr_search_p95_ms"`
 	CSV100kS       float64 `json:"csv_100k_s"`
+	ReportMonthMs  float64 `json:"report_month_ms"`
 	RecoveryS      float64 `json:"recovery_s"`
 	Detail         detail  `json:"detail"`
 }
@@ -67,6 +68,11 @@ type detail struct {
 	Searches         int                `json:"searches"`
 	CSVRows          int                `json:"csv_rows"`
 	CSVS             float64            `json:"csv_s"`
+	CDRStartS        float64            `json:"cdr_start_s"` // server start over the filled store: builds the report buckets
+	Reports          int                `json:"reports"`
+	ReportAllMs      float64            `json:"report_all_ms"` // p95 over every stored day
+	ReportQueueRows  int                `json:"report_queue_rows"`
+	ReportAgentRows  int                `json:"report_agent_rows"`
 	Events           int                `json:"events"`
 	ReplayS          float64            `json:"full_replay_s"`
 }
@@ -321,12 +327,14 @@ func (b *bench) cdrs(ctx context.Context) error {
 	} else {
 		data := filepath.Join(b.dir, "cdrs")
 		o.progress("cdrs: storing %d CDRs", o.cdrs)
-		if err := fillCDRs(ctx, filepath.Join(data, "ringside.db"), b.creds.sources, o.cdrs); err != nil {
+		if err := fillCDRs(ctx, filepath.Join(data, "ringside.db"), b.creds.sources, o.cdrs, b.creds.reportRules()); err != nil {
 			return fmt.Errorf("storing CDRs: %w", err)
 		}
+		t0 := time.Now()
 		if s, err = startChild(ctx, b, "cdrs", data); err != nil {
 			return err
 		}
+		b.res.Detail.CDRStartS = time.Since(t0).Seconds()
 		defer b.done(s)
 	}
 	o.progress("cdrs: %d searches", o.searches)
@@ -347,7 +355,16 @@ func (b *bench) cdrs(ctx context.Context) error {
 	if rows == 0 {
 		return fmt.Errorf("CSV export: no rows")
 	}
+	o.progress("cdrs: %d month reports", o.searches/5)
+	rr, err := measureReports(ctx, s, b.creds.apiKey, max(10, o.searches/5), (o.cdrs+cdrsPerDay-1)/cdrsPerDay)
+	if err != nil {
+		return err
+	}
 	r := &b.res
+	r.ReportMonthMs, r.Detail.Reports, r.Detail.ReportAllMs = ms(rr.p95), rr.n, ms(rr.allP95)
+	r.Detail.ReportQueueRows, r.Detail.ReportAgentRows = rr.queues, rr.agents
+	o.progress("cdrs: month report p95 %.1f ms (%d queue-day rows, %d agents), all %d days %.1f ms; server start %.1fs",
+		r.ReportMonthMs, rr.queues, rr.agents, (o.cdrs+cdrsPerDay-1)/cdrsPerDay, r.Detail.ReportAllMs, r.Detail.CDRStartS)
 	r.CDRSearchP95Ms, r.Detail.SearchP50Ms, r.Detail.Searches, r.Detail.CDRs = ms(sr.p95), ms(sr.p50), sr.n, sr.total
 	r.Detail.SearchP95ByKind = sr.byKind
 	o.progress("cdrs: search p95 by kind (ms): %v", sr.byKind)

@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"ringside/server/call"
+	"ringside/server/report"
 	"ringside/server/sim"
 	"ringside/store"
 )
@@ -25,8 +26,10 @@ const cdrsPerDay = 10000
 
 // fillCDRs stores n CDRs at path: copies of real-shaped templates (see cdrTemplates)
 // with their own ids, callers from a pool of n/5 numbers, and times spread evenly
-// over the last n/cdrsPerDay days. Written in large batches without fsync (a prefill).
-func fillCDRs(ctx context.Context, path string, srcs []sim.Source, n int) error {
+// over the last n/cdrsPerDay days. Written in large batches without fsync (a prefill),
+// with the report buckets the server keeps as calls end (counted by rules, the
+// server's), so the server starts on a store like one that took the calls live.
+func fillCDRs(ctx context.Context, path string, srcs []sim.Source, n int, rules report.Rules) error {
 	tpl, err := cdrTemplates(srcs, min(n, 1000))
 	if err != nil {
 		return err
@@ -46,9 +49,14 @@ func fillCDRs(ctx context.Context, path string, srcs []sim.Source, n int) error 
 		num := fmt.Sprintf("09%09d", r.IntN(numbers)*7919%1000000000)
 		batch = append(batch, copyCDR(tpl[i%len(tpl)], i, first.Add(time.Duration(i)*gap), num))
 		if len(batch) == cap(batch) || i == n-1 {
-			err = st.PutCDRs(ctx, batch)
+			if err = st.PutCDRs(ctx, batch); err == nil {
+				err = report.Update(st, rules, batch, nil)
+			}
 			batch = batch[:0]
 		}
+	}
+	if err == nil {
+		err = report.MarkBuilt(st, rules)
 	}
 	if cerr := st.Close(); err == nil {
 		err = cerr

@@ -9,6 +9,8 @@ import (
 	"golang.org/x/crypto/bcrypt"
 
 	"ringside/server/config"
+	"ringside/server/live"
+	"ringside/server/report"
 	"ringside/server/sim"
 )
 
@@ -101,6 +103,16 @@ func (c *creds) toml(addr, data string) string {
 		fmt.Fprintf(&b, "\n[[agents]]\nid = %q\nname = \"Agent %s\"\nmatch = [\"%s:%s\"]\n", a.agent, a.ext, c.push.Name, a.ext)
 	}
 	return b.String()
+}
+
+// reportRules are the server's report rules under this configuration: the default
+// queue thresholds and the [[agents]] directory toml writes.
+func (c *creds) reportRules() report.Rules {
+	lc := live.Config{Default: live.QueueConfig{SLThresholdS: 20, AbandonAfterS: 5}}
+	for _, a := range c.agents {
+		lc.Directory = append(lc.Directory, live.DirectoryEntry{ID: a.agent, Name: "Agent " + a.ext, Match: []string{c.push.Name + ":" + a.ext}})
+	}
+	return report.RulesOf(lc)
 }
 
 // zone is where people's dates are: the first source with a time zone, as the server

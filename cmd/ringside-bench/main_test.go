@@ -39,7 +39,7 @@ func TestQuickRun(t *testing.T) {
 		t.Fatalf("not one JSON object: %v\n%s", err, out.String())
 	}
 	for _, k := range []string{"intake_per_s", "floor_per_s", "intake_ratio", "push_p50_ms", "push_p99_ms", "ws_clients",
-		"rss_mb", "cdr_search_p95_ms", "csv_100k_s", "recovery_s"} {
+		"rss_mb", "cdr_search_p95_ms", "csv_100k_s", "report_month_ms", "recovery_s"} {
 		v, ok := got[k].(float64)
 		if !ok || v <= 0 {
 			t.Errorf("%s = %v, want a positive number", k, got[k])

@@ -133,6 +133,12 @@ func Ensure(ctx context.Context, st *store.Store, r Rules, log *slog.Logger) err
 	return nil
 }
 
+// MarkBuilt records that the buckets hold every stored CDR and presence fact counted
+// by r (a tool that filled the store through Update), so Ensure does not rebuild them.
+func MarkBuilt(st *store.Store, r Rules) error {
+	return st.UpdateBuckets(func(bt *store.BucketTx) error { return bt.SetStamp(r.stamp()) })
+}
+
 func rebuildPresence(ctx context.Context, st *store.Store, r Rules) (int, error) {
 	resolver := live.New(r.cfg)
 	n := 0

@@ -79,6 +79,11 @@ type AgentRow struct {
 type group struct {
 	p    Params
 	sums map[string]map[time.Time]*store.Counts
+	// the period the last bucket fell in: buckets come in time order, so most of them
+	// fall in the same one as the one before
+	lastID           string
+	lastFrom, lastTo time.Time
+	lastSum          *store.Counts
 }
 
 func newGroup(p Params) *group {
@@ -88,30 +93,41 @@ func newGroup(p Params) *group {
 	return &group{p: p, sums: map[string]map[time.Time]*store.Counts{}}
 }
 
-// period is the start of the period holding t (zero for the total).
-func (g *group) period(t time.Time) time.Time {
+// period is the period holding t: its start (zero for the total) and its end.
+func (g *group) period(t time.Time) (from, to time.Time) {
 	l := t.In(g.p.Zone)
 	switch g.p.GroupBy {
 	case GroupHour:
-		return time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), 0, 0, 0, g.p.Zone)
+		from = time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), 0, 0, 0, g.p.Zone)
+		return from, from.Add(time.Hour)
 	case GroupDay:
-		return time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.p.Zone)
+		from = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.p.Zone)
+		return from, from.AddDate(0, 0, 1)
 	}
-	return time.Time{}
+	return time.Time{}, time.Unix(1<<62, 0)
 }
 
 func (g *group) add(id string, t time.Time, c store.Counts) {
 	if g.p.Pool {
 		id = ""
 	}
+	if g.lastSum != nil && id == g.lastID && !t.Before(g.lastFrom) && t.Before(g.lastTo) {
+		g.lastSum.Add(c)
+		return
+	}
 	if g.sums[id] == nil {
 		g.sums[id] = map[time.Time]*store.Counts{}
 	}
-	k := g.period(t)
-	if g.sums[id][k] == nil {
-		g.sums[id][k] = &store.Counts{}
+	from, to := g.period(t)
+	sum := g.sums[id][from]
+	if sum == nil {
+		sum = &store.Counts{}
+		g.sums[id][from] = sum
 	}
-	g.sums[id][k].Add(c)
+	sum.Add(c)
+	if !from.IsZero() || g.p.GroupBy == GroupTotal {
+		g.lastID, g.lastFrom, g.lastTo, g.lastSum = id, from, to, sum
+	}
 }
 
 func (g *group) read(st *store.Store, kind byte, id string) error {
