@@ -97,6 +97,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 		cfg.Listen, cfg.Data, cfg.LogFormat = old.Listen, old.Data, old.LogFormat
 	}
 	s.rt.Store(newRunning(cfg, s.rt.Load()))
+	s.closeEndedSockets()
 	s.hours.setRules(live.NewRules(liveConfig(cfg)))
 	took := s.board.reconfigure(cfg)
 	s.noteReload(nil)

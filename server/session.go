@@ -139,6 +139,16 @@ func (s *sessions) revoke(id string, now time.Time) error {
 	return s.st.RevokeSession(id, now.Add(sessionTTL), now)
 }
 
+// closeEndedSockets closes the sockets of sessions the configuration has just ended:
+// their person is gone, or has a new password.
+func (s *Server) closeEndedSockets() {
+	byName := s.users().byName
+	s.sockets.closeWhere(func(_ string, ss *sessionSockets) bool {
+		u, ok := byName[ss.user]
+		return !ok || !equal(ss.generation, s.sessions.generation(u))
+	})
+}
+
 // csrf is the session's CSRF token, sent in forms and the X-CSRF-Token header.
 func (s *sessions) csrf(id string) string { return s.mac("csrf", id) }
 

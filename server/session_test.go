@@ -181,3 +181,52 @@ func TestLogoutClosesSockets(t *testing.T) {
 		t.Errorf("a new socket with the logged-out cookie: %v %v, want 401", err, resp)
 	}
 }
+
+// A new password given by a config reload ends the old sessions at once, sockets
+// included, without a restart.
+func TestReloadedPasswordClosesSockets(t *testing.T) {
+	cfg := sessionConfig(t)
+	e, _ := runServer(t, cfg)
+	sup, admin := e.formLogin("sup", personPass), e.formLogin("admin", personPass)
+	dial := func(c *http.Cookie) *fastws.Conn {
+		h := http.Header{"Origin": {e.url}, "Cookie": {c.String()}}
+		conn, resp, err := fastws.DefaultDialer.Dial("ws"+strings.TrimPrefix(e.url, "http")+"/ws?page=wallboard", h)
+		if err != nil {
+			t.Fatalf("socket: %v (%v)", err, resp)
+		}
+		t.Cleanup(func() { conn.Close() })
+		conn.SetReadDeadline(time.Now().Add(10 * time.Second))
+		if _, _, err := conn.ReadMessage(); err != nil {
+			t.Fatalf("first frame: %v", err)
+		}
+		return conn
+	}
+	supSock, adminSock := dial(sup), dial(admin)
+	next := *cfg
+	next.Users = append([]config.User(nil), cfg.Users...)
+	next.Users[1].PasswordHash, next.Users[1].Password = "", "changed"
+	if err := config.Check(&next); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Reload(&next); err != nil {
+		t.Fatal(err)
+	}
+	if e.opens(sup, "/wallboard") {
+		t.Error("the old password's cookie still opens /wallboard after the reload")
+	}
+	if !e.opens(admin, "/settings") {
+		t.Error("the reload ended a session whose password did not change")
+	}
+	supSock.SetReadDeadline(time.Now().Add(10 * time.Second))
+	for {
+		if _, _, err := supSock.ReadMessage(); err != nil {
+			if ne, ok := err.(net.Error); ok && ne.Timeout() {
+				t.Fatal("the old password's socket is still open 10 s after the reload")
+			}
+			break
+		}
+	}
+	if err := adminSock.WriteControl(fastws.PingMessage, nil, time.Now().Add(time.Second)); err != nil {
+		t.Errorf("the unchanged session's socket was closed: %v", err)
+	}
+}

@@ -66,7 +66,7 @@ func (s *Server) wsHandler() fiber.Handler {
 	return websocket.New(func(conn *websocket.Conn) {
 		sub, _ := conn.Locals("sub").(subscription)
 		if sess, _ := conn.Locals("session").(*session); sess != nil {
-			defer s.sockets.add(sess.ID, conn)()
+			defer s.sockets.add(sess, s.sessions.generation(sess.User), conn)()
 		}
 		s.hub.Serve(conn, sub.topics, sub.initial)
 	}, websocket.Config{ReadBufferSize: 512, WriteBufferSize: 512})
