@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -190,13 +191,14 @@ func contactCompany(c call.Call) string {
 	return ""
 }
 
-// stateLabel is the human text of a call or agent state.
-func stateLabel(s string) string {
+// stateLabel is the text of a call or agent state (or a call's disposition) in the
+// person's language; a state no catalog knows is shown as sent.
+func stateLabel(ctx context.Context, s string) string {
 	switch s {
-	case "on_call":
-		return "On call"
 	case "":
-		return "Unknown"
+		return t(ctx, "state_unknown")
+	case "available", "ringing", "on_call", "paused", "offline", "queued", "answered", "ended", "missed", "busy", "failed":
+		return t(ctx, "state_"+s)
 	}
 	return strings.ToUpper(s[:1]) + strings.ReplaceAll(s[1:], "_", " ")
 }

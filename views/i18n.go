@@ -3,10 +3,13 @@ package views
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"math"
 	"net/http"
 	"strconv"
 	"time"
 
+	"ringside/server/call"
 	"ringside/views/i18n"
 )
 
@@ -108,4 +111,83 @@ func dur(ctx context.Context, d time.Duration) string {
 		return l.T("fmt_days_hours", "D", l.Num(int(s/86400)), "H", l.Num(int(s%86400/3600)))
 	}
 	return digits(ctx, clock(d))
+}
+
+// callerText is the caller's number as shown, "unknown" in the person's language
+// when the vendor sent none.
+func callerText(ctx context.Context, c call.Call) string {
+	if n := c.OtherParty(); n != "" {
+		return n
+	}
+	return t(ctx, "caller_unknown")
+}
+
+// dirTitle names a call direction.
+func dirTitle(ctx context.Context, d string) string {
+	switch d {
+	case call.Inbound, call.Outbound, call.Internal:
+		return t(ctx, "dir_"+d)
+	}
+	return d
+}
+
+// weekdayDate is "Monday 30 Nov" in the person's language and calendar.
+func weekdayDate(ctx context.Context, now time.Time) string {
+	l := loc(ctx)
+	wd := t(ctx, "weekday_"+strconv.Itoa(int(now.In(l.Zone).Weekday())))
+	return t(ctx, "fmt_weekday_date", "Weekday", wd, "Date", l.Date(now, false))
+}
+
+// localChart writes the chart's figures and hover texts in the person's language;
+// m's bars are hours' in order.
+func localChart(ctx context.Context, m chartModel, hours []HourPoint) chartModel {
+	l := loc(ctx)
+	for i := range m.Ticks {
+		m.Ticks[i].Label = l.Digits(m.Ticks[i].Label)
+	}
+	for i := range m.SLTicks {
+		m.SLTicks[i].Label = l.Percent(float64(i * 25))
+	}
+	m.Target = l.Digits(m.Target)
+	for i := range m.Bars {
+		if i >= len(hours) {
+			break
+		}
+		p := hours[i]
+		b := &m.Bars[i]
+		b.Label = l.Digits(b.Label)
+		b.Title = l.T("chart_bar_title", "From", l.Digits(fmt.Sprintf("%02d:00", p.Hour)), "To", l.Digits(fmt.Sprintf("%02d:00", (p.Hour+1)%24)),
+			"Offered", p.Offered, "Answered", p.Answered, "Abandoned", p.Abandoned)
+		if p.Answered+p.Abandoned > 0 {
+			b.Title += l.T("chart_bar_sl", "SL", l.Percent(math.Round(p.SLPct)))
+		}
+	}
+	return m
+}
+
+// secsDur is seconds as a duration.
+func secsDur(f float64) time.Duration { return time.Duration(math.Round(f)) * time.Second }
+
+// pctOf is a service level in the person's digits; "—" when no call counted yet.
+func pctOf(ctx context.Context, f float64, counted bool) string {
+	if !counted {
+		return "—"
+	}
+	return loc(ctx).Percent(math.Round(f))
+}
+
+// sinceIn is the ticking clock text for a start time, in the person's digits.
+func sinceIn(ctx context.Context, now time.Time, at *time.Time) string {
+	if at == nil {
+		return "—"
+	}
+	return dur(ctx, now.Sub(*at))
+}
+
+// vendorIf marks vendor text (translate="no"): the pseudo-language test skips it.
+func vendorIf(vendor bool) string {
+	if vendor {
+		return "no"
+	}
+	return "yes"
 }
