@@ -1,7 +1,9 @@
 package server
 
 import (
+	"context"
 	"encoding/csv"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -9,6 +11,7 @@ import (
 	"testing"
 
 	"ringside/server/config"
+	"ringside/server/simotel"
 )
 
 // Configured queue names and directory names reach the active calls, the agents' "Now",
@@ -62,5 +65,44 @@ func TestQueueNamesEverywhere(t *testing.T) {
 	start := at(0).In(q.srv.zone()).Format("2006-01-02T15:04:05-07:00")
 	if col("queue_name") != "Sales" || col("agent_name") != "Petr Novák" || col("started_at") != start {
 		t.Errorf("CSV row %q, want Sales, Petr Novák, started_at %s", rows[1], start)
+	}
+}
+
+// A Simotel extension the directory does not name takes its name from the PBX's user
+// list (pbx/users/search), logged once; the directory's names win.
+func TestSimotelExtensionNamesFromTheAPI(t *testing.T) {
+	fake := simotel.NewFake(simotel.FakeOptions{Auth: "both", Username: apiUser, Password: apiPass, APIKey: apiKey,
+		Users: []simotel.User{{Name: "Sara Karimi", Number: "994"}, {Name: "PBX name for Petr", Number: "991"}}})
+	fake.Start()
+	t.Cleanup(fake.Close)
+	q := startQueueScenario(t, func(c *config.Config) {
+		for i := range c.Sources {
+			if c.Sources[i].Name == "pbx1" {
+				c.Sources[i].API = &config.API{URL: fake.URL(), Username: apiUser, Password: apiPass, APIKey: apiKey}
+			}
+		}
+	})
+	q.post(at(0), "/hooks/pbx1/NewState", `{"event_name":"NewState","exten":"994","state":"Idle"}`)
+	q.post(at(1), "/hooks/pbx1/NewState", `{"event_name":"NewState","exten":"991","state":"Idle"}`)
+	q.settle()
+	before := q.st.LastSeq()
+	q.srv.refreshPBXNames(context.Background())
+	q.settle()
+	named := q.st.LastSeq()
+	if named != before+1 {
+		t.Errorf("%d events logged, want 1 (Sara's name)", named-before)
+	}
+	var full []struct{ ID, Name string }
+	json.Unmarshal(q.get("/api/v1/agents"), &full)
+	got := map[string]string{}
+	for _, a := range full {
+		got[a.ID] = a.Name
+	}
+	if got["pbx1:994"] != "Sara Karimi" || got["petr"] != "Petr Novák" {
+		t.Errorf("names = %v", got)
+	}
+	q.srv.refreshPBXNames(context.Background())
+	if q.st.LastSeq() != named {
+		t.Errorf("a second refresh logged the same name again")
 	}
 }

@@ -49,6 +49,9 @@ type Server struct {
 	reloadMu   sync.Mutex // one reload at a time
 	loadConfig func() (*config.Config, error)
 	lastReload atomic.Pointer[reloadNote]
+
+	stopNames     chan struct{} // ends the Simotel user-name refresher (pbxnames.go)
+	stopNamesOnce sync.Once
 }
 
 // New builds the server and starts the live board (snapshot + replay of the log).
@@ -90,6 +93,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 		ErrorHandler:                 s.errorHandler,
 	})
 	s.routes()
+	s.stopNames = make(chan struct{})
 	return s, nil
 }
 
@@ -145,6 +149,7 @@ func (s *Server) Listen(addr string) error {
 // Serve serves on a bound listener until Shutdown (main binds first, so what it
 // prints about the port is true), with the per-address connection cap.
 func (s *Server) Serve(ln net.Listener) error {
+	go s.runPBXNames(s.stopNames)
 	return s.app.Listener(limitConnsPerIP(ln, s.cfg().MaxConnsPerIP, s.log))
 }
 
@@ -155,6 +160,7 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	if dl, ok := ctx.Deadline(); ok {
 		d = time.Until(dl)
 	}
+	s.stopNamesOnce.Do(func() { close(s.stopNames) })
 	s.hub.Close()
 	err := s.app.ShutdownWithTimeout(d)
 	s.board.Close()

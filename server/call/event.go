@@ -29,6 +29,9 @@ const (
 	// PauseReason (Queue: in that queue, else all). It changes no state: the PBX's own
 	// pause event does; the note gives that pause its reason.
 	AgentPauseNote Type = "agent.pause_note"
+	// AgentNamed is appended by Ringside when the PBX's own user list names an identity
+	// (AgentName) differently from what the board shows. It changes no state.
+	AgentNamed Type = "agent.named"
 
 	Other   Type = "other"   // a known vendor event the board does not use (fax, trunk, voicemail, ...)
 	Unknown Type = "unknown" // an event name we do not recognize: stored and counted, never an error

@@ -1,0 +1,85 @@
+package server
+
+import (
+	"context"
+	"time"
+
+	"ringside/server/call"
+	"ringside/server/live"
+	"ringside/store"
+)
+
+// Simotel extension names. Where a source has a Simotel API, Ringside asks the PBX for
+// its users (pbx/users/search) in the background, keeps the answer, and names the
+// extensions on the board that the directory does not: each new or changed name is
+// logged as an agent.named event, so the board stays a function of the log and a
+// restart or a second node shows the same names. The board never waits for the PBX: a
+// slow or failing API only delays the names.
+const (
+	pbxNamesFirst = 3 * time.Second
+	pbxNamesEvery = 10 * time.Minute
+)
+
+func (s *Server) runPBXNames(stop <-chan struct{}) {
+	t := time.NewTimer(pbxNamesFirst)
+	defer t.Stop()
+	for {
+		select {
+		case <-stop:
+			return
+		case <-t.C:
+		}
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		s.refreshPBXNames(ctx)
+		cancel()
+		t.Reset(pbxNamesEvery)
+	}
+}
+
+// refreshPBXNames fetches every Simotel API's users and logs the names the board lacks.
+func (s *Server) refreshPBXNames(ctx context.Context) {
+	names := map[string]string{} // "source:ext" → the PBX's name for it
+	for src, cl := range s.pbx() {
+		users, err := cl.SearchUsers(ctx, "", "")
+		if err != nil {
+			s.log.Warn("Simotel users for names", "source", src, "err", err)
+			continue
+		}
+		for _, u := range users {
+			if u.Number != "" && u.Name != "" {
+				names[src+":"+u.Number] = u.Name
+			}
+		}
+	}
+	directory := map[string]bool{}
+	for _, a := range s.cfg().Agents {
+		directory[a.ID] = true
+	}
+	var evs []call.Event
+	now := s.now()
+	s.board.read(func(b *live.Board) {
+		for _, a := range b.Agents() {
+			if n := names[a.ID]; n != "" && !directory[a.ID] && a.Name != n {
+				src := a.ID[:indexColon(a.ID)]
+				evs = append(evs, call.Event{Source: src, Vendor: "ringside", Name: "PBXUserName", Type: call.AgentNamed,
+					Agent: a.ID, AgentName: n, At: now, ReceivedAt: now})
+			}
+		}
+	})
+	for _, e := range evs {
+		d := store.Delivery{Source: e.Source, Method: "API", Path: "/pbx/users/search", ReceivedAt: now}
+		if _, err := s.store.Append(ctx, d, []call.Event{e}); err != nil {
+			s.log.Error("logging a PBX user name failed", "agent", e.Agent, "err", err)
+			return
+		}
+	}
+}
+
+func indexColon(id string) int {
+	for i := 0; i < len(id); i++ {
+		if id[i] == ':' {
+			return i
+		}
+	}
+	return len(id)
+}
