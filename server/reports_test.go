@@ -325,3 +325,40 @@ func (e *scenarioEnv) checkReportPage() {
 		t.Errorf("heat CSV: Tuesday 12:00 (Tehran) has the calls at 12:30, 12:40 and 12:50, 13:00 and 14:00 one each: %q", heat)
 	}
 }
+
+// A reload that changes a queue's thresholds counts the report by them, past calls
+// included, as the wallboard does.
+func TestReportFollowsReloadedThresholds(t *testing.T) {
+	cfg := reportConfig(t)
+	e := startClocked(t, cfg)
+	pbx := simSource(t, e.cfg, "pbx1", "")
+	for _, d := range renderAll(pbx, story("simotel", sim.QueueAnswered, 11, reportAt(9, 0)), story("simotel", sim.Missed, 12, reportAt(9, 10))) {
+		e.deliver(d)
+	}
+	e.clk.set(reportAt(13, 0))
+	e.barrier()
+	sl := func() float64 {
+		var rows []queueReportRow
+		e.report("queues", map[string]any{"queues": []string{"pbx1:900"}}, &rows)
+		if len(rows) != 1 {
+			t.Fatalf("rows %+v", rows)
+		}
+		return rows[0].ServiceLevelPct
+	}
+	if got := sl(); got != 0 { // answered at 25 s, over the default 20 s; one abandon
+		t.Fatalf("service level %v, want 0", got)
+	}
+	next := *e.cfg
+	next.Queues = append(slices.Clone(cfg.Queues), config.Queue{ID: "pbx1:900", SLThresholdS: 30})
+	if err := config.Check(&next); err != nil {
+		t.Fatal(err)
+	}
+	if err := e.srv.Reload(&next); err != nil {
+		t.Fatal(err)
+	}
+	e.barrier()
+	if got := sl(); got != 50 { // answered within 30 s now: 1 of 2
+		t.Errorf("service level after the reload %v, want 50", got)
+	}
+	e.wallboardAgrees()
+}
