@@ -23,11 +23,11 @@ func (g *Generator) addExtras(s *site, st *Story, answerer int) {
 	d := extraDice(*st)
 	d.IntN(6) // ringsTwice's draw
 	switch {
-	case s.vendor == "simotel" && len(s.queues) > 1 && d.IntN(5) == 0:
+	case s.vendor == "simotel" && len(s.queues) > 1 && d.IntN(4) == 0:
 		// Nobody in the first queue took it: the caller moved on to the second queue,
 		// where the answering attempt belongs.
 		for _, a := range st.Chain {
-			if a.Outcome == call.OutcomeAnswer && a.Start > st.Chain[0].Start {
+			if a.Outcome == call.OutcomeAnswer && a.Start > 0 {
 				for _, q := range s.queues {
 					if q.name != st.Queue {
 						st.Overflow, st.OverflowAt = q.name, a.Start
