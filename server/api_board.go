@@ -61,6 +61,7 @@ func (s *Server) findCall(id string) (call.Call, bool, error) {
 		evs[i].Recordings = nil // vendor references never leave the server; cl.Recordings has our URLs
 	}
 	cl.Events = evs
+	cl.Voicemails = s.voicemailsOfCall(id)
 	return s.playable(cl), true, nil
 }
 

@@ -55,6 +55,7 @@ func (s *Server) pageRoutes() {
 	a.Post("/agents/:id/pause", s.people(wallboardRoles...), s.pagePause(true))
 	a.Post("/agents/:id/resume", s.people(wallboardRoles...), s.pagePause(false))
 	s.callbackRoutes()
+	s.voicemailRoutes()
 }
 
 // people admits a logged-in person with one of roles. Without a session a page
@@ -394,6 +395,7 @@ func (s *Server) agentData(ctx context.Context, agentID string) views.AgentData 
 	recent, _, _ := s.store.SearchCDRs(store.Query{Agent: agentID, Count: 20})
 	d.Recent = s.playables(recent)
 	d.Callbacks = s.agentCallbacks(agentID)
+	d.Voicemails = s.agentVoicemails(agentID)
 	for _, c := range d.Recent { // just-ended calls keep their card, with the recording link
 		if c.EndedAt != nil && now.Sub(*c.EndedAt) < 10*time.Minute && c.Agent == agentID {
 			d.Pops = append(d.Pops, c)

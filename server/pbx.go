@@ -62,13 +62,19 @@ func (s *Server) recording(c *fiber.Ctx) error {
 	if ingest.IsRecordingURL(ref) {
 		return s.redirectRecording(c, cl, ref)
 	}
-	api := s.pbx()[cl.Source]
+	return s.streamFromPBX(c, cl.Source, cl.ID, ref)
+}
+
+// streamFromPBX streams a file the Simotel API of source holds (a recording or a
+// voicemail message; what names it in the log), passing Range on.
+func (s *Server) streamFromPBX(c *fiber.Ctx, source, what, ref string) error {
+	api := s.pbx()[source]
 	if api == nil {
-		return c.Status(fiber.StatusNotFound).SendString("this recording is held by the PBX and no API is configured for source " + cl.Source)
+		return c.Status(fiber.StatusNotFound).SendString("this recording is held by the PBX and no API is configured for source " + source)
 	}
 	audio, err := api.Download(c.UserContext(), ref, c.Get(fiber.HeaderRange))
 	if err != nil {
-		s.log.Warn("recording download failed", "call", cl.ID, "err", err)
+		s.log.Warn("recording download failed", "of", what, "err", err)
 		if errors.Is(err, simotel.ErrNotFound) {
 			return c.Status(fiber.StatusNotFound).SendString("the PBX has no such recording file")
 		}

@@ -68,6 +68,7 @@ func (s *Server) push(changes []live.Change) {
 			}
 			if t := "agent:" + id; s.has(t) {
 				s.pushAgentCallbacks(id) // their queues may have changed
+				s.pushAgentVoicemails(id)
 				s.publish(t, "me", func(ctx context.Context) []byte {
 					var a call.Agent
 					s.board.read(func(b *live.Board) { a, _ = b.Agent(id) })
@@ -76,6 +77,8 @@ func (s *Server) push(changes []live.Change) {
 			}
 		case live.KindCallback:
 			callbacks = append(callbacks, ch.Audience)
+		case live.KindVoicemail:
+			s.pushVoicemail(ch.ID)
 		case live.KindQueue:
 			id := ch.ID
 			if wall {

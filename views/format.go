@@ -139,11 +139,11 @@ func callURL(id string) templ.SafeURL { return templ.SafeURL("/calls/" + url.Pat
 // recsURL links the recordings section of a call card (the play buttons' fallback).
 func recsURL(id string) templ.SafeURL { return callURL(id) + "#recordings" }
 
-// recURL returns a playable recording URL: only our own /recordings/ route or
+// recURL returns a playable URL: only our own /recordings/ and /voicemails/ routes or
 // http(s); anything else (javascript:, data:, relative paths) is dropped.
 func recURL(u string) (string, bool) {
 	l := strings.ToLower(u)
-	if strings.HasPrefix(u, "/recordings/") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") {
+	if strings.HasPrefix(u, "/recordings/") || strings.HasPrefix(u, "/voicemails/") || strings.HasPrefix(l, "https://") || strings.HasPrefix(l, "http://") {
 		return u, true
 	}
 	return "", false

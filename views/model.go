@@ -144,6 +144,7 @@ type AgentData struct {
 	History      map[string][]call.Call // previous calls, by caller number (Call.From)
 	Recent       []call.Call            // own recent calls, newest first
 	Callbacks    []call.Callback        // callers of the agent's queues to call back
+	Voicemails   []call.Voicemail       // messages for the agent, the latest first
 	PauseReasons []string
 }
 

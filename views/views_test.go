@@ -69,6 +69,12 @@ func newSample(s func(string) string) sample {
 	ended.Recordings = []call.Recording{{URL: "/recordings/ipex:1412256225.1900/0"}, {URL: "javascript:alert(1)"}, {URL: "https://rec.example/a.mp3"}}
 	ended.Transfers = []call.Transfer{{From: s("444"), To: s("445"), At: *ago(100)}}
 	ended.Legs = []call.Leg{{Agent: "petr", StartedAt: ago(320), EndedAt: ago(10), Outcome: call.OutcomeAnswer, TalkS: call.F(302)}}
+	vms := []call.Voicemail{
+		{ID: "pbx1:vm1", Source: "pbx1", Mailbox: s("5555"), From: s("09121234567"), At: *ago(90), DurationS: call.F(14),
+			Call: ended.ID, Queue: "pbx1:" + s("Support"), URL: "/voicemails/pbx1/vm1"},
+		{ID: "pbx1:vm2", Source: "pbx1", Mailbox: s("991"), From: s("09350000000"), At: *ago(400), Held: s("Held by the PBX: configure [sources.api]")},
+	}
+	ended.Voicemails = vms[:1]
 	ended.Events = []call.Event{
 		{Source: "ipex", Vendor: "voipex", Name: s("IncomingCall"), Type: call.CallOffered, At: *ago(340), From: ended.From, To: ended.To},
 		{Source: "ipex", Vendor: "voipex", Name: s("Hangup"), Type: call.CallEnded, At: *ago(10), HangupReason: s("Normal Clearing")},
@@ -86,7 +92,7 @@ func newSample(s func(string) string) sample {
 			Hours:      []HourPoint{{Hour: 8, Offered: 40, Answered: 37, Abandoned: 3, SLPct: 88}, {Hour: 9, Offered: 80, Answered: 73, Abandoned: 7, SLPct: 64}},
 			Thresholds: DefaultThresholds(), Callbacks: callbacks},
 		ad: AgentData{Now: now, Agent: agents[0], Pops: []call.Call{ringing, ended},
-			History: map[string][]call.Call{ringing.From: {abandoned}}, Recent: []call.Call{ended}, Callbacks: callbacks[:1], PauseReasons: []string{s("Lunch"), "Training"}},
+			History: map[string][]call.Call{ringing.From: {abandoned}}, Recent: []call.Call{ended}, Callbacks: callbacks[:1], Voicemails: vms, PauseReasons: []string{s("Lunch"), "Training"}},
 		cc: ended,
 		cd: CDRData{Now: now, Query: CDRQuery{Number: s("0912"), Disposition: "answered"}, Rows: []call.Call{ended, abandoned},
 			Total: 120, Start: 50, Count: 50, Agents: []string{"petr", s("jana")}, Queues: []string{q.ID}, Sources: []string{"ipex", s("pbx1")}},
@@ -162,10 +168,12 @@ func TestPagesShowTheirFacts(t *testing.T) {
 		"Jana Dvořáková", "no answer", // the ring chain so far
 		"Previous calls from this number · 1", // history
 		`<audio controls preload="none" src="/recordings/ipex:1412256225.1900/0">`,
-		`action="/agent/pause"`, `action="/agent/resume"`, `name="reason"`, `<option value="Lunch">`, `data-state="on_call"`, `ws-connect="/ws?page=agent"`)
+		`action="/agent/pause"`, `action="/agent/resume"`, `name="reason"`, `<option value="Lunch">`, `data-state="on_call"`, `ws-connect="/ws?page=agent"`,
+		`id="voicemail-rows"`, `<audio controls preload="none" src="/voicemails/pbx1/vm1">`, "Held by the PBX: configure [sources.api]", "mailbox 5555") // voicemails
 	mustContain(t, "callcard", out["callcard"], "ipex:1412256225.1900", "+420225000100", "Normal Clearing", "05:02", "00:28", "05:30",
 		"call.offered", "IncomingCall", "call.ended", "444", "445", // timeline and transfers
-		`src="/recordings/ipex:1412256225.1900/0"`, `src="https://rec.example/a.mp3"`, "k@acme.example", "CRM-1", ">Support<", ">step1<")
+		`src="/recordings/ipex:1412256225.1900/0"`, `src="https://rec.example/a.mp3"`, "k@acme.example", "CRM-1", ">Support<", ">step1<",
+		"Message from 09121234567", `src="/voicemails/pbx1/vm1"`) // the voicemail left on the call
 	mustContain(t, "cdrs", out["cdrs"], `method="get" action="/cdrs"`, `name="number" value="0912"`, `<option value="answered" selected>`,
 		"Showing 51–52 of 120", `href="/cdrs?disposition=answered&amp;number=0912"`, // newer page keeps the filter, start 0 dropped
 		`href="/cdrs.csv?disposition=answered&amp;number=0912"`, `href="/calls/ipex:1412256225.1900"`, `data-play="/recordings/ipex:1412256225.1900/0"`)
@@ -263,11 +271,11 @@ func TestRecordingURLs(t *testing.T) {
 	if strings.Contains(out, "javascript:") {
 		t.Error("javascript: recording rendered")
 	}
-	if got := strings.Count(out, "<audio"); got != 2 {
-		t.Errorf("%d players, want 2 (the javascript: one dropped)", got)
+	if got := strings.Count(out, "<audio"); got != 3 {
+		t.Errorf("%d players, want 3 (two recordings, the javascript: one dropped, and the voicemail)", got)
 	}
 	hidden := render(t, CallCard(page("Call", ""), c, false))
-	if strings.Contains(hidden, "<audio") || strings.Contains(hidden, "/recordings/") {
+	if strings.Contains(hidden, "<audio") || strings.Contains(hidden, "/recordings/") || strings.Contains(hidden, "/voicemails/") {
 		t.Error("recordings shown to a user who may not see them")
 	}
 }
@@ -381,8 +389,8 @@ func TestFragmentsAreOOB(t *testing.T) {
 		}
 	}
 	ag := elements(parse(t, render(t, AgentState(sm.ad, names))))
-	if len(ag) != 5 { // me, pops, recent calls, callers to call back and their count
-		t.Errorf("AgentState: %d regions, want 5", len(ag))
+	if len(ag) != 6 { // me, pops, recent calls, callers to call back and their count, voicemails
+		t.Errorf("AgentState: %d regions, want 6", len(ag))
 	}
 	for _, e := range ag {
 		if attr(e, "hx-swap-oob") != "true" {

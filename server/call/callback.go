@@ -26,3 +26,25 @@ type Callback struct {
 	TakenBy string     `json:"taken_by,omitempty"` // who is calling back, since TakenAt
 	TakenAt *time.Time `json:"taken_at,omitempty"`
 }
+
+// VoicemailSaved is a voicemail message left at the PBX (Event.Voicemail is the vendor's
+// id of the message, Event.To the mailbox, Event.From the caller, Event.Recordings its
+// file name or URL; Event.Call the call it was left on, when the vendor says).
+const VoicemailSaved Type = "voicemail.saved"
+
+// Voicemail is a voicemail message as pages show it. URL is our own route
+// /voicemails/{source}/{id}; Held says why Ringside cannot play it (URL is then empty).
+type Voicemail struct {
+	ID        string    `json:"id"` // "source:vendor id"
+	Source    string    `json:"source"`
+	Mailbox   string    `json:"mailbox,omitempty"`
+	From      string    `json:"from,omitempty"`
+	At        time.Time `json:"at"`
+	DurationS *float64  `json:"duration_s,omitempty"`
+	Call      string    `json:"call,omitempty"`   // the call it was left on, when known
+	Queue     string    `json:"queue,omitempty"`  // that call's queue
+	Agents    []string  `json:"agents,omitempty"` // whose it is: the mailbox's agent, the agents offered the call
+	URL       string    `json:"url,omitempty"`
+	Held      string    `json:"held,omitempty"`
+	Ref       string    `json:"-"` // the vendor's file name or URL
+}

@@ -118,6 +118,8 @@ type Event struct {
 	Role string `json:"role,omitempty"`
 	// By is the person who logged a fact (callbacks).
 	By string `json:"by,omitempty"`
+	// Voicemail is the vendor's id of a voicemail message (VoicemailSaved).
+	Voicemail string `json:"voicemail,omitempty"`
 }
 
 // Leg roles: an agent handling the call, or a supervisor monitoring it (listening,

@@ -32,7 +32,8 @@ type Call struct {
 	Tags         map[string]string `json:"tags,omitempty"`
 	OriginateID  string            `json:"originate_id,omitempty"`
 	Rating       string            `json:"rating,omitempty"`
-	Events       []Event           `json:"events,omitempty"` // the timeline, only on GET /api/v1/calls/{id}
+	Events       []Event           `json:"events,omitempty"`     // the timeline, only on GET /api/v1/calls/{id}
+	Voicemails   []Voicemail       `json:"voicemails,omitempty"` // messages left on the call, on its card and GET /api/v1/calls/{id}
 }
 
 // Call states (Call.State).

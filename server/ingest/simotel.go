@@ -76,7 +76,14 @@ func decodeSimotel(src Source, req Request) (Result, error) {
 		e.Rating = f.get("point", "label")
 		e.From, e.To = f.get("src"), f.get("dst")
 		e.At = d.time("date")
-	case "extenadded", "extenremoved", "voicemail", "voicemailemail", "incomingfax", "outgoingfax",
+	case "voicemail":
+		if d.voicemail(&e) {
+			key = d.key("voicemail:", e.Voicemail)
+			break
+		}
+		e.Type = call.Other // a message that was not saved (state FAILED): nothing to play
+		d.other(&e)
+	case "extenadded", "extenremoved", "voicemailemail", "incomingfax", "outgoingfax",
 		"trunknewstate", "trunkadded", "trunkremoved", "reservedcallinfront", "autodialerreport":
 		e.Type = call.Other
 		d.other(&e)
@@ -245,6 +252,25 @@ func (d simotelDelivery) cdrQueue(e *call.Event) {
 			TalkS:   num(x.get("billsec")),
 		})
 	}
+}
+
+// voicemail reads a saved voicemail message: the mailbox (number), the caller, its time
+// and the file to fetch through the API. One without a file (state FAILED, "Hangup
+// call") left nothing to play and is not one.
+func (d simotelDelivery) voicemail(e *call.Event) bool {
+	f := d.f
+	file := strings.TrimSpace(f.get("filename"))
+	if file == "" || strings.EqualFold(f.get("state"), "failed") {
+		return false
+	}
+	e.Type, e.Voicemail = call.VoicemailSaved, f.get("id", "_id")
+	e.From, e.To = f.get("caller", "caller_id"), f.get("number")
+	e.Recordings, e.DurationS = []string{file}, num(f.get("duration"))
+	e.At = d.time("date")
+	if e.Voicemail == "" {
+		e.Voicemail = file // the file name is unique per message too
+	}
+	return true
 }
 
 // other fills what the PBX-housekeeping events (fax, voicemail, trunks, extensions,

@@ -92,7 +92,12 @@ func decodeSipSim(src Source, req Request) (Result, error) {
 		// overwrite the call's department number.
 		e.Type, e.From = call.CallRated, caller
 		e.Rating = f.get("rating", "rate", "score", "value")
-	case "voicemail", "sms", "summary", "test":
+	case "voicemail":
+		// Left on the call pbx_id; its recording, like a call's, is audio_path.
+		e.Type, e.From, e.To, e.Voicemail = call.VoicemailSaved, caller, receiver, id
+		sipsimEnd(&e, f)
+		e.Disposition = ""
+	case "sms", "summary", "test":
 		e.Type, e.From, e.To = call.Other, caller, receiver
 	default:
 		e.Type = call.Unknown

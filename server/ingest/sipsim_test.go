@@ -85,7 +85,7 @@ func TestSipSimReceiverSemantics(t *testing.T) {
 		"outgoing_call_answer":                  {call.CallAnswered, "sipsim:+375290000000", ""},
 		"outgoing_call_end":                     {call.CallEnded, "sipsim:+375290000000", ""},
 		"rating":                                {call.CallRated, "", ""},
-		"voicemail":                             {call.Other, "", ""},
+		"voicemail":                             {call.VoicemailSaved, "", ""},
 		"sms":                                   {call.Other, "", ""},
 		"summary":                               {call.Other, "", ""},
 		"test":                                  {call.Other, "", ""},

@@ -64,10 +64,11 @@ type Audience struct{ Queues, Agents []string }
 
 // Change kinds.
 const (
-	KindCall     = "call"
-	KindAgent    = "agent"
-	KindQueue    = "queue"
-	KindCallback = "callback"
+	KindCall      = "call"
+	KindAgent     = "agent"
+	KindQueue     = "queue"
+	KindCallback  = "callback"
+	KindVoicemail = "voicemail"
 )
 
 // retention keeps ended calls in memory for at least this long after their last event,
@@ -91,6 +92,7 @@ type Board struct {
 	clock   time.Time                       // latest receive time seen
 	cutoff  time.Time                       // ended calls last heard of before this are dropped
 	cb      callbacks                       // callers to call back (callbacks.go)
+	vms     map[string]call.Event           // voicemail messages by "source:id" (voicemails.go)
 }
 
 // New returns an empty board.
@@ -111,6 +113,7 @@ func New(cfg Config) *Board {
 		waiting:   map[string]map[string]time.Time{},
 		rules:     NewRules(cfg),
 		cb:        newCallbacks(),
+		vms:       map[string]call.Event{},
 		entries:   map[string]string{},
 	}
 	for ep, q := range cfg.EntryPoints {
@@ -168,8 +171,12 @@ func (b *Board) Apply(e call.Event) []Change {
 	}
 	e = normalize(e)
 	ch := &changes{agents: map[string]bool{}, queues: map[string]bool{}}
-	if isCallbackMark(e.Type) {
+	switch {
+	case isCallbackMark(e.Type):
 		b.applyMark(e, ch)
+		return b.finish(ch)
+	case e.Type == call.VoicemailSaved:
+		b.applyVoicemail(e, ch)
 		return b.finish(ch)
 	}
 	if e.Agent != "" {
@@ -182,16 +189,18 @@ func (b *Board) Apply(e call.Event) []Change {
 		b.cutoff = c
 		b.sweep(ch)
 		b.pruneCallbacks(ch)
+		b.pruneVoicemails(ch)
 	}
 	return b.finish(ch)
 }
 
 // changes collects what one Apply touched.
 type changes struct {
-	call      *Change
-	agents    map[string]bool
-	queues    map[string]bool
-	callbacks map[string]*Audience // by number key
+	call       *Change
+	agents     map[string]bool
+	queues     map[string]bool
+	callbacks  map[string]*Audience // by number key
+	voicemails map[string]bool      // message keys
 }
 
 // finish recomputes touched agents and lists the changes: call, agents, queues, each sorted.
@@ -232,6 +241,9 @@ func (b *Board) finish(ch *changes) []Change {
 		a := ch.callbacks[n]
 		a.Queues, a.Agents = sortedSet(a.Queues), sortedSet(a.Agents)
 		out = append(out, Change{Kind: KindCallback, ID: n, Audience: a})
+	}
+	for _, k := range sortedKeys(ch.voicemails) {
+		out = append(out, Change{Kind: KindVoicemail, ID: k})
 	}
 	return out
 }

@@ -10,7 +10,7 @@ import (
 
 // snapshotVersion changes whenever the snapshot's meaning does; Restore refuses others,
 // and the caller then replays the whole log.
-const snapshotVersion = 2
+const snapshotVersion = 3
 
 // snapshot holds the board's facts, not what it derives from them: Restore refolds
 // everything under the configuration it is given (a changed directory regroups agents).
@@ -23,6 +23,8 @@ type snapshot struct {
 	// Callbacks holds what calls no longer in memory still say about callers to call
 	// back, and people's marks; calls in memory say theirs again when refolded.
 	Callbacks snapCallbacks `json:"callbacks"`
+	// Voicemails are the voicemail messages kept (their events).
+	Voicemails []call.Event `json:"voicemails,omitempty"`
 }
 
 type snapCallbacks struct {
@@ -54,6 +56,9 @@ func (b *Board) Snapshot() ([]byte, error) {
 	for id := range b.cb.retained {
 		s.Callbacks.Retained[id] = b.cb.facts[id]
 	}
+	for _, k := range sortedKeys(b.vms) {
+		s.Voicemails = append(s.Voicemails, b.vms[k])
+	}
 	return json.Marshal(s)
 }
 
@@ -80,6 +85,9 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 		b.agent(b.resolve(f.Agent, f.Aliases)).sigs[key] = f
 	}
 	b.restoreCallbacks(s.Callbacks)
+	for _, e := range s.Voicemails {
+		b.vms[voicemailKey(e)] = e
+	}
 	ch := &changes{agents: map[string]bool{}, queues: map[string]bool{}}
 	for _, sc := range s.Calls {
 		ce := &callEntry{}

@@ -1,0 +1,127 @@
+package server
+
+// Voicemail messages: who sees which (everyone who sees calls, and an agent the messages
+// of their queues, their calls and their own mailbox), where they show (the call card of
+// the call they were left on, the agent's page), and playing them through the same
+// proxy as recordings. What links a message to a call lives in live/voicemails.go.
+
+import (
+	"context"
+	"slices"
+
+	"github.com/gofiber/fiber/v2"
+
+	"ringside/server/call"
+	"ringside/server/config"
+	"ringside/server/ingest"
+	"ringside/server/live"
+	"ringside/views"
+)
+
+// maxVoicemails is how many messages an agent's page lists.
+const maxVoicemails = 10
+
+func (s *Server) voicemailRoutes() {
+	s.app.Get("/voicemails/:source/:id", s.people(allRoles...), s.playVoicemail)
+}
+
+// voicemailsOf lists the messages a person sees, the latest first, marked when held.
+func (s *Server) voicemailsOf(u *config.User) []call.Voicemail {
+	var list []call.Voicemail
+	var me call.Agent
+	s.board.read(func(b *live.Board) {
+		list = b.Voicemails()
+		me, _ = b.Agent(u.Agent)
+	})
+	if u.Role == "agent" {
+		list = slices.DeleteFunc(list, func(v call.Voicemail) bool { return !voicemailFor(v, u.Agent, me.Queues) })
+	}
+	for i := range list {
+		list[i] = s.playableVoicemail(list[i])
+	}
+	return list
+}
+
+// voicemailFor says whether a message is one of agent's.
+func voicemailFor(v call.Voicemail, agent string, queues []string) bool {
+	return slices.Contains(v.Agents, agent) || (v.Queue != "" && slices.Contains(queues, v.Queue))
+}
+
+func (s *Server) agentVoicemails(agent string) []call.Voicemail {
+	list := s.voicemailsOf(&config.User{Role: "agent", Agent: agent})
+	return list[:min(len(list), maxVoicemails)]
+}
+
+// voicemailsOfCall lists the messages left on a call.
+func (s *Server) voicemailsOfCall(id string) []call.Voicemail {
+	var out []call.Voicemail
+	s.board.read(func(b *live.Board) {
+		for _, v := range b.Voicemails() {
+			if v.Call == id {
+				out = append(out, s.playableVoicemail(v))
+			}
+		}
+	})
+	return out
+}
+
+// playableVoicemail says why a message cannot be played, when it cannot.
+func (s *Server) playableVoicemail(v call.Voicemail) call.Voicemail {
+	vendor := ""
+	if src, ok := s.cfg().Source(v.Source); ok {
+		vendor = src.Vendor
+	}
+	if why := s.heldWhy(v.Source, vendor, v.Ref); why != "" || v.Ref == "" {
+		v.URL, v.Held = "", why
+		if v.Ref == "" {
+			v.Held = "The PBX sent no recording of this message."
+		}
+	}
+	return v
+}
+
+// playVoicemail is GET /voicemails/{source}/{id}: the message's file through the
+// source's Simotel API, or a redirect to the vendor's link.
+func (s *Server) playVoicemail(c *fiber.Ctx) error {
+	u := sessionOf(c).User
+	key := pathParam(c, "source") + ":" + pathParam(c, "id")
+	i := slices.IndexFunc(s.voicemailsOf(u), func(v call.Voicemail) bool { return v.ID == key })
+	var v call.Voicemail
+	s.board.read(func(b *live.Board) { v, _ = b.Voicemail(key) })
+	if i < 0 || v.Ref == "" {
+		return c.Status(fiber.StatusNotFound).SendString("no such voicemail")
+	}
+	if ingest.IsRecordingURL(v.Ref) {
+		return s.redirectRecording(c, call.Call{ID: v.ID, Source: v.Source}, v.Ref)
+	}
+	return s.streamFromPBX(c, v.Source, v.ID, v.Ref)
+}
+
+// pushVoicemail re-renders what shows a message that changed: its call's card and the
+// pages of the agents it is for.
+func (s *Server) pushVoicemail(key string) {
+	var v call.Voicemail
+	var agents []string
+	s.board.read(func(b *live.Board) {
+		v, _ = b.Voicemail(key)
+		for _, a := range b.Agents() {
+			if voicemailFor(v, a.ID, a.Queues) && s.has("agent:"+a.ID) {
+				agents = append(agents, a.ID)
+			}
+		}
+	})
+	if t := "call:" + v.Call; v.Call != "" && s.has(t) {
+		id := v.Call
+		s.publish(t, "card", func(ctx context.Context) []byte { return s.callCardFrame(ctx, id) })
+	}
+	for _, a := range agents {
+		s.pushAgentVoicemails(a)
+	}
+}
+
+// pushAgentVoicemails re-renders one agent's messages (also when their queues change).
+func (s *Server) pushAgentVoicemails(agent string) {
+	s.publish("agent:"+agent, "voicemails", func(ctx context.Context) []byte {
+		return frame(ctx, views.VoicemailList(s.nowIn(ctx), s.agentVoicemails(agent)))
+	})
+}
