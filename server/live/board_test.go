@@ -198,7 +198,7 @@ func TestVoipexTransfer(t *testing.T) {
 	if c.State != call.StateEnded || c.Agent != "ipex:cervenka" || !tval(c.AnsweredAt).Equal(sec(8)) || num(c.WaitS) != 8 || num(c.TalkS) != 172 {
 		t.Errorf("ended = %+v", c)
 	}
-	if len(c.Transfers) != 1 || c.Transfers[0] != (call.Transfer{From: "444", To: "20", At: sec(55), FromAgent: "petr"}) {
+	if len(c.Transfers) != 1 || c.Transfers[0] != (call.Transfer{From: "444", To: "20", At: sec(55), FromAgent: "petr", ToAgent: "ipex:cervenka"}) {
 		t.Errorf("transfers = %+v (the cancelled one must be gone)", c.Transfers)
 	}
 	if got := legSummary(c); !reflect.DeepEqual(got, []string{"ipex:cervenka=cancel", "petr=answer", "ipex:cervenka=answer"}) {

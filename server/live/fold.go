@@ -383,7 +383,7 @@ func (b *Board) fold(id string, evs []stored) folded {
 
 	f.inv = b.finishLegs(c, ls, answered, ended, ansAt, endAt, ansAtOf)
 	finishMonitors(c, monitors, ended, endAt)
-	c.Transfers = b.recordTransfers(c.Source, c.Transfers, c.Legs, spec, whole)
+	c.Transfers = b.recordTransfers(c.Source, c.Transfers, b.callIdentities(evs, c.Legs), spec, whole)
 	if dialer != "" && !answered && !ended { // dialing out is being on the call
 		p, ok := f.inv[dialer]
 		if !ok {
