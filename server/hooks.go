@@ -91,6 +91,7 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 		s.metrics.dedupe.WithLabelValues(src.Name).Inc()
 	} else {
 		s.metrics.results.WithLabelValues("accepted").Inc()
+		s.clocks.observe(s.log, src.Name, src.Location, res.Events, received)
 		for _, e := range res.Events {
 			if e.Type == call.Unknown {
 				s.metrics.unknown.WithLabelValues(src.Name).Inc()

@@ -322,6 +322,7 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 		v := views.SourceView{Name: src.Name, Vendor: src.Vendor, URL: config.HookURLAt(base, src), Timezone: src.Timezone,
 			Username: src.Username, Password: src.Password, Token: src.Token, SigningSecret: src.SigningSecret}
 		v.APIStatus = s.apiStatus(c, src)
+		v.ClockWarning = s.clocks.warning(src.Name, src.Location, s.now())
 		d.Sources = append(d.Sources, v)
 	}
 	for _, u := range s.cfg().Users {

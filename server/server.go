@@ -50,6 +50,7 @@ type Server struct {
 	loadConfig func() (*config.Config, error)
 	lastReload atomic.Pointer[reloadNote]
 
+	clocks        clockWatch    // vendor times against receive times, by source
 	stopNames     chan struct{} // ends the Simotel user-name refresher (pbxnames.go)
 	stopNamesOnce sync.Once
 }

@@ -196,6 +196,7 @@ type SourceView struct {
 	Name, Vendor, URL, Timezone              string
 	Username, Password, Token, SigningSecret string
 	APIStatus                                string // Simotel API: "" (none), "configured", or an error
+	ClockWarning                             string // its times disagree with the clock, and a zone that fits
 }
 
 // UserView is one user.

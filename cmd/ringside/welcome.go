@@ -29,6 +29,9 @@ func printWelcome(w io.Writer, cfg *config.Config, demoUser, addr, dbPath string
 		fmt.Fprintf(w, "Default sources and users; their secrets are in %s.\n", cfg.Generated)
 	}
 	fmt.Fprintln(w, "\nWebhook sources:")
+	if cfg.SourcesGenerated && len(cfg.Sources) > 0 {
+		fmt.Fprintf(w, "  (vendor times without a zone are read as %s, this server's zone; set timezone in [[sources]] if the PBX runs in another)\n", cfg.Sources[0].Timezone)
+	}
 	for i := range cfg.Sources {
 		s := &cfg.Sources[i]
 		if !secrets {

@@ -62,6 +62,9 @@ type Config struct {
 	// JustGenerated is set when this start created Generated: the only time its secrets
 	// are printed.
 	JustGenerated bool `toml:"-"`
+	// SourcesGenerated is set when the sources are the generated ones (their zone is
+	// the server's, see LocalZoneName).
+	SourcesGenerated bool `toml:"-"`
 	// DataDefaulted is set when no -data, RINGSIDE_DATA or data key chose the directory.
 	DataDefaulted bool `toml:"-"`
 	// ShowVersion: -version was given (print the version and exit).
@@ -456,13 +459,50 @@ func (c *Config) generateDefaults() error {
 		c.JustGenerated = true
 	}
 	if len(c.Sources) == 0 {
-		c.Sources = g.Sources
+		c.Sources, c.SourcesGenerated = g.Sources, true
+		// PBXs that send times without a zone send this server's local time, most
+		// likely: the generated sources read them so (not as UTC), and say it at start.
+		for i := range c.Sources {
+			if c.Sources[i].Timezone == "" {
+				c.Sources[i].Timezone = LocalZoneName()
+			}
+		}
 	}
 	if len(c.Users) == 0 {
 		c.Users = g.Users
 	}
 	c.Generated = path
 	return nil
+}
+
+// LocalZoneName is the IANA name of the server's local time zone: $TZ, else the
+// /etc/localtime link's target, else /etc/timezone; "UTC" when none names it.
+func LocalZoneName() string {
+	if n := time.Local.String(); n != "Local" && n != "" {
+		return n
+	}
+	if tz := strings.TrimPrefix(os.Getenv("TZ"), ":"); tz != "" {
+		if _, err := time.LoadLocation(tz); err == nil {
+			return tz
+		}
+	}
+	if target, err := os.Readlink("/etc/localtime"); err == nil {
+		if i := strings.Index(target, "zoneinfo/"); i >= 0 {
+			if name := target[i+len("zoneinfo/"):]; name != "" {
+				if _, err := time.LoadLocation(name); err == nil {
+					return name
+				}
+			}
+		}
+	}
+	if b, err := os.ReadFile("/etc/timezone"); err == nil {
+		if name := strings.TrimSpace(string(b)); name != "" {
+			if _, err := time.LoadLocation(name); err == nil {
+				return name
+			}
+		}
+	}
+	return "UTC"
 }
 
 func secret() string {

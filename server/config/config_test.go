@@ -140,3 +140,24 @@ func TestTopLevelKeysChecked(t *testing.T) {
 		t.Fatalf("proxies %v", c.Proxies)
 	}
 }
+
+// Generated sources read zone-less vendor times in the server's own zone, not UTC.
+func TestGeneratedSourcesTakeTheLocalZone(t *testing.T) {
+	t.Setenv("TZ", "Asia/Tehran")
+	c := &Config{Data: t.TempDir()}
+	if err := c.generateDefaults(); err != nil {
+		t.Fatal(err)
+	}
+	if !c.SourcesGenerated || len(c.Sources) == 0 {
+		t.Fatalf("no generated sources: %+v", c)
+	}
+	want := LocalZoneName()
+	if want == "UTC" {
+		t.Skip("this system's zone has no name")
+	}
+	for _, s := range c.Sources {
+		if s.Timezone != want {
+			t.Errorf("source %s reads times in %q, want the server's %q", s.Name, s.Timezone, want)
+		}
+	}
+}

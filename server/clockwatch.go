@@ -1,0 +1,132 @@
+package server
+
+import (
+	"fmt"
+	"log/slog"
+	"slices"
+	"sync"
+	"time"
+
+	"ringside/server/call"
+)
+
+// Clock offsets. A PBX that writes times without a zone, read in the wrong zone, shifts
+// every call by hours: "today", the chart and the CSV go wrong without an error. So for
+// every source Ringside compares the vendor's end-of-call times with when the end
+// reached it; when the median of the latest offsets is over clockTolerance, the log
+// and the settings page say so and name a zone that would fit.
+const (
+	clockTolerance = 10 * time.Minute
+	clockSamples   = 31 // offsets kept per source
+	clockMinimum   = 5  // offsets needed before judging
+)
+
+type clockWatch struct {
+	mu      sync.Mutex
+	offsets map[string][]time.Duration // source → latest (vendor end − receive time)
+	said    map[string]string          // source → the warning last logged
+}
+
+// observe notes the offsets of a delivery's end-of-call events and logs a warning
+// when the source's judgement changes.
+func (w *clockWatch) observe(log *slog.Logger, src string, loc *time.Location, evs []call.Event, received time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	added := false
+	for _, e := range evs {
+		if e.EndedAt == nil || (e.Type != call.CallEnded && e.Type != call.CallRecord) {
+			continue
+		}
+		if w.offsets == nil {
+			w.offsets, w.said = map[string][]time.Duration{}, map[string]string{}
+		}
+		o := append(w.offsets[src], e.EndedAt.Sub(received))
+		if len(o) > clockSamples {
+			o = o[len(o)-clockSamples:]
+		}
+		w.offsets[src], added = o, true
+	}
+	if !added {
+		return
+	}
+	if msg := w.warningLocked(src, loc, received); msg != w.said[src] {
+		w.said[src] = msg
+		if msg != "" {
+			log.Warn(msg, "source", src)
+		} else {
+			log.Info("vendor times match the clock again", "source", src)
+		}
+	}
+}
+
+// warning is the source's clock warning, "" when its times agree with the clock.
+func (w *clockWatch) warning(src string, loc *time.Location, now time.Time) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.warningLocked(src, loc, now)
+}
+
+func (w *clockWatch) warningLocked(src string, loc *time.Location, now time.Time) string {
+	o := w.offsets[src]
+	if len(o) < clockMinimum {
+		return ""
+	}
+	sorted := slices.Clone(o)
+	slices.Sort(sorted)
+	med := sorted[len(sorted)/2]
+	if med > -clockTolerance && med < clockTolerance {
+		return ""
+	}
+	dir, d := "ahead of", med
+	if d < 0 {
+		dir, d = "behind", -d
+	}
+	msg := fmt.Sprintf("times from %s run %s %s the clock", src, hoursMinutes(d), dir)
+	// The PBX wrote local times that were read in loc: its own zone is loc's offset plus
+	// the median offset, to the quarter hour.
+	if loc == nil {
+		loc = time.UTC
+	}
+	_, off := now.In(loc).Zone()
+	want := time.Duration(off)*time.Second + med.Round(15*time.Minute)
+	if z := zoneWithOffset(now, want); z != "" {
+		msg += fmt.Sprintf(": set timezone = %q", z)
+	}
+	return msg
+}
+
+func hoursMinutes(d time.Duration) string {
+	d = d.Round(time.Minute)
+	h, m := int(d.Hours()), int(d.Minutes())%60
+	switch {
+	case h == 0:
+		return fmt.Sprintf("%dmin", m)
+	case m == 0:
+		return fmt.Sprintf("%dh", h)
+	}
+	return fmt.Sprintf("%dh%02d", h, m)
+}
+
+// knownZones are zones to suggest, one or more per UTC offset in use.
+var knownZones = []string{
+	"UTC", "Europe/London", "Europe/Prague", "Europe/Athens", "Europe/Minsk", "Europe/Moscow", "Asia/Tehran",
+	"Asia/Dubai", "Asia/Kabul", "Asia/Karachi", "Asia/Kolkata", "Asia/Kathmandu", "Asia/Dhaka", "Asia/Yangon",
+	"Asia/Bangkok", "Asia/Shanghai", "Asia/Tokyo", "Australia/Adelaide", "Australia/Sydney", "Pacific/Noumea",
+	"Pacific/Auckland", "Atlantic/Azores", "Atlantic/South_Georgia", "America/Sao_Paulo", "America/St_Johns",
+	"America/Halifax", "America/New_York", "America/Chicago", "America/Denver", "America/Los_Angeles",
+	"America/Anchorage", "Pacific/Honolulu", "Africa/Lagos", "Africa/Cairo", "Africa/Nairobi",
+}
+
+// zoneWithOffset is the first known zone whose offset at t is off, "" if none.
+func zoneWithOffset(t time.Time, off time.Duration) string {
+	for _, name := range knownZones {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			continue
+		}
+		if _, o := t.In(loc).Zone(); time.Duration(o)*time.Second == off {
+			return name
+		}
+	}
+	return ""
+}
