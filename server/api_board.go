@@ -128,6 +128,9 @@ func (s *Server) handleCDRSearch(c *fiber.Ctx) error {
 	if t := req.Conditions.To; t != nil {
 		q.To = *t
 	}
+	if !datesInRange(q) {
+		return apiError(c, fiber.StatusBadRequest, badDateRange)
+	}
 	for k, v := range p.Sorting {
 		if k == "ended_at" || k == "started_at" || k == "date" {
 			q.Asc = v > 0

@@ -20,11 +20,14 @@ var csvHeader = []string{"id", "source", "direction", "from", "to", "did", "queu
 // cdrCSV streams the CDRs of the current filter: rows are written as the store yields
 // them, so 100k rows never sit in memory.
 func (s *Server) cdrCSV(c *fiber.Ctx) error {
+	_, q := s.cdrQuery(c)
+	q.Count = 0 // all
+	if !datesInRange(q) {
+		return c.Status(fiber.StatusBadRequest).SendString(badDateRange)
+	}
 	if !s.exports.take(c) {
 		return nil
 	}
-	_, q := s.cdrQuery(c)
-	q.Count = 0 // all
 	base := strings.TrimRight(s.cfg().PublicURL, "/")
 	c.Set(fiber.HeaderContentType, "text/csv; charset=utf-8")
 	c.Set(fiber.HeaderContentDisposition, `attachment; filename="ringside-cdrs-`+s.localNow().Format("20060102-1504")+`.csv"`)

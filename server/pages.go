@@ -282,6 +282,9 @@ func (s *Server) cdrQuery(c *fiber.Ctx) (views.CDRQuery, store.Query) {
 func (s *Server) cdrPage(c *fiber.Ctx) error {
 	sess := sessionOf(c)
 	f, q := s.cdrQuery(c)
+	if !datesInRange(q) {
+		return s.errorPage(c, sess, fiber.StatusBadRequest, "error_date_range")
+	}
 	q.Start, _ = strconv.Atoi(c.Query("start"))
 	q.Start = max(q.Start, 0)
 	q.Count = store.DefaultCount

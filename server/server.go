@@ -104,7 +104,7 @@ func (s *Server) Ready() <-chan struct{} { return s.board.ready }
 func (s *Server) routes() {
 	a := s.app
 	a.Use(s.realClient)
-	a.Use(securityHeaders, boundBodies)
+	a.Use(securityHeaders, s.transportHeaders, boundBodies)
 	a.Get("/healthz", func(c *fiber.Ctx) error {
 		return c.JSON(fiber.Map{"status": "ok", "seq": s.store.LastSeq(), "version": version.String()})
 	})

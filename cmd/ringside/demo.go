@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/base32"
 	"fmt"
 	"log/slog"
 	"net"
@@ -33,10 +35,18 @@ func demoGenerator(cfg *config.Config) (*sim.Generator, string) {
 		hasAgentUser = hasAgentUser || u.Role == "agent"
 	}
 	if !hasAgentUser && len(cfg.Agents) > 0 {
-		cfg.Users = append(cfg.Users, config.User{Name: "agent", Password: "demo-" + cfg.Agents[0].ID, Role: "agent", Agent: cfg.Agents[0].ID})
+		cfg.Users = append(cfg.Users, config.User{Name: "agent", Password: demoPassword(), Role: "agent", Agent: cfg.Agents[0].ID})
 		return g, "agent"
 	}
 	return g, ""
+}
+
+// demoPassword is the demo agent's password: random at each start (and printed then),
+// since a demo reachable from a network is a server like any other.
+func demoPassword() string {
+	b := make([]byte, 10)
+	rand.Read(b)
+	return strings.ToLower(base32.StdEncoding.EncodeToString(b))
 }
 
 // keepDemoPeople gives a reloaded configuration the demo's simulated people and, if

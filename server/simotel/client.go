@@ -61,6 +61,9 @@ func New(cfg Config, hc *http.Client) *Client {
 	if hc == nil {
 		hc = &http.Client{}
 	}
+	own := *hc // a copy: the caller's client keeps its own policy
+	own.CheckRedirect = keepCredentialsHome(hc.CheckRedirect)
+	hc = &own
 	if cfg.Context == "" {
 		cfg.Context = "main_routing"
 	}
