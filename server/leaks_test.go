@@ -2,6 +2,7 @@ package server
 
 import (
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 )
@@ -93,5 +94,28 @@ func TestDateFiltersOutOfRange(t *testing.T) {
 	req.AddCookie(cookie)
 	if code, _ := do(t, req); code != 200 {
 		t.Errorf("dates in range: %d, want 200", code)
+	}
+}
+
+// TestPBXAddressNotShownToPeople: the PBX's API is down; an agent's click-to-call and
+// pause, and an API client's, are told so without the API's internal address (which
+// the admin finds in the log).
+func TestPBXAddressNotShownToPeople(t *testing.T) {
+	e, fake := actionsEnv(t, "")
+	addr := strings.TrimPrefix(strings.TrimPrefix(fake.URL(), "http://"), "https://")
+	host, _, _ := strings.Cut(addr, "/")
+	fake.Close() // the PBX is down: connections to its address are refused
+	petr := e.formLogin("petr", personPass)
+	answers := map[string]string{}
+	_, answers["page originate"] = e.pagePost(petr, "/calls/originate", url.Values{"number": {"09121234567"}})
+	_, answers["page pause"] = e.pagePost(petr, "/agent/pause", url.Values{"queue": {"902"}, "reason": {"Break"}})
+	_, answers["API originate"] = e.post("/api/v1/calls/originate", `{"agent":"petr","number":"09121234567"}`, apiKeyed("petr-key"))
+	for what, a := range answers {
+		if strings.Contains(a, host) || strings.Contains(a, "127.0.0.1") || strings.Contains(a, "api/v4") {
+			t.Errorf("%s shows the PBX's address: %s", what, a)
+		}
+		if !strings.Contains(a, "PBX did not answer") {
+			t.Errorf("%s does not say the PBX did not answer: %s", what, a)
+		}
 	}
 }

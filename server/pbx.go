@@ -78,7 +78,7 @@ func (s *Server) streamFromPBX(c *fiber.Ctx, source, what, ref string) error {
 		if errors.Is(err, simotel.ErrNotFound) {
 			return c.Status(fiber.StatusNotFound).SendString("the PBX has no such recording file")
 		}
-		return c.Status(fiber.StatusBadGateway).SendString("the PBX did not give the recording: " + err.Error())
+		return c.Status(fiber.StatusBadGateway).SendString("The PBX did not give the recording. " + s.forPeople(err, "recording download"))
 	}
 	for k, v := range audio.Header {
 		if len(v) > 0 {
@@ -224,7 +224,7 @@ func (s *Server) pageOriginate(c *fiber.Ctx) error {
 	number := strings.TrimSpace(c.FormValue("number"))
 	id, err := s.originate(c.UserContext(), agent, number)
 	if err != nil {
-		return toast(c, actionStatus(err), "Call failed: "+err.Error())
+		return toast(c, actionStatus(err), "Call failed: "+s.forPeople(err, "originate"))
 	}
 	return toast(c, fiber.StatusOK, "Calling "+number+" ("+id+")")
 }
@@ -236,7 +236,7 @@ func (s *Server) pagePause(pause bool) fiber.Handler {
 			err = s.pauseAgent(c.UserContext(), agent, c.FormValue("queue"), c.FormValue("reason"), pause)
 		}
 		if err != nil {
-			return toast(c, actionStatus(err), err.Error())
+			return toast(c, actionStatus(err), s.forPeople(err, "pause"))
 		}
 		if c.Get("HX-Request") != "" {
 			return toast(c, fiber.StatusOK, "Sent to the PBX; waiting for it to confirm.")
@@ -258,7 +258,7 @@ func (s *Server) apiOriginate(c *fiber.Ctx) error {
 	}
 	id, err := s.originate(c.UserContext(), agent, req.Number)
 	if err != nil {
-		return apiActionError(c, err)
+		return s.apiActionError(c, err)
 	}
 	return c.JSON(envelope{Success: 1, Data: fiber.Map{"originated_call_id": id}})
 }
@@ -276,7 +276,7 @@ func (s *Server) apiPause(pause bool) fiber.Handler {
 			}
 		}
 		if err := s.pauseAgent(c.UserContext(), agent, req.Queue, req.Reason, pause); err != nil {
-			return apiActionError(c, err)
+			return s.apiActionError(c, err)
 		}
 		return c.JSON(envelope{Success: 1})
 	}
@@ -284,11 +284,11 @@ func (s *Server) apiPause(pause bool) fiber.Handler {
 
 // apiActionError answers a refused request 400, and a PBX that did not do it
 // 200 with success 0 (the call was right; the operation failed).
-func apiActionError(c *fiber.Ctx, err error) error {
+func (s *Server) apiActionError(c *fiber.Ctx, err error) error {
 	if actionStatus(err) == fiber.StatusBadRequest {
 		return apiError(c, fiber.StatusBadRequest, err.Error())
 	}
-	return c.JSON(envelope{Success: 0, Message: err.Error()})
+	return c.JSON(envelope{Success: 0, Message: s.forPeople(err, "PBX action")})
 }
 
 // apiCaller is the API client the request authenticated as.

@@ -332,13 +332,25 @@ func (x *exchange) fail(err error) error {
 	switch {
 	case errors.Is(cause, errTimedOut), errors.Is(cause, context.DeadlineExceeded),
 		errors.As(err, &te) && te.Timeout():
-		return fmt.Errorf("simotel %s: %s did not answer within %s: check [sources.api] url and that the PBX is up: %w",
-			x.op, where, x.c.timeout, context.DeadlineExceeded)
+		return &unreachableError{context.DeadlineExceeded, fmt.Sprintf(
+			"simotel %s: %s did not answer within %s: check [sources.api] url and that the PBX is up", x.op, where, x.c.timeout)}
 	case cause != nil:
-		return fmt.Errorf("simotel %s: request to %s abandoned: %w", x.op, where, cause)
+		return &unreachableError{cause, fmt.Sprintf("simotel %s: request to %s abandoned: %v", x.op, where, cause)}
 	}
-	return fmt.Errorf("simotel %s: cannot reach %s: %s", x.op, where, x.c.redact(err.Error()))
+	return &unreachableError{nil, fmt.Sprintf("simotel %s: cannot reach %s: %s", x.op, where, x.c.redact(err.Error()))}
 }
+
+// ErrUnreachable is what every transport failure matches (errors.Is): the PBX did not
+// answer. Its text names the API's address: it is for the admin's log, not for people.
+var ErrUnreachable = errors.New("simotel: PBX unreachable")
+
+type unreachableError struct {
+	cause error // context.DeadlineExceeded, a cancellation cause, or nil
+	msg   string
+}
+
+func (e *unreachableError) Error() string   { return e.msg }
+func (e *unreachableError) Unwrap() []error { return []error{e.cause, ErrUnreachable} }
 
 // where is the service's URL as it may be shown: it never holds credentials.
 func (c *Client) where(op string) string { return c.base + "/" + op }

@@ -1,0 +1,28 @@
+package server
+
+import (
+	"errors"
+
+	"ringside/server/simotel"
+)
+
+// forPeople is what a person is told when the PBX did not do something (an agent's
+// toast, a recording that does not play, an API client's answer). The full error
+// names the API's address — an internal URL — and what to fix in [sources.api]: that
+// goes to the log, for the admin. People get Ringside's own refusals as they are, the
+// PBX's own words when it refused an operation, and otherwise a plain sentence.
+func (s *Server) forPeople(err error, what string) string {
+	var pbx *simotel.Error
+	switch {
+	case errors.Is(err, simotel.ErrUnreachable):
+		s.log.Warn(what+": the PBX did not answer", "err", err)
+		return "The PBX did not answer; the administrator can see why in the log."
+	case errors.As(err, &pbx):
+		s.log.Warn(what+": the PBX refused", "err", err)
+		if pbx.Status >= 200 && pbx.Status < 300 && pbx.Message != "" {
+			return "The PBX refused: " + pbx.Message
+		}
+		return "The PBX refused the request; the administrator can see why in the log."
+	}
+	return err.Error()
+}
