@@ -104,9 +104,6 @@ func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, 
 			lb, seq = live.New(lc), 0
 		}
 	}
-	if err := report.Ensure(context.Background(), st, report.RulesOf(lc), log); err != nil {
-		return nil, err
-	}
 	b := &board{b: lb, applied: seq, names: views.NamesOf(lb.Agents()), st: st, log: log, cfg: cfg,
 		ready: make(chan struct{}), done: make(chan struct{}), reconf: make(chan reconfRequest)}
 	b.progressed.Store(seq)
@@ -118,7 +115,13 @@ func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, 
 
 // start runs the board; set onChange before.
 func (b *board) start() {
-	b.cdrs = startCDRWriter(b.st, b.log, report.RulesOf(liveConfig(b.cfg)))
+	rules := report.RulesOf(liveConfig(b.cfg))
+	b.cdrs = startCDRWriter(b.st, b.log, rules)
+	// The report buckets first: built from the stored CDRs and the log if they are
+	// missing (a store from before reports) or counted under other rules. On the
+	// writer's goroutine, so the server takes deliveries meanwhile and the calls the
+	// replay ends are added after.
+	b.cdrs.newRules(rules)
 	go b.run(b.st.LastSeq())
 }
 
@@ -322,8 +325,7 @@ func (b *board) rebuild(cfg *config.Config) []live.Change {
 	b.mu.Lock()
 	b.b, b.cfg, b.names = nb, cfg, views.NamesOf(nb.Agents())
 	b.mu.Unlock()
-	rules := report.RulesOf(liveConfig(cfg))
-	b.cdrs.in <- cdrBatch{rules: &rules}
+	b.cdrs.newRules(report.RulesOf(liveConfig(cfg)))
 	var changes []live.Change
 	for _, a := range nb.Agents() {
 		changes = append(changes, live.Change{Kind: live.KindAgent, ID: a.ID})
@@ -349,9 +351,10 @@ func (b *board) Close() {
 // which the event log needs for intake), then adds them and the agents' presence
 // facts to the report buckets.
 type cdrWriter struct {
-	st    *store.Store
-	log   *slog.Logger
-	rules report.Rules
+	st       *store.Store
+	log      *slog.Logger
+	rules    report.Rules
+	building atomic.Bool // the report buckets are being rebuilt: reports would be partial
 	in    chan cdrBatch
 	done  chan struct{}
 }
@@ -464,9 +467,24 @@ func (w *cdrWriter) run() {
 // built under other ones (a reload changed a threshold or the directory).
 func (w *cdrWriter) reconfigure(r report.Rules) {
 	w.rules = r
-	if err := report.Ensure(context.Background(), w.st, r, w.log); err != nil {
-		w.log.Error("rebuilding report buckets for the new configuration failed", "err", err)
+	if report.Current(w.st, r) {
+		return
 	}
+	w.building.Store(true)
+	if err := report.Ensure(context.Background(), w.st, r, w.log); err != nil {
+		w.log.Error("building the report buckets failed; reports stay unavailable until a restart", "err", err)
+		return
+	}
+	w.building.Store(false)
+}
+
+// newRules hands the writer new rules; until it has rebuilt the buckets for them (if
+// they differ from what the buckets were built under), reports say they are not ready.
+func (w *cdrWriter) newRules(r report.Rules) {
+	if !report.Current(w.st, r) {
+		w.building.Store(true)
+	}
+	w.in <- cdrBatch{rules: &r}
 }
 
 // latestOnly keeps each call's last version (a call updated twice in a burst).

@@ -72,6 +72,13 @@ func (s *Server) reportParams(r reportRequest) (report.Params, error) {
 	return p, nil
 }
 
+// reportsBuildingMsg answers a report asked for while the buckets are being built.
+const reportsBuildingMsg = "reports are being built from the stored calls and the event log; try again in a minute"
+
+// reportsBuilding says the report buckets are being (re)built: a report now would
+// count only part of the calls.
+func (s *Server) reportsBuilding() bool { return s.board.cdrs.building.Load() }
+
 // reports is the report reader over the store, the board and the configuration.
 func (s *Server) reports() *report.Reader {
 	names := s.board.agentNames()
@@ -126,6 +133,9 @@ func (s *Server) apiReport(kind byte) fiber.Handler {
 		p, err := s.reportParams(req)
 		if err != nil {
 			return apiError(c, fiber.StatusBadRequest, err.Error())
+		}
+		if s.reportsBuilding() {
+			return apiError(c, fiber.StatusServiceUnavailable, reportsBuildingMsg)
 		}
 		var data any
 		if kind == report.KindQueue {

@@ -138,6 +138,9 @@ func (s *Server) reportChoices(d *views.ReportData) {
 
 func (s *Server) reportsPage(c *fiber.Ctx) error {
 	sess := sessionOf(c)
+	if s.reportsBuilding() {
+		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "Reports are being built from the stored calls and the event log. Try again in a minute.")
+	}
 	d, err := s.reportData(reportForm(c))
 	if err != nil {
 		s.log.Error("report failed", "err", err)
@@ -159,6 +162,9 @@ func (s *Server) reportsCSV(c *fiber.Ctx) error {
 		f.View = "distribution"
 	default:
 		return c.Status(fiber.StatusBadRequest).SendString("table must be queues, queues_by, agents, agents_by, heat, wait or talk")
+	}
+	if s.reportsBuilding() {
+		return c.Status(fiber.StatusServiceUnavailable).SendString(reportsBuildingMsg)
 	}
 	d, err := s.reportData(f)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
+	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
@@ -14,6 +15,7 @@ import (
 	"ringside/server/call"
 	"ringside/server/config"
 	"ringside/server/sim"
+	"ringside/store"
 )
 
 func reportAt(h, m int) time.Time { return time.Date(2026, 3, 10, h, m, 0, 0, time.UTC) }
@@ -361,4 +363,38 @@ func TestReportFollowsReloadedThresholds(t *testing.T) {
 		t.Errorf("service level after the reload %v, want 50", got)
 	}
 	e.wallboardAgrees()
+}
+
+// Buckets missing from a store (one from before reports) are built on start from the
+// stored CDRs and the log's presence events: the same report as the day kept live.
+func TestReportBucketsRebuiltOnStart(t *testing.T) {
+	cfg := reportConfig(t)
+	var live, rebuilt []map[string]any
+	var liveQ, rebuiltQ []queueReportRow
+	t.Run("live", func(t *testing.T) {
+		e := startClocked(t, cfg)
+		for _, d := range reportDay(t, e) {
+			e.deliver(d)
+		}
+		e.clk.set(reportAt(13, 0))
+		e.barrier()
+		e.report("agents", map[string]any{}, &live)
+		e.report("queues", map[string]any{}, &liveQ)
+	})
+	st, err := store.Open(filepath.Join(cfg.Data, "ringside.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.UpdateBuckets(func(bt *store.BucketTx) error { return bt.ResetBuckets() }); err != nil {
+		t.Fatal(err)
+	}
+	st.Close()
+	e := startClocked(t, cfg)
+	e.clk.set(reportAt(13, 0))
+	e.barrier()
+	e.report("agents", map[string]any{}, &rebuilt)
+	e.report("queues", map[string]any{}, &rebuiltQ)
+	if len(live) != 3 || !reflect.DeepEqual(live, rebuilt) || !reflect.DeepEqual(liveQ, rebuiltQ) {
+		t.Errorf("kept live:\n%s\n%+v\nrebuilt:\n%s\n%+v", jsonText(live), liveQ, jsonText(rebuilt), rebuiltQ)
+	}
 }

@@ -87,9 +87,13 @@ func putPresence(bt *store.BucketTx, p store.Presence) error {
 	return nil
 }
 
+// Current says whether the buckets were built under r (Ensure has nothing to do).
+func Current(st *store.Store, r Rules) bool { return st.BucketStamp() == r.stamp() }
+
 // Ensure rebuilds the buckets when they are missing or were built under other rules:
 // calls from the stored CDRs (the log's ended calls), presence from the agent events
-// of the log. Run it before the board starts writing buckets.
+// of the log. Run it where the buckets are written (the board's CDR writer), so no
+// call is added meanwhile.
 func Ensure(ctx context.Context, st *store.Store, r Rules, log *slog.Logger) error {
 	stamp := r.stamp()
 	if st.BucketStamp() == stamp {
