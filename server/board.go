@@ -355,8 +355,8 @@ type cdrWriter struct {
 	log      *slog.Logger
 	rules    report.Rules
 	building atomic.Bool // the report buckets are being rebuilt: reports would be partial
-	in    chan cdrBatch
-	done  chan struct{}
+	in       chan cdrBatch
+	done     chan struct{}
 }
 
 // cdrBatch is calls and presence facts to store, or (done set) a flush: done closes
