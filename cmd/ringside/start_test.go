@@ -180,12 +180,59 @@ func TestDemoKeepsItsOwnData(t *testing.T) {
 	b.cmd.Process.Signal(syscall.SIGTERM)
 	b.cmd.Wait()
 	chosen := filepath.Join(dir, "chosen")
-	b = startBinary(t, bin, dir, []string{"RINGSIDE_LISTEN=" + freeAddr(t)}, "-demo", "-data", chosen)
+	addr := freeAddr(t)
+	b = startBinary(t, bin, dir, []string{"RINGSIDE_LISTEN=" + addr}, "-demo", "-data", chosen)
 	if !strings.Contains(b.out.String(), "the data directory you chose") {
 		t.Fatalf("demo with -data does not say so:\n%s", b.out.String())
 	}
 	if _, err := os.Stat(filepath.Join(chosen, "ringside.db")); err != nil {
 		t.Fatal(err)
+	}
+
+	// a reload keeps the demo's simulated people and its agent login
+	gen, _ := os.ReadFile(filepath.Join(chosen, "generated.toml"))
+	key := between(string(gen), `name = "admin"`, `api_key = "`, `"`)
+	agents := func() map[string]bool {
+		req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/agents", nil)
+		req.Header.Set("X-APIKEY", key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var env struct{ Data []struct{ ID string } }
+		json.NewDecoder(resp.Body).Decode(&env)
+		ids := map[string]bool{}
+		for _, a := range env.Data {
+			ids[a.ID] = true
+		}
+		return ids
+	}
+	before := agents()
+	if len(before) == 0 {
+		t.Fatal("the demo shows no agents")
+	}
+	b.cmd.Process.Signal(syscall.SIGHUP)
+	time.Sleep(time.Second) // the reload is logged, not answered; give it its moment
+	after := agents()
+	for id := range before {
+		if !after[id] {
+			t.Fatalf("after a reload the demo's agent %q is gone (the directory was lost)", id)
+		}
+	}
+	if !strings.Contains(b.out.String(), "agent (agent) password") {
+		t.Fatalf("the demo's agent login was not printed:\n%s", b.out.String())
+	}
+	pass := between(b.out.String(), "agent (agent)", "password ", "\n")
+	req, _ := http.NewRequest("GET", "http://"+addr+"/api/v1/calls", nil)
+	req.SetBasicAuth("agent", pass)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode == http.StatusUnauthorized {
+		t.Fatal("after a reload the demo's agent login is unknown")
 	}
 }
 
