@@ -10,7 +10,7 @@ import (
 	"ringside/server/sim"
 )
 
-// extraStories are the calls whose deliveries repeat on purpose: a second ring round at
+// extraStories are the calls whose deliveries repeat on purpose, in this order: a second ring round at
 // the same agent (every vendor), an overflow to a second queue (Simotel) and a
 // supervisor listening in (VOIPEX).
 func extraStories(vendor string, start time.Time) []sim.Story {
