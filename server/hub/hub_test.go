@@ -271,6 +271,9 @@ func TestSlowClientIsDroppedFastOneKeepsUp(t *testing.T) {
 	fast := dial(t, url, "fast", "wb", false)
 	fast.expect(t, "init:fast")
 	waitConns(t, h, 2)
+	if ts := h.TopicStats()["wb"]; ts.Subscribers != 2 || ts.Dropped != 0 {
+		t.Fatalf("topic stats before: %+v", ts)
+	}
 
 	// Lock-step with the fast client, so only the slow one can fall behind
 	// (once the socket buffers are full).
@@ -304,6 +307,9 @@ func TestSlowClientIsDroppedFastOneKeepsUp(t *testing.T) {
 	}
 	if s := h.Stats(); s.Drops != 1 || s.Timeouts != 0 {
 		t.Fatalf("stats %+v", s)
+	}
+	if ts := h.TopicStats()["wb"]; ts.Subscribers != 1 || ts.Dropped < 1 {
+		t.Fatalf("topic stats after the drop: %+v, want the fast subscriber and the dropped frame", ts)
 	}
 }
 
@@ -400,4 +406,12 @@ func TestInitialPanicEndsOnlyThatConnection(t *testing.T) {
 	waitConns(t, h, 1)
 	h.PublishNow("wb", []byte("x"))
 	good.expect(t, "x")
+}
+
+func TestTopicKind(t *testing.T) {
+	for topic, want := range map[string]string{"wallboard": "wallboard", "agent:petr": "agent", "call:pbx1:1.2": "call", "": ""} {
+		if got := TopicKind(topic); got != want {
+			t.Errorf("TopicKind(%q) = %q, want %q", topic, got, want)
+		}
+	}
 }
