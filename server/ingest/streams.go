@@ -24,6 +24,10 @@ import "ringside/server/call"
 //     does not happen twice;
 //   - a hangup naming X is judged on "agent:X" and marks X's legs;
 //   - the end of call C (a hangup, a final record: keyed or not) marks "ended:C".
+//
+// What no receiver can tell apart is left as the vendor's order makes it: a second ring
+// round delivered before the first round's end (reordered in flight) is taken for the
+// first ring's retry.
 func setStreams(res *Result) {
 	e := res.Events[0]
 	if e.Call != "" && (e.Type == call.CallEnded || e.Type == call.CallRecord) && e.Role != call.RoleMonitor {
