@@ -71,3 +71,29 @@ func TestInspectAndRestore(t *testing.T) {
 		t.Fatalf("restored file: %+v %v", r, err)
 	}
 }
+
+// TestOpenTruncatedFile: a truncated database is refused with a clear error naming
+// the file, not a SIGBUS.
+func TestOpenTruncatedFile(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ringside.db")
+	s, err := Open(path, Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 200; i++ {
+		d := Delivery{Source: "s", Method: "POST", Body: []byte(strings.Repeat("y", 2000)), ReceivedAt: time.Now(), Key: "k" + strings.Repeat("z", i%7) + string(rune('a'+i%26)) + string(rune('a'+i/26))}
+		if _, err := s.Append(context.Background(), d, []call.Event{{Source: "s", Call: "c", Type: call.CallOffered, At: time.Now(), ReceivedAt: time.Now()}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	s.Close()
+	fi, _ := os.Stat(path)
+	if err := os.Truncate(path, fi.Size()/3); err != nil {
+		t.Fatal(err)
+	}
+	_, err = Open(path, Options{})
+	if err == nil || !strings.Contains(err.Error(), path) || !strings.Contains(err.Error(), "truncated") {
+		t.Fatalf("opening a truncated file: %v", err)
+	}
+}

@@ -102,6 +102,11 @@ func Open(path string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
 	}
+	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
+		if err := checkLength(path, fi.Size()); err != nil {
+			return nil, fmt.Errorf("store: %w", err) // bbolt would fault on it (SIGBUS)
+		}
+	}
 	db, err := bolt.Open(path, 0o600, &bolt.Options{
 		Timeout:      time.Second,
 		NoSync:       opt.NoSync,
