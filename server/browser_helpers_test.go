@@ -65,7 +65,8 @@ type browserEnv struct {
 	n     int             // stories told
 }
 
-func startBrowser(t *testing.T) *browserEnv {
+// startBrowser starts the server and Chromium; extra people join the usual ones.
+func startBrowser(t *testing.T, extra ...config.User) *browserEnv {
 	exe := chromium(t)
 	fake := simotel.NewFake(simotel.FakeOptions{Auth: "both", Username: apiUser, Password: apiPass, APIKey: apiKey})
 	fake.Start()
@@ -84,6 +85,7 @@ func startBrowser(t *testing.T) *browserEnv {
 		{Name: "petr", PasswordHash: cheapHash(), Role: "agent", Agent: "petr"},
 		{Name: "jana", PasswordHash: cheapHash(), Role: "agent", Agent: "jana"},
 	}
+	cfg.Users = append(cfg.Users, extra...)
 	cfg.Agents = []config.Agent{
 		{ID: "petr", Name: "Petr Novák", Match: []string{"pbx1:991", "ipex:petr.novak", "cloud:991", "sipsim:+375290000001"}},
 		{ID: "jana", Name: "Jana Dvořáková", Match: []string{"pbx1:992", "ipex:jana.dvorakova", "cloud:992", "sipsim:+375290000002"}},

@@ -191,3 +191,11 @@ func vendorIf(vendor bool) string {
 	}
 	return "yes"
 }
+
+// secspIn is optional seconds as a clock in the person's digits, "—" when unknown.
+func secspIn(ctx context.Context, f *float64) string {
+	if f == nil {
+		return "—"
+	}
+	return dur(ctx, secsDur(*f))
+}

@@ -168,7 +168,7 @@ func TestPagesShowTheirFacts(t *testing.T) {
 		"Jana Dvořáková", "no answer", // the ring chain so far
 		"Previous calls from this number · 1", // history
 		`<audio controls preload="none" src="/recordings/ipex:1412256225.1900/0">`,
-		`action="/agent/pause"`, `action="/agent/resume"`, `name="reason"`, `<option value="Lunch">`, `data-state="on_call"`, `ws-connect="/ws?page=agent"`,
+		`action="/agent/pause"`, `action="/agent/resume"`, `name="reason"`, `<option value="Lunch"`, `data-state="on_call"`, `ws-connect="/ws?page=agent"`,
 		`id="voicemail-rows"`, `<audio controls preload="none" src="/voicemails/pbx1/vm1">`, "Held by the PBX: configure [sources.api]", "mailbox 5555") // voicemails
 	mustContain(t, "callcard", out["callcard"], "ipex:1412256225.1900", "+420225000100", "Normal Clearing", "05:02", "00:28", "05:30",
 		"call.offered", "IncomingCall", "call.ended", "444", "445", // timeline and transfers
