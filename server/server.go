@@ -51,7 +51,7 @@ type Server struct {
 	lastReload atomic.Pointer[reloadNote]
 
 	clocks        clockWatch    // vendor times against receive times, by source
-	stopNames     chan struct{} // ends the Simotel user-name refresher (pbxnames.go)
+	stopNames     chan struct{} // ends the background Simotel API askers (pbxnames.go, voicemail_inbox.go)
 	stopNamesOnce sync.Once
 }
 
@@ -151,6 +151,7 @@ func (s *Server) Listen(addr string) error {
 // prints about the port is true), with the per-address connection cap.
 func (s *Server) Serve(ln net.Listener) error {
 	go s.runPBXNames(s.stopNames)
+	go s.runVoicemailInbox(s.stopNames)
 	return s.app.Listener(limitConnsPerIP(ln, s.cfg().MaxConnsPerIP, s.log))
 }
 

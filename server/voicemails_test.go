@@ -2,14 +2,17 @@ package server
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"ringside/server/call"
 	"ringside/server/config"
+	"ringside/server/jalali"
 	"ringside/server/sim"
 	"ringside/server/simotel"
 )
@@ -126,5 +129,68 @@ func TestVoicemailsReachPages(t *testing.T) {
 	}
 	if resp, _ := play(jana, sc.Voicemails[0].URL, ""); resp.StatusCode != http.StatusNotFound {
 		t.Errorf("Jana plays Petr's voicemail: %d", resp.StatusCode)
+	}
+}
+
+// A voicemail whose webhook never came is found in the Simotel inbox (the documented
+// search, Persian calendar dates) and logged once: asking again, or the webhook coming
+// late, adds nothing.
+func TestVoicemailInbox(t *testing.T) {
+	teh, _ := time.LoadLocation("Asia/Tehran")
+	left := storyT0.Add(50 * time.Second).In(teh)
+	date := jalali.Of(left).String() + left.Format(" 15:04:05")
+	fake := simotel.NewFake(simotel.FakeOptions{Auth: "both", Username: apiUser, Password: apiPass, APIKey: apiKey, Location: teh,
+		Files: map[string][]byte{"400_1623742139-vm-record-file-9758.wav": []byte("RIFF-inbox")},
+		Inbox: []simotel.InboxMessage{
+			{ID: "60c856c88b2427f7c61c55b6", Mailbox: "400", Caller: "09121234567", File: "400_1623742139-vm-record-file-9758.wav",
+				Duration: "2", Date: date},
+			{ID: "60740c3ef303ef9ff3d87970", Mailbox: "400", Caller: "09121234567", Error: "This file has not been saved properly", Date: date},
+		}})
+	fake.Start()
+	t.Cleanup(fake.Close)
+	cfg := scenarioConfig(t)
+	for i := range cfg.Sources {
+		if cfg.Sources[i].Name == "pbx1" {
+			cfg.Sources[i].API = &config.API{URL: fake.URL(), Username: apiUser, Password: apiPass, APIKey: apiKey}
+		}
+	}
+	e := startClocked(t, cfg)
+	pbx := simSource(t, cfg, "pbx1", "")
+	post := func(target, body string) {
+		e.deliver(timedDelivery{src: pbx, at: e.clk.now(),
+			d: sim.Delivery{Method: "POST", Target: target, Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}})
+	}
+	post("/hooks/pbx1", `{"event_name":"IncomingCall","number":"09121234567","entry_point":"2191305588","unique_id":"1773133190.40"}`)
+	post("/hooks/pbx1/Cdr", `{"event_name":"Cdr","starttime":"2026-03-10 12:29:50.000000","endtime":"2026-03-10 12:30:30.000000",`+
+		`"src":"09121234567","dst":"2191305588","type":"incoming","disposition":"NO ANSWER","duration":40,"billsec":0,"wait":40,`+
+		`"entry_point":"2191305588","unique_id":"1773133190.40"}`)
+	e.clk.set(storyT0.Add(5 * time.Minute))
+	e.srv.refreshVoicemailInbox(context.Background())
+	e.settle()
+	var c call.Call
+	if err := json.Unmarshal(e.get("/api/v1/calls/pbx1:1773133190.40"), &c); err != nil {
+		t.Fatal(err)
+	}
+	if len(c.Voicemails) != 1 || c.Voicemails[0].ID != "pbx1:60c856c88b2427f7c61c55b6" || !c.Voicemails[0].At.Equal(left.Truncate(time.Second)) ||
+		c.Voicemails[0].URL == "" {
+		t.Fatalf("voicemails from the inbox: %+v (left at %v)", c.Voicemails, left)
+	}
+	seq := e.st.LastSeq()
+	e.srv.refreshVoicemailInbox(context.Background())
+	post("/hooks/pbx1", `{"event_name":"VoiceMail","id":"60c856c88b2427f7c61c55b6","number":"400","state":"SUCCESS",`+
+		`"date":"2026-03-10 12:30:50.000000","filename":"400_1623742139-vm-record-file-9758.wav","duration":"2","caller":"09121234567"}`)
+	if got := e.st.LastSeq(); got != seq {
+		t.Errorf("the log grew from %d to %d: the message was logged twice", seq, got)
+	}
+	req, _ := http.NewRequest("GET", e.url+c.Voicemails[0].URL, nil)
+	req.AddCookie(e.formLogin("admin", "adminpw"))
+	resp, err := e.client.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 200 || string(b) != "RIFF-inbox" {
+		t.Errorf("playing the inbox message: %d %q", resp.StatusCode, b)
 	}
 }

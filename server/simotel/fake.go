@@ -30,6 +30,8 @@ type FakeOptions struct {
 	Fail     map[string]string // service → message answered as 200 success 0 (operation failed)
 
 	Files       map[string][]byte // recordings by file name, for reports/audio/download
+	Inbox       []InboxMessage    // voicemail messages, for voicemails/inbox/search (dates as the PBX writes them)
+	Location    *time.Location    // the PBX's zone, for the inbox's dates and date_range (UTC when nil)
 	IgnoreRange bool              // answer downloads whole (200), like a PBX that ignores Range
 	Users       []User            // for pbx/users/search
 	Delay       time.Duration     // wait before answering, to test timeouts
@@ -81,6 +83,7 @@ var (
 		"pbx/queues/removeagent": queueAgent,
 		svcUsers:                 {writeMethods, []string{"alike"}},
 		svcPing:                  {[]string{"GET", "POST", "PUT"}, nil},
+		svcInbox:                 {writeMethods, nil},
 	}
 )
 
@@ -263,6 +266,8 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, svc string, in map[
 		f.reply(w, http.StatusOK, 1, "", f.searchUsers(in))
 	case svcPing:
 		f.reply(w, http.StatusOK, 1, "If the 'Ping' event is enabled in the settings menu, you'll receive it when it's sent", nil)
+	case svcInbox:
+		f.reply(w, http.StatusOK, 1, "", f.searchInbox(in))
 	}
 }
 
@@ -375,4 +380,63 @@ func fieldText(v any) string {
 	}
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// searchInbox answers voicemails/inbox/search: messages of the mailbox (conditions.number,
+// a substring when alike) saved within date_range, by date, one page of them.
+func (f *Fake) searchInbox(in map[string]any) map[string]any {
+	loc := f.opt.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	cond, _ := in["conditions"].(map[string]any)
+	mailbox := fieldText(cond["number"])
+	alike := fieldText(in["alike"]) == "true" || fieldText(in["alike"]) == "1"
+	rng, _ := in["date_range"].(map[string]any)
+	bound := func(k string) (time.Time, bool) {
+		t, err := time.ParseInLocation("2006-01-02 15:04", fieldText(rng[k]), loc)
+		return t, err == nil
+	}
+	from, hasFrom := bound("from")
+	to, hasTo := bound("to")
+	type dated struct {
+		m  InboxMessage
+		at time.Time
+	}
+	var hits []dated
+	f.mu.Lock()
+	for _, m := range f.opt.Inbox {
+		at, err := ParseInboxDate(m.Date, loc)
+		switch {
+		case err != nil:
+		case mailbox != "" && !alike && m.Mailbox != mailbox:
+		case mailbox != "" && alike && !strings.Contains(m.Mailbox, mailbox):
+		case hasFrom && at.Before(from), hasTo && at.After(to.Add(time.Minute)):
+		default:
+			hits = append(hits, dated{m, at})
+		}
+	}
+	f.mu.Unlock()
+	slices.SortStableFunc(hits, func(a, b dated) int { return a.at.Compare(b.at) })
+	pg, _ := in["pagination"].(map[string]any)
+	start, _ := strconv.Atoi(fieldText(pg["start"]))
+	count, err := strconv.Atoi(fieldText(pg["count"]))
+	if err != nil || count <= 0 {
+		count = 20
+	}
+	page := []InboxMessage{}
+	for i := start; i < len(hits) && i < start+count; i++ {
+		page = append(page, hits[i].m)
+	}
+	return map[string]any{
+		"pagination": map[string]any{"start": start, "count": count, "sorting": map[string]int{"date": 1}, "total": len(hits)},
+		"data":       page,
+	}
+}
+
+// AddVoicemail puts a message in the fake's inbox (as a caller leaving one would).
+func (f *Fake) AddVoicemail(m InboxMessage) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.opt.Inbox = append(f.opt.Inbox, m)
 }
