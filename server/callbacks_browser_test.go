@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/url"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -146,4 +147,38 @@ func (e *testEnv) apiGet(t *testing.T, path string, data any) {
 	if err := json.Unmarshal(env.Data, data); err != nil {
 		t.Fatalf("GET %s: %v", path, err)
 	}
+}
+
+// A caller who gave up leaves a voicemail: Petr, whose queue call it was, sees it on his
+// page and on the call card, and it plays through Ringside (the file from the Simotel API).
+func TestBrowserVoicemail(t *testing.T) {
+	e := startBrowser(t)
+	e.t = t
+	petr := e.login("petr")
+	petr.t = t
+	petr.goTo("/agent")
+	st := e.story("simotel", sim.Missed)
+	st.Chain = []sim.Attempt{attempt(simPetr, 2, 40, call.OutcomeNoAnswer)}
+	e.send(e.pbx, st, 0, all)
+	file := "5555_" + st.ID + "-vm-record-file-1.wav"
+	e.fake.SetFile(file, mp3(t))
+	left := st.Start.Add(45 * time.Second).In(e.pbx.Location)
+	body := fmt.Sprintf(`{"event_name":"VoiceMail","id":"vm%s","number":"5555","state":"SUCCESS","date":%q,"filename":%q,"duration":"7","caller":%q}`,
+		strings.ReplaceAll(st.ID, ".", ""), left.Format("2006-01-02 15:04:05.000000"), file, st.Caller)
+	req, _ := http.NewRequest("POST", e.url+"/hooks/pbx1", strings.NewReader(body))
+	req.Header.Set("Content-Type", "application/json")
+	sim.Authorize(req.Header, e.pbx, []byte(body), time.Now())
+	if code, b := do(t, req); code != 200 {
+		t.Fatalf("VoiceMail: %d %s", code, b)
+	}
+	vm := `document.querySelector("#voicemail-rows audio[src^='/voicemails/pbx1/']")`
+	petr.waitFor("the voicemail on Petr's page", vm)
+	petr.notReloaded()
+	petr.do(chromedp.ScrollIntoView(chromedp.CSS(".p-voicemail")))
+	petr.shot("agent-voicemail")
+	petr.goTo("/calls/" + url.PathEscape(storyCallID(e.pbx, st)))
+	petr.waitFor("the voicemail on the call card", `document.querySelector("#voicemails audio")`)
+	petr.eval(`(fetch(document.querySelector("#voicemails audio").src, {headers: {Range: "bytes=0-2"}}).then(r => { window.vmStatus = r.status }), 1)`)
+	petr.waitFor("the voicemail fetched in part (206)", `window.vmStatus === 206`)
+	petr.shot("call-card-voicemail")
 }
