@@ -77,6 +77,17 @@ func (s *Server) directoryExtension(agentID string) (src *config.Source, ext str
 	return nil, "", fmt.Errorf("%q is %w", agentID, errNotDirectory)
 }
 
+// callers lists, in directory order, the agents whose phone may place a call.
+func (s *Server) callers() []string {
+	var out []string
+	for _, d := range s.cfg().Agents {
+		if _, _, err := s.directoryExtension(d.ID); err == nil {
+			out = append(out, d.ID)
+		}
+	}
+	return out
+}
+
 // dialable checks a number a source's PBX is asked to call.
 func dialable(src *config.Source, number string) error {
 	re := src.Dial

@@ -144,6 +144,9 @@ func (s *Server) pageOf(c *fiber.Ctx, sess *session, title, topic string) views.
 		p.User = views.User{Name: sess.User.Name, Role: sess.User.Role, Agent: sess.User.Agent}
 		p.CSRF = s.sessions.csrf(sess.ID)
 		p.MayAct = MayAct(sess.User.Role)
+		if p.MayAct && sess.User.Role != "agent" {
+			p.Callers = s.callers()
+		}
 	}
 	s.board.read(func(b *live.Board) { p.Names = views.NamesOf(b.Agents()) })
 	return p

@@ -40,6 +40,9 @@ type Page struct {
 	// those controls from the others.
 	MayAct bool
 	Back   string // this page's path, where the language menu returns
+	// Callers are the agents whose phone may place a click-to-call (directory agents with
+	// an extension on a source with a PBX API), for the "Call from" choice.
+	Callers []string
 }
 
 func (p Page) now() time.Time {
