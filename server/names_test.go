@@ -106,3 +106,38 @@ func TestSimotelExtensionNamesFromTheAPI(t *testing.T) {
 		t.Errorf("a second refresh logged the same name again")
 	}
 }
+
+// The Simotel API's agent report (reports/agent/search) says 993 works queue 902: on a
+// fresh day, before any call, 993's idle phone counts as available in 902.
+func TestSimotelMembershipFromTheAgentReport(t *testing.T) {
+	fake := simotel.NewFake(simotel.FakeOptions{Auth: "both", Username: apiUser, Password: apiPass, APIKey: apiKey,
+		Sessions: []simotel.AgentSession{{Exten: "993", Queue: "902", Type: "inout", Start: "1404-12-19 09:00:00", End: "1404-12-19 17:00:00"}}})
+	fake.Start()
+	t.Cleanup(fake.Close)
+	q := startQueueScenario(t, func(c *config.Config) {
+		for i := range c.Sources {
+			if c.Sources[i].Name == "pbx1" {
+				c.Sources[i].API = &config.API{URL: fake.URL(), Username: apiUser, Password: apiPass, APIKey: apiKey}
+			}
+		}
+	})
+	q.post(at(0), "/hooks/pbx1/NewState", `{"event_name":"NewState","exten":"993","state":"Idle"}`)
+	q.settle()
+	q.srv.refreshPBXMembers(context.Background())
+	l := q.look("after the agent report", at(10))
+	if a := agentOfLook(t, l, "pbx1:993"); a.QueueStates["pbx1:902"] != "available" {
+		t.Errorf("993 = %+v", a)
+	}
+	if s := queueOfLook(t, l, "pbx1:902"); s.Agents["available"] != 1 {
+		t.Errorf("902 = %+v", s)
+	}
+	seq := q.st.LastSeq()
+	q.srv.refreshPBXMembers(context.Background())
+	if q.st.LastSeq() != seq {
+		t.Errorf("a second refresh logged the membership again")
+	}
+	reqs := fake.Requests()
+	if len(reqs) == 0 || reqs[0].Service != "reports/agent/search" || reqs[0].Status != 200 {
+		t.Fatalf("requests = %+v", reqs)
+	}
+}

@@ -31,6 +31,7 @@ func (s *Server) runPBXNames(stop <-chan struct{}) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		s.refreshPBXNames(ctx)
+		s.refreshPBXMembers(ctx)
 		cancel()
 		t.Reset(pbxNamesEvery)
 	}
@@ -70,6 +71,60 @@ func (s *Server) refreshPBXNames(ctx context.Context) {
 		d := store.Delivery{Source: e.Source, Method: "API", Path: "/pbx/users/search", ReceivedAt: now}
 		if _, err := s.store.Append(ctx, d, []call.Event{e}); err != nil {
 			s.log.Error("logging a PBX user name failed", "agent", e.Agent, "err", err)
+			return
+		}
+	}
+}
+
+// memberDays is how far back the PBX's agent report is read for queue membership.
+const memberDays = 7
+
+// refreshPBXMembers asks each Simotel API which extensions worked which queues lately
+// (reports/agent/search; the API has no list of queue members) and logs an agent.member
+// event for each pair the board does not know yet: the tiles then count those agents
+// by their device state from the first day, before a call of the queue passes them.
+func (s *Server) refreshPBXMembers(ctx context.Context) {
+	var evs []call.Event
+	now := s.now()
+	known := map[string]bool{} // "identity\x00queue" the board knows
+	s.board.read(func(b *live.Board) {
+		for _, a := range b.Agents() {
+			for _, id := range a.Identities {
+				for _, q := range a.Queues {
+					known[id+"\x00"+q] = true
+				}
+			}
+		}
+	})
+	for _, src := range s.cfg().Sources {
+		cl := s.pbx()[src.Name]
+		if cl == nil {
+			continue
+		}
+		loc := src.Location
+		if loc == nil {
+			loc = time.UTC
+		}
+		const layout = "2006-01-02 15:04"
+		rows, err := cl.SearchAgentSessions(ctx, now.AddDate(0, 0, -memberDays).In(loc).Format(layout), now.In(loc).Format(layout), 1000)
+		if err != nil {
+			s.log.Warn("Simotel agent report for queue membership", "source", src.Name, "err", err)
+			continue
+		}
+		for _, r := range rows {
+			id, q := src.Name+":"+r.Exten, src.Name+":"+r.Queue
+			if r.Exten == "" || r.Queue == "" || known[id+"\x00"+q] {
+				continue
+			}
+			known[id+"\x00"+q] = true
+			evs = append(evs, call.Event{Source: src.Name, Vendor: "ringside", Name: "PBXQueueMember", Type: call.AgentMember,
+				Agent: id, Queue: q, At: now, ReceivedAt: now})
+		}
+	}
+	for _, e := range evs {
+		d := store.Delivery{Source: e.Source, Method: "API", Path: "/reports/agent/search", ReceivedAt: now}
+		if _, err := s.store.Append(ctx, d, []call.Event{e}); err != nil {
+			s.log.Error("logging a PBX queue member failed", "agent", e.Agent, "err", err)
 			return
 		}
 	}

@@ -32,6 +32,9 @@ const (
 	// AgentNamed is appended by Ringside when the PBX's own user list names an identity
 	// (AgentName) differently from what the board shows. It changes no state.
 	AgentNamed Type = "agent.named"
+	// AgentMember is appended by Ringside when the PBX's API reports the agent working
+	// Queue (Simotel reports/agent/search). It makes the agent a member, not present.
+	AgentMember Type = "agent.member"
 
 	Other   Type = "other"   // a known vendor event the board does not use (fax, trunk, voicemail, ...)
 	Unknown Type = "unknown" // an event name we do not recognize: stored and counted, never an error

@@ -117,7 +117,7 @@ func (b *Board) addAgentFacts(e call.Event) string {
 	if e.Type == call.AgentState && idleState(e.AgentState) && e.At.After(s.DeviceAt) {
 		s.DeviceAt = e.At
 	}
-	if isPresence(e.Type) && e.Queue != "" {
+	if (isPresence(e.Type) || e.Type == call.AgentMember) && e.Queue != "" {
 		s.Queues[e.Queue] = true
 	}
 	if e.Call != "" && !isPresence(e.Type) && e.Type != call.CallRecord {

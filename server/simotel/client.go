@@ -26,6 +26,7 @@ const (
 	svcPause     = "pbx/queues/pauseagent"
 	svcResume    = "pbx/queues/resumeagent"
 	svcUsers     = "pbx/users/search"
+	svcAgents    = "reports/agent/search"
 	svcPing      = "setting/ping/act"
 )
 
@@ -195,6 +196,44 @@ func (c *Client) SearchUsers(ctx context.Context, name, number string) ([]User, 
 	}
 	if err := json.Unmarshal(raw, &page); err != nil {
 		return nil, fmt.Errorf("simotel %s: unexpected data in the answer: %w", svcUsers, err)
+	}
+	return page.Data, nil
+}
+
+// AgentSession is one row of reports/agent/search: an extension's activity in a queue
+// (the PBX's own report of which agents work which queues).
+type AgentSession struct {
+	Exten string `json:"exten"`
+	Queue string `json:"qnum"`
+	Type  string `json:"type,omitempty"`
+	Start string `json:"start,omitempty"`
+	End   string `json:"end,omitempty"`
+}
+
+// UnmarshalJSON keeps numbers sent as JSON numbers as their exact digits.
+func (a *AgentSession) UnmarshalJSON(b []byte) error {
+	var m map[string]json.RawMessage
+	if err := json.Unmarshal(b, &m); err != nil {
+		return err
+	}
+	*a = AgentSession{Exten: text(m["exten"]), Queue: text(m["qnum"]), Type: text(m["type"]), Start: text(m["start"]), End: text(m["end"])}
+	return nil
+}
+
+// SearchAgentSessions lists the agents' queue activity between from and to, PBX local
+// times as the API takes them ("2006-01-02 15:04"); up to count rows.
+func (c *Client) SearchAgentSessions(ctx context.Context, from, to string, count int) ([]AgentSession, error) {
+	in := map[string]any{
+		"conditions": map[string]string{"from": "", "to": "", "exten": "", "queue": ""},
+		"date_range": map[string]string{"from": from, "to": to},
+		"pagination": map[string]any{"start": 0, "count": count, "sorting": map[string]int{}},
+		"alike":      "true",
+	}
+	var page struct {
+		Data []AgentSession `json:"data"`
+	}
+	if err := c.call(ctx, svcAgents, in, &page); err != nil {
+		return nil, err
 	}
 	return page.Data, nil
 }

@@ -34,6 +34,7 @@ type FakeOptions struct {
 	Location    *time.Location    // the PBX's zone, for the inbox's dates and date_range (UTC when nil)
 	IgnoreRange bool              // answer downloads whole (200), like a PBX that ignores Range
 	Users       []User            // for pbx/users/search
+	Sessions    []AgentSession    // for reports/agent/search
 	Delay       time.Duration     // wait before answering, to test timeouts
 
 	// OnPause runs after pauseagent (paused true) or resumeagent (false) succeeded, in its own
@@ -82,6 +83,7 @@ var (
 		"pbx/queues/addagent":    queueAgent,
 		"pbx/queues/removeagent": queueAgent,
 		svcUsers:                 {writeMethods, []string{"alike"}},
+		svcAgents:                {writeMethods, []string{"date_range", "alike"}},
 		svcPing:                  {[]string{"GET", "POST", "PUT"}, nil},
 		svcInbox:                 {writeMethods, nil},
 	}
@@ -264,6 +266,10 @@ func (f *Fake) serve(w http.ResponseWriter, r *http.Request, svc string, in map[
 		f.reply(w, http.StatusOK, 1, "", map[string]any{"message": "Done successfully", "ok": 1})
 	case svcUsers:
 		f.reply(w, http.StatusOK, 1, "", f.searchUsers(in))
+	case svcAgents:
+		rows := f.searchSessions(in)
+		f.reply(w, http.StatusOK, 1, "", map[string]any{"pagination": map[string]any{"start": 0, "count": len(rows),
+			"sorting": map[string]int{"end": -1}, "total": len(rows)}, "target": "agent", "useGroupBy": false, "data": rows})
 	case svcPing:
 		f.reply(w, http.StatusOK, 1, "If the 'Ping' event is enabled in the settings menu, you'll receive it when it's sent", nil)
 	case svcInbox:
@@ -307,6 +313,19 @@ func (f *Fake) searchUsers(in map[string]any) []User {
 	for _, u := range f.opt.Users {
 		if match(u.Name, fieldText(cond["name"])) && match(u.Number, fieldText(cond["number"])) {
 			out = append(out, u)
+		}
+	}
+	return out
+}
+
+// searchSessions answers reports/agent/search from Sessions, filtered by the
+// conditions' exten and queue (alike: contains).
+func (f *Fake) searchSessions(in map[string]any) []AgentSession {
+	cond, _ := in["conditions"].(map[string]any)
+	out := []AgentSession{}
+	for _, s := range f.opt.Sessions {
+		if strings.Contains(s.Exten, fieldText(cond["exten"])) && strings.Contains(s.Queue, fieldText(cond["queue"])) {
+			out = append(out, s)
 		}
 	}
 	return out
