@@ -3,17 +3,18 @@ package live
 import "ringside/server/call"
 
 // Per-call bounds. A source (or whoever holds its credentials) could otherwise grow
-// one call without end: every event refolds its call, so 90,000 events or recordings
-// on one call cost billions of steps and a CDR of megabytes. The log keeps everything;
-// the board folds at most this much of a call, in log order, so a replay folds the
-// same. Far above any real call (a queue call rung at 50 agents every minute for an
-// hour is 6,000 events).
+// one call without end: every event refolds its whole call, so a call of n events costs
+// about n²/2 event folds (1,000 events on one call take seconds of CPU), and 90,000
+// recordings made a CDR of megabytes. The log keeps everything; the board folds at
+// most this much of a call, in log order, so a replay folds the same. A real call
+// stays far below (a queue call rung at 20 agents for ten minutes is a few hundred
+// events); past the bound, rings and agent states are not folded, but the facts that
+// change the call itself (answer, transfer, end, record) still are, up to factsRoom.
 const (
 	maxRecordings    = 100
 	maxLegs          = 500
-	maxEventsPerCall = 10_000
-	// endsRoom is how many end facts a full call still takes, so that it can end.
-	endsRoom = 100
+	maxEventsPerCall = 1000
+	factsRoom        = 100
 )
 
 // roomFor says whether a call holding n events folds e too.
@@ -22,8 +23,8 @@ func roomFor(n int, e call.Event) bool {
 		return true
 	}
 	switch e.Type {
-	case call.CallEnded, call.CallExpired, call.CallRecord:
-		return n < maxEventsPerCall+endsRoom
+	case call.CallAnswered, call.CallTransferred, call.CallEnded, call.CallExpired, call.CallRecord:
+		return n < maxEventsPerCall+factsRoom
 	}
 	return false
 }
