@@ -195,12 +195,19 @@ func (b *board) apply(evs []call.Event) []live.Change {
 	var changes []live.Change
 	var ended []call.Call
 	var pres []store.Presence
+	var cbs []report.Callback
 	for _, e := range evs {
 		if e.Seq <= b.applied {
 			continue
 		}
 		if p, ok := report.PresenceOf(e, b.b.AgentID(e)); ok {
 			pres = append(pres, p)
+		}
+		if e.Type == call.CallbackTaken {
+			abandoned, _ := b.b.Call(e.Call)
+			if cb, ok := report.CallbackOf(e, abandoned.Queue); ok {
+				cbs = append(cbs, cb)
+			}
 		}
 		for _, ch := range b.b.Apply(e) {
 			changes = append(changes, ch)
@@ -219,7 +226,7 @@ func (b *board) apply(evs []call.Event) []live.Change {
 		b.progressed.Store(b.applied)
 		b.movedAt.Store(time.Now().UnixNano())
 	}
-	b.cdrs.put(ended, pres)
+	b.cdrs.put(ended, pres, cbs)
 	return changes
 }
 
@@ -364,6 +371,7 @@ type cdrWriter struct {
 type cdrBatch struct {
 	calls []call.Call
 	pres  []store.Presence
+	cbs   []report.Callback
 	rules *report.Rules // new rules (a reload): count by them, rebuilding the buckets if they differ
 	done  chan struct{}
 }
@@ -374,9 +382,9 @@ func startCDRWriter(st *store.Store, log *slog.Logger, rules report.Rules) *cdrW
 	return w
 }
 
-func (w *cdrWriter) put(calls []call.Call, pres []store.Presence) {
-	if len(calls)+len(pres) > 0 {
-		w.in <- cdrBatch{calls: calls, pres: pres}
+func (w *cdrWriter) put(calls []call.Call, pres []store.Presence, cbs []report.Callback) {
+	if len(calls)+len(pres)+len(cbs) > 0 {
+		w.in <- cdrBatch{calls: calls, pres: pres, cbs: cbs}
 	}
 }
 
@@ -414,7 +422,7 @@ func (w *cdrWriter) run() {
 			continue
 		}
 		var pending *report.Rules
-		calls, pres, flushes := first.calls, first.pres, []chan struct{}{first.done}
+		calls, pres, cbs, flushes := first.calls, first.pres, first.cbs, []chan struct{}{first.done}
 		linger := time.NewTimer(cdrLinger)
 		open := true
 	gather:
@@ -431,6 +439,7 @@ func (w *cdrWriter) run() {
 				}
 				calls = append(calls, next.calls...)
 				pres = append(pres, next.pres...)
+				cbs = append(cbs, next.cbs...)
 				flushes = append(flushes, next.done)
 				if next.done != nil {
 					break gather // someone waits: write now
@@ -446,7 +455,7 @@ func (w *cdrWriter) run() {
 				w.log.Error("storing CDRs failed", "count", len(calls), "err", err)
 			}
 		}
-		if err := report.Update(w.st, w.rules, calls, pres); err != nil {
+		if err := report.UpdateAll(w.st, w.rules, calls, pres, cbs); err != nil {
 			w.log.Error("updating report buckets failed", "calls", len(calls), "presence", len(pres), "err", err)
 		}
 		for _, d := range flushes {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"encoding/csv"
 	"encoding/json"
 	"net/http"
@@ -59,6 +60,18 @@ func reportDay(t *testing.T, e *scenarioEnv) []timedDelivery {
 	}
 	slices.SortStableFunc(ds, func(a, b timedDelivery) int { return a.at.Compare(b.at) })
 	return ds
+}
+
+// takeCallback logs that someone calls back the caller of an abandoned call, as the
+// callbacks page logs it.
+func (e *scenarioEnv) takeCallback(abandoned string, at time.Time) {
+	e.t.Helper()
+	mark := call.Event{Source: "pbx1", Vendor: "ringside", Name: "CallbackTaken", Type: call.CallbackTaken, Call: abandoned,
+		From: vendorStyles["simotel"].caller, By: "admin", At: at, ReceivedAt: at}
+	d := store.Delivery{Source: "pbx1", Method: "POST", Path: "/callbacks/take", ReceivedAt: at, Key: "callback:" + randomID()}
+	if _, err := e.st.Append(context.Background(), d, []call.Event{mark}); err != nil {
+		e.t.Fatal(err)
+	}
 }
 
 func reportConfig(t *testing.T) *config.Config {
@@ -156,6 +169,11 @@ func TestReportDay(t *testing.T) {
 		}
 	}
 	e.clk.set(reportAt(13, 0))
+	// Someone calls back the caller who gave up on 900 at 09:10 (logged as the
+	// callbacks page logs it), twice: one callback made.
+	for range 2 {
+		e.takeCallback("pbx1:"+story("simotel", sim.Missed, 12, reportAt(9, 10)).ID, reportAt(12, 50))
+	}
 	e.barrier()
 	e.wallboardAgrees()
 
@@ -206,7 +224,8 @@ func TestReportDay(t *testing.T) {
 	for _, h := range hours {
 		periods = append(periods, h.Queue+" "+h.Period+" "+jsonText(h.Offered))
 	}
-	wantPeriods := []string{"pbx1:900 2026-03-10T12:00:00+03:30 2", "pbx1:901 2026-03-10T12:00:00+03:30 1",
+	// 16:00 has the callback made at 16:20 and no call.
+	wantPeriods := []string{"pbx1:900 2026-03-10T12:00:00+03:30 2", "pbx1:900 2026-03-10T16:00:00+03:30 0", "pbx1:901 2026-03-10T12:00:00+03:30 1",
 		"pbx1:901 2026-03-10T13:00:00+03:30 1", "pbx1:901 2026-03-10T14:00:00+03:30 1"}
 	if !slices.Equal(periods, wantPeriods) {
 		t.Errorf("by hour %q, want %q", periods, wantPeriods)
@@ -285,9 +304,12 @@ func (e *scenarioEnv) checkReportPage() {
 	}
 	page := get("/reports")
 	want := map[string]string{"offered": "3", "answered": "2", "abandoned": "0", "short": "1", "sl": "100%",
-		"asa": "16.5 s", "aht": "2:01", "longest": "25 s"}
+		"asa": "16.5 s", "aht": "2:01", "longest": "25 s", "callbacks": "0"}
 	if got := cells(t, page, "data-queue", "pbx1:901"); !reflect.DeepEqual(got, want) {
 		t.Errorf("queue 901 on the page %v, want %v", got, want)
+	}
+	if got := cells(t, page, "data-queue", "pbx1:900")["callbacks"]; got != "1" {
+		t.Errorf("queue 900 shows %q callbacks made, want 1", got)
 	}
 	// All queues pooled from counts: 5 offered, 3 answered, 1 abandoned, 1 short; SL 2 of 4
 	// (answered in 900 at 25 s misses its 20 s, 901's two meet 30 s; 900's abandon counts).
@@ -320,7 +342,7 @@ func (e *scenarioEnv) checkReportPage() {
 		t.Errorf("agents CSV %q", agents)
 	}
 	queues := csvRows("queues")
-	if len(queues) != 5 || strings.Join(queues[4], ",") != "pbx1:902,'=2+3,,0,0,0,0,0,0,0,0" {
+	if len(queues) != 5 || strings.Join(queues[4], ",") != "pbx1:902,'=2+3,,0,0,0,0,0,0,0,0,0" {
 		t.Errorf("queues CSV (a name that is a formula is defused) %q", queues)
 	}
 	if heat := csvRows("heat"); len(heat) != 8 || heat[3][0] != "Tue" || heat[3][13] != "3" || heat[3][14] != "1" || heat[3][15] != "1" {
@@ -377,6 +399,7 @@ func TestReportBucketsRebuiltOnStart(t *testing.T) {
 			e.deliver(d)
 		}
 		e.clk.set(reportAt(13, 0))
+		e.takeCallback("pbx1:"+story("simotel", sim.Missed, 12, reportAt(9, 10)).ID, reportAt(12, 50))
 		e.barrier()
 		e.report("agents", map[string]any{}, &live)
 		e.report("queues", map[string]any{}, &liveQ)
@@ -396,5 +419,11 @@ func TestReportBucketsRebuiltOnStart(t *testing.T) {
 	e.report("queues", map[string]any{}, &rebuiltQ)
 	if len(live) != 3 || !reflect.DeepEqual(live, rebuilt) || !reflect.DeepEqual(liveQ, rebuiltQ) {
 		t.Errorf("kept live:\n%s\n%+v\nrebuilt:\n%s\n%+v", jsonText(live), liveQ, jsonText(rebuilt), rebuiltQ)
+	}
+	// The callback made at 16:20 (Tehran) is rebuilt from the log: an hour of 900's.
+	var hours []queueReportRow
+	e.report("queues", map[string]any{"group_by": "hour", "queues": []string{"pbx1:900"}}, &hours)
+	if len(hours) != 2 || hours[1].Period != "2026-03-10T16:00:00+03:30" {
+		t.Errorf("900 by hour after the rebuild: %+v", hours)
 	}
 }

@@ -195,10 +195,10 @@ func ReportCSV(d ReportData, table string, names Names) [][]string {
 			rows = d.QueuesBy
 		}
 		out := [][]string{{"queue", "name", "period", "offered", "answered", "abandoned", "short_abandoned",
-			"service_level_pct", "asa_s", "aht_s", "longest_wait_s"}}
+			"service_level_pct", "asa_s", "aht_s", "longest_wait_s", "callbacks"}}
 		for _, r := range rows {
 			out = append(out, []string{r.Queue, r.Name, r.Period, n(r.Offered), n(r.Answered), n(r.Abandoned),
-				n(r.ShortAbandoned), num(r.ServiceLevelPct), num(r.ASAS), num(r.AHTS), num(r.LongestWaitS)})
+				n(r.ShortAbandoned), num(r.ServiceLevelPct), num(r.ASAS), num(r.AHTS), num(r.LongestWaitS), n(r.Callbacks)})
 		}
 		return out
 	case "agents", "agents_by":

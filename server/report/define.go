@@ -26,9 +26,10 @@ const (
 	qTalkN          // answered, ended calls with a known talk time
 	qWaitMs         // wait of the answered calls
 	qTalkMs
-	qWaitBins                     // first of nBins wait-time bins (answered and abandoned)
-	qTalkBins = qWaitBins + nBins // first of nBins talk-time bins (answered)
-	qSlots    = qTalkBins + nBins
+	qWaitBins                      // first of nBins wait-time bins (answered and abandoned)
+	qTalkBins  = qWaitBins + nBins // first of nBins talk-time bins (answered)
+	qCallbacks = qTalkBins + nBins // callers of the queue someone started calling back
+	qSlots     = qCallbacks + 1
 )
 
 // nBins is the number of bins of each distribution: one per bound and one above.

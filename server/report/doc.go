@@ -17,7 +17,8 @@
 // ended calls with a known talk time. A report that covers now adds the calls still
 // on, counted as the wallboard counts them, so today's report and the wallboard agree.
 // Longest wait is the longest wait of any call of the period (a caller still waiting:
-// so far).
+// so far). Callbacks made count the abandoned calls of the queue someone started
+// calling back (a "callback.taken" fact, once per abandoned call), when they did.
 //
 // Agent figures:
 //   - offered: the offers (legs) that rang at the agent, except rings cancelled because

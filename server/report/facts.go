@@ -164,3 +164,27 @@ func presenceCounts(p store.Presence, d time.Duration) store.Counts {
 	}
 	return n
 }
+
+// Callback is a callback made: someone started calling back the caller of an abandoned
+// call of Queue (empty: look it up in the call's record).
+type Callback struct {
+	Call, Queue string
+	At          time.Time
+}
+
+// CallbackOf is the callback a "callback.taken" event says was made (queue: the
+// abandoned call's, if known).
+func CallbackOf(e call.Event, queue string) (Callback, bool) {
+	return Callback{Call: e.Call, Queue: queue, At: e.At}, e.Type == call.CallbackTaken && e.Call != "" && !e.At.IsZero()
+}
+
+// facts count the callback once per abandoned call (taken again: the latest time), in
+// the bucket of when it was made.
+func (cb Callback) facts() []store.Fact {
+	if cb.Queue == "" {
+		return nil
+	}
+	n := store.Counts{Sum: make([]int64, qSlots)}
+	n.Sum[qCallbacks] = 1
+	return []store.Fact{{Kind: KindQueue, ID: cb.Queue, At: cb.At, C: n}}
+}

@@ -25,7 +25,7 @@ type Rules struct {
 func RulesOf(lc live.Config) Rules { return Rules{Rules: live.NewRules(lc), cfg: lc} }
 
 // bucketsVersion changes whenever what a member holds changes meaning.
-const bucketsVersion = "1"
+const bucketsVersion = "2"
 
 // stamp names everything the stored buckets depend on.
 func (r Rules) stamp() string {
@@ -49,10 +49,29 @@ func (r Rules) stamp() string {
 // Update records ended calls (a call seen before replaces its earlier contribution)
 // and presence facts in one transaction.
 func Update(st *store.Store, r Rules, calls []call.Call, pres []store.Presence) error {
-	if len(calls)+len(pres) == 0 {
+	return UpdateAll(st, r, calls, pres, nil)
+}
+
+// UpdateAll is Update with callbacks made too.
+func UpdateAll(st *store.Store, r Rules, calls []call.Call, pres []store.Presence, cbs []Callback) error {
+	if len(calls)+len(pres)+len(cbs) == 0 {
 		return nil
 	}
+	for i := range cbs {
+		if cbs[i].Queue == "" { // the abandoned call left memory: its record says
+			if c, ok, err := st.CDR(cbs[i].Call); err != nil {
+				return err
+			} else if ok {
+				cbs[i].Queue = c.Queue
+			}
+		}
+	}
 	return st.UpdateBuckets(func(bt *store.BucketTx) error {
+		for _, cb := range cbs {
+			if err := bt.SetMember("cb\x00"+cb.Call, cb.facts()); err != nil {
+				return err
+			}
+		}
 		for i := range calls {
 			c := &calls[i]
 			if err := bt.SetMember("c\x00"+c.ID, CallFacts(c, r.Rules)); err != nil {
@@ -155,12 +174,16 @@ func rebuildPresence(ctx context.Context, st *store.Store, r Rules) (int, error)
 			return n, ctx.Err()
 		}
 		var pres []store.Presence
+		var cbs []Callback
 		for _, e := range evs {
 			if p, ok := PresenceOf(e, resolver.AgentID(e)); ok {
 				pres = append(pres, p)
 			}
+			if cb, ok := CallbackOf(e, ""); ok {
+				cbs = append(cbs, cb)
+			}
 		}
-		if err := Update(st, r, nil, pres); err != nil {
+		if err := UpdateAll(st, r, nil, pres, cbs); err != nil {
 			return n, err
 		}
 		n += len(pres)

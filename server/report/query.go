@@ -51,7 +51,8 @@ type QueueRow struct {
 	Offered         int64   `json:"offered"`
 	Answered        int64   `json:"answered"`
 	Abandoned       int64   `json:"abandoned"`
-	ShortAbandoned  int64   `json:"-"` // shown on the page; the API's row has the issue's shape
+	ShortAbandoned  int64   `json:"-"` // shown on the page; the API's row keeps its documented shape
+	Callbacks       int64   `json:"-"` // callers someone started calling back (page and CSV)
 	ServiceLevelPct float64 `json:"service_level_pct"`
 	ASAS            float64 `json:"asa_s"`
 	AHTS            float64 `json:"aht_s"`
@@ -224,7 +225,7 @@ func queueRow(id, name, period string, s store.Counts) QueueRow {
 	f := tallyOf(s.Sum).Counters()
 	return QueueRow{Queue: id, Name: name, Period: period, Offered: int64(f.Offered), Answered: int64(f.Answered),
 		Abandoned: int64(f.Abandoned), ShortAbandoned: int64(f.ShortAbandoned), ServiceLevelPct: f.ServiceLevelPct,
-		ASAS: f.ASAS, AHTS: f.AHTS, LongestWaitS: round1(float64(s.Max[qLongestWaitMs]) / 1000)}
+		ASAS: f.ASAS, AHTS: f.AHTS, LongestWaitS: round1(float64(s.Max[qLongestWaitMs]) / 1000), Callbacks: s.Sum[qCallbacks]}
 }
 
 // Agents is the agents report.
