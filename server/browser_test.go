@@ -122,7 +122,7 @@ func TestBrowser(t *testing.T) {
 		e.send(e.pbx, st, 10*storySec, all) // hung up, CDR with the recording
 		petr.waitFor("the recording on the pop-up", fmt.Sprintf(`document.querySelector(%s + " audio[src^='/recordings/']")`, jsString(pop)))
 		mgr.waitFor("the CDR row", fmt.Sprintf(`document.querySelector(%s)`, jsString("#"+views.DOMID("cdr", id))))
-		mgr.waitFor("the count of calls", `document.querySelector("[data-count]").textContent === "1"`)
+		mgr.waitFor("the count of calls", `document.querySelector("[data-count]").dataset.count === "1"`)
 		sup.waitFor("Petr available", fmt.Sprintf(`/available/i.test((document.querySelector(%s) || {}).textContent)`, jsString(agentRow)))
 		sup.waitFor("one answered on the tile", fmt.Sprintf(`/Answered\s*1(?!\d)/.test((document.querySelector(%s) || {}).textContent)`, jsString(tile)))
 		jana.stays("Jana got Petr's pop-up", fmt.Sprintf(`document.querySelector(%s) || document.body.textContent.includes(%s)`, jsString(pop), jsString(st.Caller)), 500*time.Millisecond)

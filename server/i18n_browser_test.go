@@ -92,12 +92,28 @@ func TestBrowserLanguages(t *testing.T) {
 	ali.waitFor("the card ended", fmt.Sprintf(`(document.querySelector(%s + " .pop-head .badge") || {}).textContent.includes(%s)`, jsString(pop), jsString(fa.T("pop_ended"))))
 	ali.notReloaded()
 
+	// Czech plural forms on the call records' count, server-rendered and live
+	eva.goTo("/cdrs")
+	eva.waitFor("the Czech count", fmt.Sprintf(`document.querySelector(".cdr-count").textContent.trim() === %s`, jsString(cs.N("cdr_count", 1))))
+	for n := 2; n <= 5; n++ {
+		more := e.story("simotel", sim.Missed)
+		e.send(e.pbx, more, 0, all)
+		if n == 2 || n == 5 {
+			eva.waitFor(fmt.Sprintf("%d calls counted in Czech", n), fmt.Sprintf(`document.querySelector(".cdr-count").textContent.trim() === %s`, jsString(cs.N("cdr_count", n))))
+		}
+	}
+	if got := eva.text(".cdr-count"); got != "5 hovorů" {
+		t.Errorf("Czech count of five calls %q, want 5 hovorů", got)
+	}
+	eva.notReloaded()
+	eva.shot("cs-cdrs")
+
 	// Eva picks French in the header; a new session of hers is French too.
 	eva.do(chromedp.SetValue(chromedp.CSS(`.lang-menu select`), "fr"))
 	eva.eval(`(() => { const s = document.querySelector(".lang-menu select"); if (s && s.value === "fr") s.dispatchEvent(new Event("change", {bubbles: true})); return 1 })()`)
 	eva.waitFor("the page in French", `document.documentElement.lang === "fr" && document.readyState === "complete"`)
-	if eva.path() != "/wallboard" {
-		t.Errorf("after choosing a language Eva is on %s, want back on /wallboard", eva.path())
+	if eva.path() != "/cdrs" {
+		t.Errorf("after choosing a language Eva is on %s, want back on /cdrs", eva.path())
 	}
 	again := e.login("eva")
 	again.t = t

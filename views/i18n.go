@@ -199,3 +199,28 @@ func secspIn(ctx context.Context, f *float64) string {
 	}
 	return dur(ctx, secsDur(*f))
 }
+
+// countForms is data-count-text: the plural forms web/app.js picks from when it
+// counts a row pushed live.
+func countForms(ctx context.Context, id string) string {
+	b, _ := json.Marshal(loc(ctx).Forms(id))
+	return string(b)
+}
+
+// dateField shows a date filter's value in the person's calendar.
+func dateField(ctx context.Context, v string) string {
+	l := loc(ctx)
+	if at, ok := l.ParseDateInput(v); ok {
+		return l.DateInput(at)
+	}
+	return v
+}
+
+// dirNames and resultNames label the CDR filter's fixed choices.
+func dirNames(ctx context.Context) Names {
+	return Names{call.Inbound: t(ctx, "dir_inbound"), call.Outbound: t(ctx, "dir_outbound"), call.Internal: t(ctx, "dir_internal")}
+}
+
+func resultNames(ctx context.Context) Names {
+	return Names{call.Answered: t(ctx, "state_answered"), call.Missed: t(ctx, "state_missed"), call.Busy: t(ctx, "state_busy"), call.Failed: t(ctx, "state_failed")}
+}

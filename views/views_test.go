@@ -174,7 +174,7 @@ func TestPagesShowTheirFacts(t *testing.T) {
 		"call.offered", "IncomingCall", "call.ended", "444", "445", // timeline and transfers
 		`src="/recordings/ipex:1412256225.1900/0"`, `src="https://rec.example/a.mp3"`, "k@acme.example", "CRM-1", ">Support<", ">step1<",
 		"Message from 09121234567", `src="/voicemails/pbx1/vm1"`) // the voicemail left on the call
-	mustContain(t, "cdrs", out["cdrs"], `method="get" action="/cdrs"`, `name="number" value="0912"`, `<option value="answered" selected>`,
+	mustContain(t, "cdrs", out["cdrs"], `method="get" action="/cdrs"`, `name="number" value="0912"`, `<option value="answered" selected translate="yes">`,
 		"Showing 51–52 of 120", `href="/cdrs?disposition=answered&amp;number=0912"`, // newer page keeps the filter, start 0 dropped
 		`href="/cdrs.csv?disposition=answered&amp;number=0912"`, `href="/calls/ipex:1412256225.1900"`, `data-play="/recordings/ipex:1412256225.1900/0"`)
 	mustContain(t, "settings", out["settings"], "https://r.example/hooks/pbx1", "secret-pw", "tok-1", "whsec", "boss", "ipex:petr.novak", "configured")

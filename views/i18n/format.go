@@ -127,7 +127,7 @@ func (l *Locale) ParseDateInput(s string) (time.Time, bool) {
 	if e1 != nil || e2 != nil || e3 != nil {
 		return time.Time{}, false
 	}
-	if l.Persian() {
+	if l.Persian() && y < 1700 { // Jalali; a Gregorian date (a shared link) is read as one
 		j := jalali.Date{Year: y, Month: m, Day: d}
 		if !j.Valid() {
 			return time.Time{}, false

@@ -228,3 +228,30 @@ func PluralForms(lang, id string) []string {
 	}
 	return out
 }
+
+// pluralSamples are a count of each CLDR plural category of the languages, so the
+// browser (Intl.PluralRules) can pick a form for counts it updates itself.
+var pluralSamples = map[string]map[string]int{
+	"en": {"one": 1, "other": 2},
+	"fa": {"one": 1, "other": 2},
+	"cs": {"one": 1, "few": 2, "other": 5},
+	"fr": {"one": 1, "many": 1000000, "other": 2},
+	"ru": {"one": 1, "few": 2, "many": 5},
+}
+
+// Forms is message id in each plural category of the language, its {{.Count}}
+// written as {n}.
+func (l *Locale) Forms(id string) map[string]string {
+	samples, ok := pluralSamples[l.Lang]
+	if !ok {
+		samples = pluralSamples["en"]
+	}
+	out := map[string]string{}
+	for cat, n := range samples {
+		s, err := l.lz.Localize(&goi18n.LocalizeConfig{MessageID: id, PluralCount: n, TemplateData: map[string]any{"Count": "{n}"}})
+		if err == nil {
+			out[cat] = s
+		}
+	}
+	return out
+}
