@@ -58,6 +58,10 @@ func run() error {
 		return nil
 	}
 	log := newLogger(cfg.LogFormat)
+	// Signals are ours before anything is printed: a SIGHUP sent as soon as the banner
+	// shows must reload, not end the process (its default action).
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	var demo *sim.Generator
 	var demoUser string
 	if cfg.Demo {
@@ -96,8 +100,6 @@ func run() error {
 	if demo != nil {
 		go runDemo(ctx, ln.Addr().String(), demo, log)
 	}
-	sig := make(chan os.Signal, 1)
-	signal.Notify(sig, os.Interrupt, syscall.SIGTERM, syscall.SIGHUP)
 	for stop := false; !stop; {
 		select {
 		case err = <-errc:

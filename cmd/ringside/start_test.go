@@ -93,6 +93,12 @@ func TestBannerAfterBindSecretsOnce(t *testing.T) {
 	first.cmd.Wait()
 
 	second := startBinary(t, bin, dir, []string{"RINGSIDE_LISTEN=" + addr})
+	// a SIGHUP the moment the banner shows reloads; it must not end the process
+	second.cmd.Process.Signal(syscall.SIGHUP)
+	waitUp(t, "http://"+addr+"/healthz")
+	if err := second.cmd.Process.Signal(syscall.Signal(0)); err != nil {
+		t.Fatalf("a SIGHUP right after the banner ended the server: %v", err)
+	}
 	text := second.out.String()
 	if strings.Contains(text, secret) || strings.Contains(text, "token=") || strings.Contains(text, "Basic auth") {
 		t.Fatalf("second start printed secrets:\n%s", text)
