@@ -109,7 +109,7 @@ func TestLoginFloodSparesWebhooks(t *testing.T) {
 	e := startEnv(t, testConfig(t))
 	e.hookP99(20, "warm")
 	var sent, tries, locked, busy atomic.Int64
-	p99, rounds := e.underAttack(func(round int) func() {
+	p99, rounds, bound := e.underAttack(func(round int) func() {
 		ctx, cancel := context.WithCancel(context.Background())
 		clients := make([]*http.Client, 50)
 		for i := range clients {
@@ -150,12 +150,12 @@ func TestLoginFloodSparesWebhooks(t *testing.T) {
 			}
 		}
 	})
-	t.Logf("login flood: %d sent, %d answered (%d 429, %d 503 busy), webhook p99 %v (rounds %v)",
-		sent.Load(), tries.Load(), locked.Load(), busy.Load(), p99, rounds)
+	t.Logf("login flood: %d sent, %d answered (%d 429, %d 503 busy), webhook p99 %v (rounds %v, bound %v)",
+		sent.Load(), tries.Load(), locked.Load(), busy.Load(), p99, rounds, bound)
 	if sent.Load() < 32 || tries.Load() == locked.Load() {
 		t.Errorf("%d logins sent, %d answered, %d of them 429: the flood did not take place", sent.Load(), tries.Load(), locked.Load())
 	}
-	if p99 >= 50*time.Millisecond {
-		t.Errorf("webhook p99 %v during the login flood (rounds %v), want < 50 ms", p99, rounds)
+	if p99 >= bound {
+		t.Errorf("webhook p99 %v during the login flood (rounds %v), want < %v", p99, rounds, bound)
 	}
 }
