@@ -2,6 +2,7 @@ package server
 
 import (
 	"fmt"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -91,6 +92,15 @@ func TestBrowserLanguages(t *testing.T) {
 	e.send(e.pbx, st, 3*storySec, all)
 	ali.waitFor("the card ended", fmt.Sprintf(`(document.querySelector(%s + " .pop-head .badge") || {}).textContent.includes(%s)`, jsString(pop), jsString(fa.T("pop_ended"))))
 	ali.notReloaded()
+	// the call card: the Jalali date, Persian labels
+	ali.goTo("/calls/" + url.PathEscape(id))
+	if got, want := ali.text(".cc-when"), fa.Date(time.Now(), true); !strings.Contains(got, want) {
+		t.Errorf("Persian call card date %q lacks the Jalali date %q", got, want)
+	}
+	if got := ali.text("main"); !strings.Contains(got, fa.T("cc_ring_chain")) || !strings.Contains(got, st.Caller) {
+		t.Errorf("Persian call card lacks its labels or the caller: %q", got)
+	}
+	ali.shot("fa-callcard")
 
 	// Czech plural forms on the call records' count, server-rendered and live
 	eva.goTo("/cdrs")

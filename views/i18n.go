@@ -224,3 +224,11 @@ func dirNames(ctx context.Context) Names {
 func resultNames(ctx context.Context) Names {
 	return Names{call.Answered: t(ctx, "state_answered"), call.Missed: t(ctx, "state_missed"), call.Busy: t(ctx, "state_busy"), call.Failed: t(ctx, "state_failed")}
 }
+
+// dispositionText is a call's result in the person's language, "—" when none.
+func dispositionText(ctx context.Context, d string) string {
+	if d == "" {
+		return "—"
+	}
+	return stateLabel(ctx, d)
+}
