@@ -59,7 +59,6 @@ func TestBrowserCallbackDone(t *testing.T) {
 	}
 	sup.do(chromedp.ScrollIntoView(chromedp.CSS(".p-aband")))
 	sup.shot("wallboard-callbacks")
-	tv.shot("wallboard-tv-callbacks")
 	petr.do(chromedp.ScrollIntoView(chromedp.CSS(".p-aband")))
 	petr.shot("agent-callbacks")
 

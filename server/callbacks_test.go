@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"strings"
 	"testing"
 	"time"
 
@@ -50,6 +51,20 @@ func TestCallbackScenarioAllBusy(t *testing.T) {
 		`"lRngUsrNum":"991","lRngUsrName":"Petr Novák","lRngAgtNum":"991","lRngAgtName":"Petr Novák",`+
 		`"fRngGroupName":"Support","lRngGroupName":"Support","hasRec":0}}`)
 	busy := e.callbackLook([]string{"pbx1:1773133210.11", "cloud:00000000-0000-0000-0000-0000000000c1"})
+
+	// Jana may not mark done a caller who is not one of hers (her CSRF token is right).
+	jana := e.formLogin("jana", personPass)
+	tok := csrfToken.FindStringSubmatch(e.page(t, "/agent", jana))
+	if tok == nil {
+		t.Fatal("no CSRF token on Jana's page")
+	}
+	req, _ := http.NewRequest("POST", e.url+"/callbacks/done", strings.NewReader("number=%2B447700900123&call=cloud%3A00000000-0000-0000-0000-0000000000c1"))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("X-CSRF-Token", tok[1])
+	req.AddCookie(jana)
+	if code, body := e.do(req); code != http.StatusForbidden || !strings.Contains(body, "not one of your queues") {
+		t.Errorf("Jana marking Petr's caller done: %d %s", code, body)
+	}
 
 	// VOIPEX: Petr calls the Simotel caller back and is answered.
 	for i, ev := range []string{
@@ -97,6 +112,8 @@ type callbackView struct {
 	Callbacks  []call.Callback      `json:"callbacks"`   // GET /api/v1/callbacks as the admin
 	AgentPages map[string][]string  `json:"agent_pages"` // the numbers each agent's /agent lists
 }
+
+var csrfToken = regexp.MustCompile(`X-CSRF-Token&#34;:&#34;([^&]+)&#34;`)
 
 var callbackNumber = regexp.MustCompile(`id="callback-rows"|data-number="([^"]*)"`)
 
