@@ -170,7 +170,7 @@ func (s *Server) reportsCSV(c *fiber.Ctx) error {
 	if err != nil {
 		return c.Status(fiber.StatusServiceUnavailable).SendString("store unavailable")
 	}
-	rows := views.ReportCSV(d, table, s.board.agentNames())
+	rows := views.ReportCSV(d, table)
 	for _, row := range rows[1:] {
 		for i := range row {
 			row[i] = cell(row[i])

@@ -187,7 +187,7 @@ func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
 
 // ReportCSV is one table of the page as CSV rows, header first. Cells are raw: the
 // caller defuses spreadsheet formulas.
-func ReportCSV(d ReportData, table string, names Names) [][]string {
+func ReportCSV(d ReportData, table string) [][]string {
 	switch table {
 	case "queues", "queues_by":
 		rows := d.Queues
