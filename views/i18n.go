@@ -86,13 +86,21 @@ func dateTime(ctx context.Context, now time.Time, t *time.Time) string {
 	return l.T("fmt_date_time", "Date", d, "Time", l.Clock(*t, false))
 }
 
-// fullDateTime is a day and time with its year, seconds and zone.
+// fullDateTime is a day and time with its year and seconds.
 func fullDateTime(ctx context.Context, t *time.Time) string {
 	if t == nil {
 		return "—"
 	}
 	l := loc(ctx)
-	return l.T("fmt_date_time", "Date", l.Date(*t, true), "Time", l.Clock(*t, true)) + " " + t.In(l.Zone).Format("MST")
+	return l.T("fmt_date_time", "Date", l.Date(*t, true), "Time", l.Clock(*t, true))
+}
+
+// zoneName is the abbreviation of the person's zone at t ("CET", "+0330").
+func zoneName(ctx context.Context, t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.In(loc(ctx).Zone).Format("MST")
 }
 
 // clockOf is a time of day in the person's zone and digits.
