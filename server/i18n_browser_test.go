@@ -101,6 +101,13 @@ func TestBrowserLanguages(t *testing.T) {
 		t.Errorf("Persian call card lacks its labels or the caller: %q", got)
 	}
 	ali.shot("fa-callcard")
+	maryam.goTo("/cdrs")
+	maryam.shot("fa-cdrs")
+	eva.goTo("/calls/" + url.PathEscape(id))
+	if got, want := eva.text(".cc-when"), cs.Date(time.Now(), true); !strings.Contains(got, want) {
+		t.Errorf("Czech call card date %q lacks %q", got, want)
+	}
+	eva.shot("cs-callcard")
 
 	// Czech plural forms on the call records' count, server-rendered and live
 	eva.goTo("/cdrs")
