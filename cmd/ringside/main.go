@@ -108,7 +108,10 @@ func run() error {
 		case s := <-sig:
 			if s == syscall.SIGHUP {
 				log.Info("SIGHUP: reloading the configuration", "file", cfg.File)
-				srv.ReloadConfig() // logs what it did, or why it refused
+				// Off this loop, so a reload that waits for the board (a start-up
+				// replay, a long rebuild) never keeps a SIGTERM from being heard.
+				// Reloads are serialised inside the server.
+				go srv.ReloadConfig() // logs what it did, or why it refused
 				continue
 			}
 			log.Info("shutting down", "signal", s.String())
