@@ -46,8 +46,8 @@ func TestBrowserPseudoLanguage(t *testing.T) {
 	sup.t, petr.t = t, t
 	for _, p := range []*person{sup, petr} {
 		p.goTo("/")
-		p.eval(`fetch("/lang", {method: "POST", headers: {"X-CSRF-Token": JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"], "Content-Type": "application/x-www-form-urlencoded"}, body: "lang=en-XA"}).then(() => 1)`)
-		p.waitFor("the pseudo-language", `(fetch("/"), true) && document.documentElement.lang !== undefined`)
+		p.eval(`(window.langDone = 0, fetch("/lang", {method: "POST", headers: {"X-CSRF-Token": JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"], "Content-Type": "application/x-www-form-urlencoded"}, body: "lang=en-XA"}).then(() => { window.langDone = 1 }), 1)`)
+		p.waitFor("the pseudo-language kept", `window.langDone === 1`)
 	}
 	st := e.story("simotel", sim.QueueAnswered)
 	st.Chain = []sim.Attempt{attempt(simPetr, 2, 4, call.OutcomeAnswer)}
@@ -74,6 +74,7 @@ func TestBrowserPseudoLanguage(t *testing.T) {
 	out := e.open("nobody")
 	out.goTo("/login")
 	out.eval(`(document.cookie = "ringside_lang=en-XA; path=/", 1)`)
+	out.waitFor("the language cookie", `document.cookie.includes("ringside_lang=en-XA")`)
 	out.goTo("/login")
 	if lang := out.eval(`document.documentElement.lang`); lang != "en-XA" {
 		t.Fatalf("login in %q, want en-XA", lang)
