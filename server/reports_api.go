@@ -35,9 +35,8 @@ type reportRequest struct {
 }
 
 // reportParams checks a request and fills its defaults: from/to default to today in
-// the display zone (people have no zone of their own yet), group_by to total.
-func (s *Server) reportParams(r reportRequest) (report.Params, error) {
-	zone := s.zone()
+// zone (the caller's own), group_by to total.
+func (s *Server) reportParams(r reportRequest, zone *time.Location) (report.Params, error) {
 	now := s.now()
 	p := report.Params{GroupBy: r.GroupBy, Zone: zone, Now: now, Queues: r.Queues, Agents: r.Agents, Source: r.Sources}
 	if p.GroupBy == "" {
@@ -121,7 +120,8 @@ func (s *Server) reports() *report.Reader {
 
 func (s *Server) apiReport(kind byte) fiber.Handler {
 	return func(c *fiber.Ctx) error {
-		if u, _ := c.Locals("user").(*config.User); u == nil || !slices.Contains(reportRoles, u.Role) {
+		u, _ := c.Locals("user").(*config.User)
+		if u == nil || !slices.Contains(reportRoles, u.Role) {
 			return apiError(c, fiber.StatusForbidden, "Access denied")
 		}
 		var req reportRequest
@@ -130,7 +130,7 @@ func (s *Server) apiReport(kind byte) fiber.Handler {
 				return apiError(c, fiber.StatusBadRequest, "body must be a JSON object: "+err.Error())
 			}
 		}
-		p, err := s.reportParams(req)
+		p, err := s.reportParams(req, s.zoneOf(u))
 		if err != nil {
 			return apiError(c, fiber.StatusBadRequest, err.Error())
 		}

@@ -53,9 +53,10 @@ func reportForm(c *fiber.Ctx) views.ReportForm {
 	return f
 }
 
-// reportData reads every figure the page (or its CSV) shows for the form.
-func (s *Server) reportData(f views.ReportForm) (views.ReportData, error) {
-	now := s.localNow()
+// reportData reads every figure the page (or its CSV) shows for the form, with its
+// periods (today, this week, hours of the day) in zone, the person's own.
+func (s *Server) reportData(f views.ReportForm, zone *time.Location) (views.ReportData, error) {
+	now := s.now().In(zone)
 	from, to, ok := reportPeriod(f, now)
 	d := views.ReportData{Form: f, Now: now, From: from, To: to, BadPeriod: !ok}
 	if !slices.Contains([]string{report.GroupHour, report.GroupDay}, f.By) {
@@ -141,7 +142,7 @@ func (s *Server) reportsPage(c *fiber.Ctx) error {
 	if s.reportsBuilding() {
 		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "Reports are being built from the stored calls and the event log. Try again in a minute.")
 	}
-	d, err := s.reportData(reportForm(c))
+	d, err := s.reportData(reportForm(c), localeOf(c).Zone)
 	if err != nil {
 		s.log.Error("report failed", "err", err)
 		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "The store is unavailable.")
@@ -166,7 +167,7 @@ func (s *Server) reportsCSV(c *fiber.Ctx) error {
 	if s.reportsBuilding() {
 		return c.Status(fiber.StatusServiceUnavailable).SendString(reportsBuildingMsg)
 	}
-	d, err := s.reportData(f)
+	d, err := s.reportData(f, localeOf(c).Zone)
 	if err != nil {
 		return c.Status(fiber.StatusServiceUnavailable).SendString("store unavailable")
 	}

@@ -427,3 +427,25 @@ func TestReportBucketsRebuiltOnStart(t *testing.T) {
 		t.Errorf("900 by hour after the rebuild: %+v", hours)
 	}
 }
+
+// A report's default period is today where the person asking lives: the same instant
+// is another day in Tehran than in Los Angeles.
+func TestReportPeriodInThePersonsZone(t *testing.T) {
+	e := startClocked(t, reportConfig(t))
+	e.clk.set(time.Date(2026, 3, 10, 22, 0, 0, 0, time.UTC)) // 11th in Tehran, 10th in LA
+	for _, name := range []string{"Asia/Tehran", "America/Los_Angeles"} {
+		zone, err := time.LoadLocation(name)
+		if err != nil {
+			t.Skip("no zone database:", err)
+		}
+		p, err := e.srv.reportParams(reportRequest{}, zone)
+		if err != nil {
+			t.Fatal(err)
+		}
+		now := e.clk.now().In(zone)
+		want := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, zone)
+		if !p.From.Equal(want) || !p.To.Equal(want.AddDate(0, 0, 1)) || p.Zone != zone {
+			t.Errorf("%s: period %v – %v, want the day from %v", name, p.From, p.To, want)
+		}
+	}
+}

@@ -46,7 +46,7 @@ func (f ReportForm) Values() url.Values {
 type ReportData struct {
 	Form      ReportForm
 	Now       time.Time
-	From, To  time.Time // the period, [From, To), in the display zone
+	From, To  time.Time // the period, [From, To), in the person's zone
 	BadPeriod bool      // the custom range was unreadable: today is shown
 
 	Queues, QueuesBy []report.QueueRow // totals, and by Form.By

@@ -39,6 +39,6 @@
 //   - available: logged in, not paused and not talking;
 //   - occupancy: talk ÷ (logged in − paused).
 //
-// Periods are grouped in the caller's zone (the display zone: people have no zone of
-// their own yet); every real zone's hours are whole quarter hours.
+// Periods are grouped in the caller's zone (their [[users]] timezone, else the
+// display zone); every real zone's hours are whole quarter hours.
 package report
