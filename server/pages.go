@@ -393,6 +393,12 @@ func (s *Server) agentData(ctx context.Context, agentID string) views.AgentData 
 		} else {
 			d.Agent = call.Agent{ID: agentID, Name: agentID, State: call.StateOffline}
 		}
+		d.QueueNames = views.Names{}
+		for _, q := range b.Queues(s.now()) {
+			if q.Name != "" && slices.Contains(d.Agent.Queues, q.ID) {
+				d.QueueNames[q.ID] = q.Name
+			}
+		}
 		for _, c := range b.Calls() {
 			if c.Agent == agentID || slices.Contains(c.Ringing, agentID) {
 				d.Pops = append(d.Pops, s.playable(c))

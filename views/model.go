@@ -148,6 +148,7 @@ type AgentData struct {
 	Recent       []call.Call            // own recent calls, newest first
 	Callbacks    []call.Callback        // callers of the agent's queues to call back
 	Voicemails   []call.Voicemail       // messages for the agent, the latest first
+	QueueNames   Names                  // queue id → its configured name
 	PauseReasons []string
 }
 

@@ -577,3 +577,15 @@ func attr(n *html.Node, k string) string {
 	}
 	return ""
 }
+
+// The agent's own queues read by their configured names; a queue without one by its
+// number, without the source.
+func TestAgentQueuesByName(t *testing.T) {
+	d := AgentData{Now: now, Agent: call.Agent{ID: "petr", Name: "Petr", Queues: []string{"pbx1:902", "pbx1:903"}},
+		QueueNames: Names{"pbx1:902": "Sales"}}
+	out := render(t, Agent(page("My calls", "agent"), d))
+	mustContain(t, "agent", out, "Sales · 903")
+	if strings.Contains(out, "pbx1:902") || strings.Contains(out, ">902") {
+		t.Errorf("the queue's number shows beside its name")
+	}
+}
