@@ -21,7 +21,16 @@ const (
 )
 
 func (s *Server) runPBXNames(stop <-chan struct{}) {
-	t := time.NewTimer(pbxNamesFirst)
+	poll(stop, pbxNamesFirst, pbxNamesEvery, 30*time.Second, func(ctx context.Context) {
+		s.refreshPBXNames(ctx)
+		s.refreshPBXMembers(ctx)
+	})
+}
+
+// poll runs ask after first and then every period until stop, each time under a
+// timeout: the background questions Ringside asks a PBX, which never block the board.
+func poll(stop <-chan struct{}, first, every, timeout time.Duration, ask func(context.Context)) {
+	t := time.NewTimer(first)
 	defer t.Stop()
 	for {
 		select {
@@ -29,11 +38,10 @@ func (s *Server) runPBXNames(stop <-chan struct{}) {
 			return
 		case <-t.C:
 		}
-		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-		s.refreshPBXNames(ctx)
-		s.refreshPBXMembers(ctx)
+		ctx, cancel := context.WithTimeout(context.Background(), timeout)
+		ask(ctx)
 		cancel()
-		t.Reset(pbxNamesEvery)
+		t.Reset(every)
 	}
 }
 

@@ -24,19 +24,7 @@ const (
 )
 
 func (s *Server) runVoicemailInbox(stop <-chan struct{}) {
-	t := time.NewTimer(inboxFirst)
-	defer t.Stop()
-	for {
-		select {
-		case <-stop:
-			return
-		case <-t.C:
-		}
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
-		s.refreshVoicemailInbox(ctx)
-		cancel()
-		t.Reset(inboxEvery)
-	}
+	poll(stop, inboxFirst, inboxEvery, time.Minute, s.refreshVoicemailInbox)
 }
 
 // refreshVoicemailInbox logs the inbox messages of every Simotel API the board lacks.
