@@ -97,6 +97,12 @@ func startBrowser(t *testing.T, extra ...config.User) *browserEnv {
 	e.pbx = simSource(t, cfg, "pbx1", "g4-json")
 	e.proxy = newCutProxy(t, strings.TrimPrefix(e.url, "http://"))
 
+	e.root = startChromium(t, exe)
+	return e
+}
+
+// startChromium starts the browser that people open their contexts in.
+func startChromium(t *testing.T, exe string) context.Context {
 	opts := append(slices.Clone(chromedp.DefaultExecAllocatorOptions[:]), chromedp.ExecPath(exe),
 		chromedp.NoSandbox, chromedp.WindowSize(1440, 900), chromedp.Flag("autoplay-policy", "no-user-gesture-required"))
 	alloc, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
@@ -106,8 +112,7 @@ func startBrowser(t *testing.T, extra ...config.User) *browserEnv {
 	if err := chromedp.Do(root); err != nil {
 		t.Fatalf("start Chromium %s: %v", exe, err)
 	}
-	e.root = root
-	return e
+	return root
 }
 
 // person is someone logged in, in a browser context of their own (own cookies).

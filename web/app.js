@@ -91,20 +91,31 @@ function tick () {
 }
 
 // ---- fragments for new things --------------------------------------------
-// A fragment with hx-swap-oob="true" replaces the element with its id. When there is
-// none yet (a new call, agent or queue), htmx reports oobErrorNoTarget; fragments that
-// may be new say where they go with data-upsert="position:#container".
-document.addEventListener('htmx:oobErrorNoTarget', (e) => {
-  const el = e.detail && e.detail.content
-  const where = el && el.dataset && el.dataset.upsert
-  if (!where) return
-  const i = where.indexOf(':')
-  const container = document.querySelector(where.slice(i + 1))
-  if (!container) return
-  container.insertAdjacentElement(where.slice(0, i), el)
-  htmx.process(el)
-  trim(container)
+// A fragment with hx-swap-oob="true" replaces the element with its id. Fragments that
+// may be new to the page (a new call, agent or queue) say where they go with
+// data-upsert="position:#container". Before htmx applies a message, each such fragment
+// whose element the page lacks gets an empty placeholder there, which the swap then
+// replaces; a removal (hx-swap-oob="delete") of something this page never showed gets a
+// hidden one to remove. So htmx never meets a fragment without a target, and the console
+// stays free of htmx:oobErrorNoTarget on normal pages.
+document.addEventListener('htmx:wsBeforeMessage', (e) => {
+  const tpl = document.createElement('template')
+  tpl.innerHTML = e.detail.message
+  for (const el of tpl.content.children) placeholderFor(el)
 })
+
+function placeholderFor (el) {
+  const oob = el.getAttribute('hx-swap-oob') || 'true'
+  if (!el.id || !['true', 'outerHTML', 'delete'].includes(oob) || document.getElementById(el.id)) return
+  const where = el.dataset.upsert || ''
+  const i = where.indexOf(':')
+  const container = i > 0 ? document.querySelector(where.slice(i + 1)) : null
+  const ph = document.createElement(el.tagName)
+  ph.id = el.id
+  ph.hidden = true
+  if (container) container.insertAdjacentElement(where.slice(0, i), ph)
+  else if (oob === 'delete') document.body.appendChild(ph)
+}
 
 // A row or card prepended into a list that already shows it (the same id) replaces it
 // instead: a call that rings the same agent twice keeps one card, a caller who abandons
