@@ -17,253 +17,229 @@ type folded struct {
 	inv           map[string]involvement
 }
 
-// legState is a leg while folding.
-type legState struct {
-	call.Leg
-	open     bool // no end known yet
-	stated   bool // its end was stated (LegEnded, a record), not inferred from a hangup or idle
-	answered bool
-	answerAt time.Time
-	inferred bool // made by an answer or hangup without a ring: not an offer on outbound calls
-}
-
-type legs []*legState
-
-func (ls legs) last(agent string) *legState {
-	for i := len(ls) - 1; i >= 0; i-- {
-		if ls[i].Agent == agent {
-			return ls[i]
-		}
-	}
-	return nil
-}
-
-func (ls legs) nth(agent string, n int) *legState {
-	for _, l := range ls {
-		if l.Agent == agent {
-			if n == 0 {
-				return l
-			}
-			n--
-		}
-	}
-	return nil
-}
-
-func (ls *legs) ring(agent string, t time.Time) {
-	if l := ls.last(agent); l != nil && l.open {
-		return // already ringing there: a repeat, not a new offer
-	}
-	ls.add(&legState{Leg: call.Leg{Agent: agent, StartedAt: call.T(t)}, open: true})
-}
-
-// xfer is a transfer and the leg it ended (of the agent it took the call from).
-type xfer struct {
-	call.Transfer
-	leg *legState
-}
-
-func (ls legs) lastAnswered(agent string) *legState {
-	for i := len(ls) - 1; i >= 0; i-- {
-		if ls[i].Agent == agent && ls[i].answered {
-			return ls[i]
-		}
-	}
-	return nil
-}
-
-func (ls *legs) answer(agent string, t time.Time) *legState {
-	l := ls.last(agent)
-	// A new leg unless this answers the agent's current offer (or one only a hangup,
-	// misordered by clocks, closed). A call transferred back is a new answer.
-	if l == nil || (!l.open && l.stated && !l.answered) ||
-		(!l.open && l.answered && l.EndedAt != nil && t.After(*l.EndedAt)) {
-		l = &legState{Leg: call.Leg{Agent: agent, StartedAt: call.T(t)}, open: true, inferred: true}
-		if !ls.add(l) {
-			return l // over maxLegs: answered, but not shown as a leg
-		}
-	}
-	if !l.answered {
-		l.answered, l.answerAt = true, t
-	}
-	l.Outcome = call.OutcomeAnswer
-	return l
-}
-
-// end closes the agent's current leg. A stated end overrides an inferred one; create
-// makes a closed leg when the agent has none (a hangup whose ring we never saw).
-func (ls *legs) end(agent string, t time.Time, outcome string, stated, create bool) {
-	l := ls.last(agent)
-	switch {
-	case l != nil && (l.open || (stated && !l.stated)):
-		l.open, l.stated, l.EndedAt = false, stated, call.T(t)
-		if outcome != "" && !l.answered {
-			l.Outcome = outcome
-		}
-	case l == nil && create:
-		ls.add(&legState{Leg: call.Leg{Agent: agent, EndedAt: call.T(t), Outcome: outcome},
-			stated: stated, inferred: !stated})
-	}
-}
-
-// fold derives a call from its events (sorted by compareEvents). Live events are folded
-// in time order; records (post-call CDRs) then fill in with authority: a queue record
-// (one naming a queue or legs) knows best who answered and after what wait, a whole-call
-// record knows the call's parties, times and duration. Nothing erases a known fact.
+// fold derives a call from its events (sorted by compareEvents), in named phases over
+// one foldState: read each event in time order (one method per event kind), complete
+// the legs from the records, settle the parties, then the times, then the call's state
+// and each agent's part in it. Live events are folded in time order; records (post-call
+// CDRs) then fill in with authority: a queue record (one naming a queue or legs) knows
+// best who answered and after what wait, a whole-call record knows the call's parties,
+// times and duration. Nothing erases a known fact.
 func (b *Board) fold(id string, evs []stored) folded {
-	var (
-		f                                folded
-		c                                = &f.view
-		ls                               legs
-		spec, whole                      []*call.Event
-		liveStart, liveAns, liveEnd, exp *time.Time
-		firstAt                          time.Time
-		answeredLive, endedLive          bool
-		dialer                           string // the agent dialing out, while unanswered
-		dialAt                           time.Time
-		liveAgent, liveDisp, liveHang    string
-		expHang, liveRating              string
-		liveWait, liveTalk, liveDur      *float64
-		direction, from, to, did, queue  string
-		originate                        string
-		ansAtOf                          = map[string]time.Time{}
-		refs                             []string
-		lastAnswer                       *legState
-		xfers                            []xfer
-		monitors                         legs
-	)
-	c.ID = id
+	s := &foldState{b: b, evs: evs, ansAtOf: map[string]time.Time{}}
+	s.c = &s.f.view
+	s.c.ID = id
 	for i := range evs {
-		e := &evs[i].ev
-		if e.At.After(f.lastAt) {
-			f.lastAt = e.At
+		s.read(&evs[i].ev)
+	}
+	s.completeLegs()
+	s.settleParties()
+	s.settleTimes()
+	s.settleState()
+	return s.f
+}
+
+// foldState is a call being folded: what its events said so far, and what the later
+// phases settled.
+type foldState struct {
+	b   *Board
+	evs []stored
+	f   folded
+	c   *call.Call // &f.view
+
+	// read from the events
+	live        liveFacts
+	spec, whole []*call.Event // queue records (naming a queue or legs), whole-call records
+	legs        legs
+	monitors    legs
+	refs        []string // recording references, in order
+	xfers       []xfer
+	lastAnswer  *legState
+	ansAtOf     map[string]time.Time // agent → when they answered
+	dialer      string               // the agent dialing out, while unanswered
+	dialAt      time.Time
+
+	// settled by the later phases
+	recAgent        string // the agent a whole-call record names by a directory number
+	answered, ended bool
+	disp            string
+	ansAt, endAt    *time.Time
+}
+
+// liveFacts is what the live (non-record) events said about the call.
+type liveFacts struct {
+	firstAt                                    time.Time
+	start, ans, end, exp                       *time.Time
+	answered, ended                            bool
+	agent, disp, hang, expHang, rating         string
+	wait, talk, dur                            *float64
+	direction, from, to, did, queue, originate string
+}
+
+// read takes one event: what every event says, then what its kind says.
+func (s *foldState) read(e *call.Event) {
+	if e.At.After(s.f.lastAt) {
+		s.f.lastAt = e.At
+	}
+	fill(&s.c.Source, e.Source)
+	fill(&s.c.Vendor, e.Vendor)
+	agent := s.b.resolve(e.Agent, e.AgentAliases)
+	if e.Role == call.RoleMonitor {
+		s.monitors.monitor(agent, e)
+		return
+	}
+	s.refs = addRefs(s.refs, e.Recordings)
+	s.c.Contact = mergeContact(s.c.Contact, e.Contact)
+	s.c.Tags = mergeTags(s.c.Tags, e.Tags)
+	if e.Type == call.CallRecord {
+		if e.Queue != "" || len(e.Legs) > 0 {
+			s.spec = append(s.spec, e)
+		} else {
+			s.whole = append(s.whole, e)
 		}
-		fill(&c.Source, e.Source)
-		fill(&c.Vendor, e.Vendor)
-		if e.Role == call.RoleMonitor {
-			monitors.monitor(b.resolve(e.Agent, e.AgentAliases), e)
-			continue
+		return
+	}
+	s.live.note(e)
+	switch e.Type {
+	case call.CallOffered:
+		s.offered(e, agent)
+	case call.LegRinging:
+		if agent != "" {
+			s.legs.ring(agent, at(e.StartedAt, e.At))
 		}
-		refs = addRefs(refs, e.Recordings)
-		c.Contact = mergeContact(c.Contact, e.Contact)
-		c.Tags = mergeTags(c.Tags, e.Tags)
-		if e.Type == call.CallRecord {
-			if e.Queue != "" || len(e.Legs) > 0 {
-				spec = append(spec, e)
-			} else {
-				whole = append(whole, e)
-			}
-			continue
+	case call.LegEnded:
+		if agent != "" {
+			s.legs.end(agent, at(e.EndedAt, e.At), e.Outcome, true, true)
 		}
-		if firstAt.IsZero() {
-			firstAt = e.At
-		}
-		fill(&direction, e.Direction)
-		fill(&from, e.From)
-		fill(&to, e.To)
-		fill(&did, e.DID)
-		fill(&queue, e.Queue)
-		fill(&originate, e.OriginateID)
-		liveStart = earliest(liveStart, e.StartedAt)
-		agent := b.resolve(e.Agent, e.AgentAliases)
-		switch e.Type {
-		case call.CallOffered:
-			liveStart = earliest(liveStart, &e.At)
-			if agent != "" && e.Direction == call.Outbound && (dialer == "" || e.At.Before(dialAt)) {
-				dialer, dialAt = agent, e.At // the agent placing the call
-			}
-		case call.LegRinging:
-			if agent != "" {
-				ls.ring(agent, at(e.StartedAt, e.At))
-			}
-		case call.LegEnded:
-			if agent != "" {
-				ls.end(agent, at(e.EndedAt, e.At), e.Outcome, true, true)
-			}
-		case call.CallAnswered:
-			answeredLive = true
-			t := at(e.AnsweredAt, e.At)
-			liveAns = earliest(liveAns, &t)
-			if agent != "" {
-				liveAgent, ansAtOf[agent] = agent, t
-				lastAnswer = ls.answer(agent, t)
-			}
-		case call.CallEnded:
-			endedLive = true
-			t := at(e.EndedAt, e.At)
-			liveEnd = earliest(liveEnd, &t)
-			fill(&liveDisp, e.Disposition)
-			fill(&liveHang, e.HangupReason)
-			liveWait, liveTalk, liveDur = or(liveWait, e.WaitS), or(liveTalk, e.TalkS), or(liveDur, e.DurationS)
-			if agent != "" && answeredLive && len(xfers) > 0 && ls.last(agent) == nil {
-				// the target of a transfer hangs up: it held the call since the transfer
-				ls.answer(agent, xfers[len(xfers)-1].At)
-			}
-			if agent != "" {
-				ls.end(agent, t, e.Outcome, e.Outcome != "", true)
-			}
-		case call.CallExpired:
-			t := at(e.EndedAt, e.At)
-			exp = earliest(exp, &t)
-			fill(&expHang, e.HangupReason)
-		case call.AgentState, call.AgentPaused, call.AgentLogout:
-			if e.AgentState == call.StateOnCall && e.Direction == call.Outbound && agent != "" && dialer == "" {
-				dialer, dialAt = agent, e.At // Simotel: InUse while dialing out
-			}
-			// The agent's device left the call (Simotel Idle): its leg is over.
-			if agent != "" && (e.Type != call.AgentState || idleState(e.AgentState)) {
-				ls.end(agent, e.At, "", false, false)
-			}
-		case call.CallTransferred:
-			// The transferring agent (named, else whoever answered last) leaves the call.
-			x := xfer{Transfer: call.Transfer{From: e.TransferFrom, To: e.TransferTo, At: e.At}, leg: lastAnswer}
-			if agent != "" {
-				x.leg = ls.lastAnswered(agent)
-			}
-			if x.leg != nil && x.leg.open {
-				x.leg.open, x.leg.EndedAt = false, call.T(e.At)
-			} else {
-				x.leg = nil
-			}
-			xfers = append(xfers, x)
-		case call.TransferCancelled:
-			// The transfer did not happen: forget it, and give back the leg it ended.
-			for i := len(xfers) - 1; i >= 0; i-- {
-				x := xfers[i]
-				if (e.TransferFrom == "" || x.From == e.TransferFrom) && (e.TransferTo == "" || x.To == e.TransferTo) {
-					if l := x.leg; l != nil && !l.open && !l.stated && l.EndedAt != nil && l.EndedAt.Equal(x.At) {
-						l.open, l.EndedAt = true, nil
-					}
-					xfers = append(xfers[:i:i], xfers[i+1:]...)
-					break
-				}
-			}
-		case call.CallRated:
-			if e.Rating != "" {
-				liveRating = e.Rating
-			}
+	case call.CallAnswered:
+		s.answer(e, agent)
+	case call.CallEnded:
+		s.hangup(e, agent)
+	case call.CallExpired:
+		t := at(e.EndedAt, e.At)
+		s.live.exp = earliest(s.live.exp, &t)
+		fill(&s.live.expHang, e.HangupReason)
+	case call.AgentState, call.AgentPaused, call.AgentLogout:
+		s.agentState(e, agent)
+	case call.CallTransferred:
+		s.transfer(e, agent)
+	case call.TransferCancelled:
+		s.cancelTransfer(e)
+	case call.CallRated:
+		if e.Rating != "" {
+			s.live.rating = e.Rating
 		}
 	}
+}
 
-	for _, x := range xfers {
-		c.Transfers = append(c.Transfers, x.Transfer)
+// note keeps the parties and start a live event names (the first one to name each).
+func (l *liveFacts) note(e *call.Event) {
+	if l.firstAt.IsZero() {
+		l.firstAt = e.At
 	}
+	fill(&l.direction, e.Direction)
+	fill(&l.from, e.From)
+	fill(&l.to, e.To)
+	fill(&l.did, e.DID)
+	fill(&l.queue, e.Queue)
+	fill(&l.originate, e.OriginateID)
+	l.start = earliest(l.start, e.StartedAt)
+}
 
-	// Records' legs are the vendor's final word on each attempt: the n-th record leg of
-	// an agent completes that agent's n-th live leg.
-	for _, e := range spec {
+func (s *foldState) offered(e *call.Event, agent string) {
+	s.live.start = earliest(s.live.start, &e.At)
+	if agent != "" && e.Direction == call.Outbound && (s.dialer == "" || e.At.Before(s.dialAt)) {
+		s.dialer, s.dialAt = agent, e.At // the agent placing the call
+	}
+}
+
+func (s *foldState) answer(e *call.Event, agent string) {
+	s.live.answered = true
+	t := at(e.AnsweredAt, e.At)
+	s.live.ans = earliest(s.live.ans, &t)
+	if agent != "" {
+		s.live.agent, s.ansAtOf[agent] = agent, t
+		s.lastAnswer = s.legs.answer(agent, t)
+	}
+}
+
+func (s *foldState) hangup(e *call.Event, agent string) {
+	l := &s.live
+	l.ended = true
+	t := at(e.EndedAt, e.At)
+	l.end = earliest(l.end, &t)
+	fill(&l.disp, e.Disposition)
+	fill(&l.hang, e.HangupReason)
+	l.wait, l.talk, l.dur = or(l.wait, e.WaitS), or(l.talk, e.TalkS), or(l.dur, e.DurationS)
+	if agent == "" {
+		return
+	}
+	if l.answered && len(s.xfers) > 0 && s.legs.last(agent) == nil {
+		// the target of a transfer hangs up: it held the call since the transfer
+		s.legs.answer(agent, s.xfers[len(s.xfers)-1].At)
+	}
+	s.legs.end(agent, t, e.Outcome, e.Outcome != "", true)
+}
+
+func (s *foldState) agentState(e *call.Event, agent string) {
+	if agent == "" {
+		return
+	}
+	if e.AgentState == call.StateOnCall && e.Direction == call.Outbound && s.dialer == "" {
+		s.dialer, s.dialAt = agent, e.At // Simotel: InUse while dialing out
+	}
+	// The agent's device left the call (Simotel Idle): its leg is over.
+	if e.Type != call.AgentState || idleState(e.AgentState) {
+		s.legs.end(agent, e.At, "", false, false)
+	}
+}
+
+// transfer: the transferring agent (named, else whoever answered last) leaves the call.
+func (s *foldState) transfer(e *call.Event, agent string) {
+	x := xfer{Transfer: call.Transfer{From: e.TransferFrom, To: e.TransferTo, At: e.At}, leg: s.lastAnswer}
+	if agent != "" {
+		x.leg = s.legs.lastAnswered(agent)
+	}
+	if x.leg != nil && x.leg.open {
+		x.leg.open, x.leg.EndedAt = false, call.T(e.At)
+	} else {
+		x.leg = nil
+	}
+	s.xfers = append(s.xfers, x)
+}
+
+// cancelTransfer: the transfer did not happen: forget it, and give back the leg it ended.
+func (s *foldState) cancelTransfer(e *call.Event) {
+	for i := len(s.xfers) - 1; i >= 0; i-- {
+		x := s.xfers[i]
+		if (e.TransferFrom == "" || x.From == e.TransferFrom) && (e.TransferTo == "" || x.To == e.TransferTo) {
+			if l := x.leg; l != nil && !l.open && !l.stated && l.EndedAt != nil && l.EndedAt.Equal(x.At) {
+				l.open, l.EndedAt = true, nil
+			}
+			s.xfers = append(s.xfers[:i:i], s.xfers[i+1:]...)
+			return
+		}
+	}
+}
+
+// completeLegs: records' legs are the vendor's final word on each attempt: the n-th
+// record leg of an agent completes that agent's n-th live leg.
+func (s *foldState) completeLegs() {
+	for _, x := range s.xfers {
+		s.c.Transfers = append(s.c.Transfers, x.Transfer)
+	}
+	for _, e := range s.spec {
 		seen := map[string]int{}
 		for _, rl := range e.Legs {
-			agent := b.resolve(rl.Agent, nil)
+			agent := s.b.resolve(rl.Agent, nil)
 			if agent == "" {
 				continue
 			}
-			l := ls.nth(agent, seen[agent])
+			l := s.legs.nth(agent, seen[agent])
 			seen[agent]++
 			if l == nil {
 				// An attempt only the record knows of is over; its unknown times stay unknown.
 				l = &legState{Leg: call.Leg{Agent: agent}, stated: true}
-				if !ls.add(l) {
+				if !s.legs.add(l) {
 					continue
 				}
 			}
@@ -279,221 +255,151 @@ func (b *Board) fold(id string, evs []stored) folded {
 			l.TalkS = or(rl.TalkS, l.TalkS)
 		}
 	}
+}
 
-	whole, recAgent := b.recordParties(whole)
-	s := func(get func(*call.Event) string, live string, groups ...[]*call.Event) string {
-		if v := pick("", get, groups...); v != "" {
-			return v
-		}
-		return live
-	}
-	getT := func(get func(*call.Event) *time.Time, groups ...[]*call.Event) *time.Time {
-		return pick(nil, get, groups...)
-	}
-	getF := func(get func(*call.Event) *float64, groups ...[]*call.Event) *float64 {
-		return pick(nil, get, groups...)
-	}
+// settleParties: whether the call was answered and ended, and who and what it was
+// between: a record's word, else the live one.
+func (s *foldState) settleParties() {
+	c, l := s.c, &s.live
+	s.whole, s.recAgent = s.b.recordParties(s.whole)
+	spec, whole := s.spec, s.whole
+	s.ended = l.ended || l.exp != nil || len(spec)+len(whole) > 0
+	s.disp = str(func(e *call.Event) string { return e.Disposition }, l.disp, spec, whole)
+	s.answered = l.answered || s.disp == call.Answered
+	s.f.answered = s.answered
 
-	ended := endedLive || exp != nil || len(spec)+len(whole) > 0
-	disp := s(func(e *call.Event) string { return e.Disposition }, liveDisp, spec, whole)
-	answered := answeredLive || disp == call.Answered
-	f.answered = answered
-
-	c.Direction = s(func(e *call.Event) string { return e.Direction }, direction, whole, spec)
-	c.From = s(func(e *call.Event) string { return e.From }, from, whole, spec)
-	c.To = s(func(e *call.Event) string { return e.To }, to, whole, spec)
-	c.DID = s(func(e *call.Event) string { return e.DID }, did, whole, spec)
-	c.OriginateID = s(func(e *call.Event) string { return e.OriginateID }, originate, whole, spec)
-	c.Queue = s(func(e *call.Event) string { return e.Queue }, queue, spec, whole)
+	c.Direction = str(func(e *call.Event) string { return e.Direction }, l.direction, whole, spec)
+	c.From = str(func(e *call.Event) string { return e.From }, l.from, whole, spec)
+	c.To = str(func(e *call.Event) string { return e.To }, l.to, whole, spec)
+	c.DID = str(func(e *call.Event) string { return e.DID }, l.did, whole, spec)
+	c.OriginateID = str(func(e *call.Event) string { return e.OriginateID }, l.originate, whole, spec)
+	c.Queue = str(func(e *call.Event) string { return e.Queue }, l.queue, spec, whole)
 	if c.Queue == "" && c.Direction != call.Outbound {
-		c.Queue = b.entryQueue(c.Source, c.DID)
+		c.Queue = s.b.entryQueue(c.Source, c.DID)
 	}
-	c.HangupReason = s(func(e *call.Event) string { return e.HangupReason }, liveHang, whole, spec)
-	if c.HangupReason == "" && !endedLive && len(spec)+len(whole) == 0 {
-		c.HangupReason = expHang
+	c.HangupReason = str(func(e *call.Event) string { return e.HangupReason }, l.hang, whole, spec)
+	if c.HangupReason == "" && !l.ended && len(spec)+len(whole) == 0 {
+		c.HangupReason = l.expHang
 	}
-	c.Rating = liveRating
+	c.Rating = l.rating
 	if c.Rating == "" {
-		c.Rating = s(func(e *call.Event) string { return e.Rating }, "", whole, spec)
+		c.Rating = str(func(e *call.Event) string { return e.Rating }, "", whole, spec)
 	}
-	if answered {
-		c.Agent = s(func(e *call.Event) string { return b.resolve(e.Agent, e.AgentAliases) }, liveAgent, spec, whole)
-		fill(&c.Agent, recAgent)
+	if s.answered {
+		c.Agent = str(func(e *call.Event) string { return s.b.resolve(e.Agent, e.AgentAliases) }, l.agent, spec, whole)
+		fill(&c.Agent, s.recAgent)
 	}
+}
 
-	// Times and durations: a record's value, else the live one, else derived.
-	start := getT(func(e *call.Event) *time.Time { return e.StartedAt }, whole, spec)
-	start = or(start, liveStart)
-	dur := or(getF(func(e *call.Event) *float64 { return e.DurationS }, whole, spec), liveDur)
-	if start == nil && ended && dur != nil { // known only from its end: it began duration earlier
-		if end := or(or(getT(func(e *call.Event) *time.Time { return e.EndedAt }, whole, spec), liveEnd), exp); end != nil {
+// settleTimes: times and durations: a record's value, else the live one, else derived.
+func (s *foldState) settleTimes() {
+	l, spec, whole := &s.live, s.spec, s.whole
+	start := or(pick(nil, func(e *call.Event) *time.Time { return e.StartedAt }, whole, spec), l.start)
+	recEnd := pick(nil, func(e *call.Event) *time.Time { return e.EndedAt }, whole, spec)
+	dur := or(pick(nil, func(e *call.Event) *float64 { return e.DurationS }, whole, spec), l.dur)
+	if start == nil && s.ended && dur != nil { // known only from its end: it began duration earlier
+		if end := or(or(recEnd, l.end), l.exp); end != nil {
 			start = call.T(end.Add(-seconds(*dur)))
 		}
 	}
-	if start == nil && !firstAt.IsZero() {
-		start = call.T(firstAt)
+	if start == nil && !l.firstAt.IsZero() {
+		start = call.T(l.firstAt)
 	}
-	wait := or(getF(func(e *call.Event) *float64 { return e.WaitS }, spec, whole), liveWait)
-	talk := or(getF(func(e *call.Event) *float64 { return e.TalkS }, spec, whole), liveTalk)
-	var ansAt, endAt *time.Time
-	if answered {
-		ansAt = or(getT(func(e *call.Event) *time.Time { return e.AnsweredAt }, spec, whole), liveAns)
-		if ansAt == nil && start != nil && wait != nil {
-			ansAt = call.T(start.Add(seconds(*wait)))
+	wait := or(pick(nil, func(e *call.Event) *float64 { return e.WaitS }, spec, whole), l.wait)
+	talk := or(pick(nil, func(e *call.Event) *float64 { return e.TalkS }, spec, whole), l.talk)
+	if s.answered {
+		s.ansAt = or(pick(nil, func(e *call.Event) *time.Time { return e.AnsweredAt }, spec, whole), l.ans)
+		if s.ansAt == nil && start != nil && wait != nil {
+			s.ansAt = call.T(start.Add(seconds(*wait)))
 		}
 	}
-	if ended {
-		endAt = or(or(getT(func(e *call.Event) *time.Time { return e.EndedAt }, whole, spec), liveEnd), exp)
-		if endAt == nil && start != nil && dur != nil {
-			endAt = call.T(start.Add(seconds(*dur)))
+	if s.ended {
+		s.endAt = or(or(recEnd, l.end), l.exp)
+		if s.endAt == nil && start != nil && dur != nil {
+			s.endAt = call.T(start.Add(seconds(*dur)))
 		}
-		if endAt == nil { // a record without times ended no later than we heard of it
-			endAt = call.T(f.lastAt)
+		if s.endAt == nil { // a record without times ended no later than we heard of it
+			s.endAt = call.T(s.f.lastAt)
 		}
 	}
+	s.c.StartedAt, s.c.AnsweredAt, s.c.EndedAt = start, s.ansAt, s.endAt
+	s.c.WaitS, s.c.TalkS, s.c.DurationS = s.derive(start, wait, talk, dur)
+}
+
+// derive fills the wait, talk and duration no event stated from the call's times.
+func (s *foldState) derive(start *time.Time, wait, talk, dur *float64) (*float64, *float64, *float64) {
 	if wait == nil && start != nil {
 		switch {
-		case ansAt != nil:
-			wait = since(*start, *ansAt)
-		case ended && !answered && endAt != nil:
-			wait = since(*start, *endAt)
+		case s.ansAt != nil:
+			wait = since(*start, *s.ansAt)
+		case s.ended && !s.answered && s.endAt != nil:
+			wait = since(*start, *s.endAt)
 		}
 	}
-	if talk == nil && ended {
+	if talk == nil && s.ended {
 		switch {
-		case !answered:
+		case !s.answered:
 			talk = call.F(0)
-		case ansAt != nil && endAt != nil:
-			talk = since(*ansAt, *endAt)
+		case s.ansAt != nil && s.endAt != nil:
+			talk = since(*s.ansAt, *s.endAt)
 		}
 	}
-	if dur == nil && ended && start != nil && endAt != nil {
-		dur = since(*start, *endAt)
+	if dur == nil && s.ended && start != nil && s.endAt != nil {
+		dur = since(*start, *s.endAt)
 	}
-	c.StartedAt, c.AnsweredAt, c.EndedAt = start, ansAt, endAt
-	c.WaitS, c.TalkS, c.DurationS = wait, talk, dur
+	return wait, talk, dur
+}
+
+// settleState: the disposition, the legs and each agent's part, transfers, the state,
+// recordings and the time the call sorts by.
+func (s *foldState) settleState() {
+	c := s.c
 	switch {
-	case answered:
+	case s.answered:
 		c.Disposition = call.Answered
-	case ended && disp != "":
-		c.Disposition = disp
-	case ended:
+	case s.ended && s.disp != "":
+		c.Disposition = s.disp
+	case s.ended:
 		c.Disposition = call.Missed
 	}
-
-	f.inv = b.finishLegs(c, ls, answered, ended, ansAt, endAt, ansAtOf)
-	finishMonitors(c, monitors, ended, endAt)
-	c.Transfers = b.recordTransfers(c.Source, c.Transfers, b.callIdentities(evs, c.Legs), spec, whole)
-	if dialer != "" && !answered && !ended { // dialing out is being on the call
-		p, ok := f.inv[dialer]
+	s.f.inv = s.b.finishLegs(c, s.legs, s.answered, s.ended, s.ansAt, s.endAt, s.ansAtOf)
+	finishMonitors(c, s.monitors, s.ended, s.endAt)
+	c.Transfers = s.b.recordTransfers(c.Source, c.Transfers, s.b.callIdentities(s.evs, c.Legs), s.spec, s.whole)
+	if s.dialer != "" && !s.answered && !s.ended { // dialing out is being on the call
+		p, ok := s.f.inv[s.dialer]
 		if !ok {
 			p = involvement{queue: c.Queue}
 		}
-		p.onCall = dialAt
-		f.inv[dialer] = p
+		p.onCall = s.dialAt
+		s.f.inv[s.dialer] = p
 	}
-
 	switch {
-	case ended:
+	case s.ended:
 		c.State = call.StateEnded
-	case answered:
+	case s.answered:
 		c.State = call.StateAnswered
 	case len(c.Ringing) > 0 || c.Direction == call.Outbound:
 		c.State = call.StateRinging
 	default:
 		c.State = call.StateQueued
 	}
-	for i, r := range refs {
-		c.Recordings = append(c.Recordings, call.Recording{URL: fmt.Sprintf("/recordings/%s/%d", url.PathEscape(id), i), Ref: r})
+	for i, r := range s.refs {
+		c.Recordings = append(c.Recordings, call.Recording{URL: fmt.Sprintf("/recordings/%s/%d", url.PathEscape(c.ID), i), Ref: r})
 	}
-	f.start = f.lastAt
+	s.f.start = s.f.lastAt
 	if c.StartedAt != nil {
-		f.start = *c.StartedAt
-	} else if !firstAt.IsZero() {
-		f.start = firstAt
+		s.f.start = *c.StartedAt
+	} else if !s.live.firstAt.IsZero() {
+		s.f.start = s.live.firstAt
 	}
-	return f
 }
 
-// finishLegs closes what the call's end or answer closed, fills outcomes, sets Legs and
-// Ringing, and returns each agent's part in the call.
-func (b *Board) finishLegs(c *call.Call, ls legs, answered, ended bool, ansAt, endAt *time.Time, ansAtOf map[string]time.Time) map[string]involvement {
-	inv := map[string]involvement{}
-	var answerLeg *legState
-	for _, l := range ls {
-		if l.inferred && c.Direction == call.Outbound {
-			continue // the agent placed this call; nobody offered it to them
-		}
-		leg := l.Leg
-		// Other phones stop ringing when someone answers; rings that started later
-		// (a transfer) still ring.
-		cancelled := answered && !l.answered && (leg.StartedAt == nil || ansAt == nil || !leg.StartedAt.After(*ansAt))
-		open := l.open && !ended && !cancelled
-		if l.open && !open {
-			if ended {
-				leg.EndedAt = endAt
-			} else {
-				leg.EndedAt = ansAt
-			}
-		}
-		if leg.Outcome == "" && !open {
-			switch {
-			case l.answered:
-				leg.Outcome = call.OutcomeAnswer
-			case answered && (leg.EndedAt == nil || ansAt == nil || !leg.EndedAt.Before(*ansAt)):
-				leg.Outcome = call.OutcomeCancel
-			default:
-				leg.Outcome = call.OutcomeNoAnswer
-			}
-		}
-		if l.answered && leg.TalkS == nil && !open && leg.EndedAt != nil && !l.answerAt.IsZero() {
-			leg.TalkS = since(l.answerAt, *leg.EndedAt)
-		}
-		leg.Role = call.RoleAgent
-		c.Legs = append(c.Legs, leg)
-
-		p, ok := inv[leg.Agent]
-		if !ok {
-			p = involvement{queue: c.Queue}
-		}
-		switch {
-		case open && !l.answered:
-			if !contains(c.Ringing, leg.Agent) {
-				c.Ringing = append(c.Ringing, leg.Agent)
-			}
-			if leg.StartedAt != nil && leg.StartedAt.After(p.ringing) {
-				p.ringing = *leg.StartedAt
-			}
-		case !open && leg.EndedAt != nil && leg.EndedAt.After(p.end):
-			p.end = *leg.EndedAt
-		}
-		inv[leg.Agent] = p
-		if l.answered && leg.Agent == c.Agent {
-			answerLeg = l
-		}
+// str is the records' value (see pick), else the live one.
+func str(get func(*call.Event) string, live string, groups ...[]*call.Event) string {
+	if v := pick("", get, groups...); v != "" {
+		return v
 	}
-	if c.Agent != "" {
-		p, ok := inv[c.Agent]
-		if !ok {
-			p = involvement{queue: c.Queue}
-		}
-		switch {
-		case ended:
-			if endAt != nil && endAt.After(p.end) {
-				p.end = *endAt
-			}
-		case answerLeg == nil || answerLeg.open:
-			p.onCall = ansAtOf[c.Agent]
-			if answerLeg != nil {
-				p.onCall = answerLeg.answerAt
-			}
-			if p.onCall.IsZero() && ansAt != nil {
-				p.onCall = *ansAt
-			}
-		}
-		inv[c.Agent] = p
-	}
-	return inv
+	return live
 }
 
 func contains(xs []string, x string) bool {
