@@ -24,7 +24,7 @@ func (s *Server) handleCalls(c *fiber.Ctx) error {
 	}
 	var out []call.Call
 	s.board.read(func(b *live.Board) { out = b.Calls() })
-	return c.JSON(envelope{Success: 1, Data: nonNil(out)})
+	return s.boardJSON(c, nonNil(out))
 }
 
 // handleCall answers one call, live or stored, with its timeline.
@@ -39,7 +39,7 @@ func (s *Server) handleCall(c *fiber.Ctx) error {
 	if !ok {
 		return apiError(c, fiber.StatusNotFound, "no such call")
 	}
-	return c.JSON(envelope{Success: 1, Data: cl})
+	return s.boardJSON(c, cl)
 }
 
 // findCall looks on the board first, then in the CDR store, and adds the timeline.
@@ -71,7 +71,7 @@ func (s *Server) handleAgents(c *fiber.Ctx) error {
 	}
 	var out []call.Agent
 	s.board.read(func(b *live.Board) { out = b.Agents() })
-	return c.JSON(envelope{Success: 1, Data: nonNil(out)})
+	return s.boardJSON(c, nonNil(out))
 }
 
 func (s *Server) handleQueues(c *fiber.Ctx) error {
@@ -81,7 +81,7 @@ func (s *Server) handleQueues(c *fiber.Ctx) error {
 	var out []call.Queue
 	now := s.now()
 	s.board.read(func(b *live.Board) { out = b.Queues(now) })
-	return c.JSON(envelope{Success: 1, Data: nonNil(out)})
+	return s.boardJSON(c, nonNil(out))
 }
 
 // cdrSearch is POST /api/v1/cdrs/search, in the Simotel API's search shape.

@@ -38,15 +38,18 @@ type board struct {
 
 	names views.Names // agent id → name; replaced, never changed in place (renders share it)
 
-	st       *store.Store
-	cdrs     *cdrWriter
-	sub      *store.Subscription
-	log      *slog.Logger
-	cfg      *config.Config
-	onChange func([]live.Change) // called outside the lock, in log order
-	open     openCalls           // see opencalls.go
-	ready    chan struct{}       // closed once the log present at start is applied
-	done     chan struct{}
+	st        *store.Store
+	cdrs      *cdrWriter
+	sub       *store.Subscription
+	log       *slog.Logger
+	cfg       *config.Config
+	onChange  func([]live.Change) // called outside the lock, in log order
+	open      openCalls           // see opencalls.go
+	ready     chan struct{}       // closed once the log present at start is applied
+	done      chan struct{}
+	quit      chan struct{} // closed by Close
+	closeOnce sync.Once
+	restored  atomic.Bool // the snapshot is loaded (the board may be snapshotted again)
 
 	reconf chan reconfRequest // Reload's new configuration, applied on the board goroutine
 
@@ -90,26 +93,15 @@ func liveConfig(cfg *config.Config) live.Config {
 	return lc
 }
 
-// startBoard loads the latest snapshot and replays the log after it.
+// startBoard sets up an empty board; start restores the snapshot and replays the log
+// after it in the background, so the server listens (and logs deliveries) meanwhile.
 func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, error) {
-	lc := liveConfig(cfg)
-	seq, data, err := st.Snapshot()
-	if err != nil {
-		return nil, err
-	}
-	lb := live.New(lc)
-	if len(data) > 0 {
-		if lb, err = live.Restore(lc, data); err != nil {
-			log.Warn("snapshot unusable, replaying the whole log", "err", err)
-			lb, seq = live.New(lc), 0
-		}
-	}
-	b := &board{b: lb, applied: seq, names: views.NamesOf(lb.Agents()), st: st, log: log, cfg: cfg,
-		ready: make(chan struct{}), done: make(chan struct{}), reconf: make(chan reconfRequest)}
-	b.progressed.Store(seq)
+	lb := live.New(liveConfig(cfg))
+	b := &board{b: lb, names: views.NamesOf(lb.Agents()), st: st, log: log, cfg: cfg,
+		ready: make(chan struct{}), done: make(chan struct{}), quit: make(chan struct{}),
+		reconf: make(chan reconfRequest)}
 	b.movedAt.Store(time.Now().UnixNano())
 	b.open = newOpenCalls()
-	b.sub = st.Subscribe(seq)
 	return b, nil
 }
 
@@ -125,9 +117,47 @@ func (b *board) start() {
 	go b.run(b.st.LastSeq())
 }
 
+// restoreHold, when set (tests only), holds every board's restore until it is closed:
+// a board still catching up, for as long as the test looks at it.
+var restoreHold chan struct{}
+
+// restore replaces the empty board by the latest snapshot (on the board goroutine,
+// readers see the empty board until then) and subscribes to the log after it.
+func (b *board) restore() {
+	if restoreHold != nil {
+		<-restoreHold
+	}
+	seq, data, err := b.st.Snapshot()
+	lc := liveConfig(b.cfg)
+	var lb *live.Board
+	switch {
+	case err != nil:
+		b.log.Error("reading the board snapshot failed, replaying the whole log", "err", err)
+	case len(data) > 0:
+		if lb, err = live.Restore(lc, data); err != nil {
+			b.log.Warn("snapshot unusable, replaying the whole log", "err", err)
+		}
+	}
+	if lb == nil {
+		lb, seq = live.New(lc), 0
+	}
+	b.mu.Lock()
+	b.b, b.applied, b.names = lb, seq, views.NamesOf(lb.Agents())
+	b.mu.Unlock()
+	b.progressed.Store(seq)
+	b.movedAt.Store(time.Now().UnixNano())
+	b.restored.Store(true)
+	b.sub = b.st.Subscribe(seq)
+	if b.onChange != nil && seq > 0 {
+		b.onChange(everything(lb)) // pages opened meanwhile show the empty board
+	}
+}
+
 func (b *board) run(readyAt uint64) {
 	defer close(b.done)
 	defer b.cdrs.close()
+	b.restore()
+	defer b.sub.Close()
 	if b.applied >= readyAt {
 		close(b.ready)
 	}
@@ -136,6 +166,8 @@ func (b *board) run(readyAt uint64) {
 	defer tick.Stop()
 	for {
 		select {
+		case <-b.quit:
+			return
 		case evs, ok := <-b.sub.C():
 			if !ok {
 				return
@@ -174,7 +206,9 @@ func (b *board) run(readyAt uint64) {
 			}
 			r.done <- time.Since(t0)
 		case now := <-tick.C:
-			b.expire(now)
+			if b.isReady() { // during the replay, the logged expiries and hangups are still to come
+				b.expire(now)
+			}
 			if days := b.cfg.CDRRetentionDays; days > 0 {
 				if n, err := b.st.PruneCDRs(now.AddDate(0, 0, -days)); err != nil {
 					b.log.Error("pruning CDRs failed", "err", err)
@@ -333,24 +367,33 @@ func (b *board) rebuild(cfg *config.Config) []live.Change {
 	b.b, b.cfg, b.names = nb, cfg, views.NamesOf(nb.Agents())
 	b.mu.Unlock()
 	b.cdrs.newRules(report.RulesOf(liveConfig(cfg)))
+	return everything(nb)
+}
+
+// everything names every agent, queue and active call of lb as changed, so open
+// pages redraw them.
+func everything(lb *live.Board) []live.Change {
 	var changes []live.Change
-	for _, a := range nb.Agents() {
+	for _, a := range lb.Agents() {
 		changes = append(changes, live.Change{Kind: live.KindAgent, ID: a.ID})
 	}
-	for _, q := range nb.Queues(time.Now()) {
+	for _, q := range lb.Queues(time.Now()) {
 		changes = append(changes, live.Change{Kind: live.KindQueue, ID: q.ID})
 	}
-	for _, c := range nb.Calls() {
+	for _, c := range lb.Calls() {
 		changes = append(changes, live.Change{Kind: live.KindCall, ID: c.ID})
 	}
 	return changes
 }
 
-// Close stops the board after the subscription ends, with a last snapshot.
+// Close stops the board, with a last snapshot once it holds the restored state (a
+// board closed while restoring keeps the snapshot it had).
 func (b *board) Close() {
-	b.sub.Close()
+	b.closeOnce.Do(func() { close(b.quit) })
 	<-b.done
-	b.snapshot()
+	if b.restored.Load() {
+		b.snapshot()
+	}
 }
 
 // cdrWriter stores ended calls off the board's goroutine, as many per transaction as

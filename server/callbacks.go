@@ -138,7 +138,7 @@ func (s *Server) handleCallbacks(c *fiber.Ctx) error {
 	if u == nil {
 		return apiError(c, fiber.StatusForbidden, "Access denied")
 	}
-	return c.JSON(envelope{Success: 1, Data: nonNil(s.callbacksOf(u))})
+	return s.boardJSON(c, nonNil(s.callbacksOf(u)))
 }
 
 // mergeAudiences joins the audiences of one batch's callback changes.

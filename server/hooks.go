@@ -1,6 +1,7 @@
 package server
 
 import (
+	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"crypto/subtle"
@@ -21,6 +22,10 @@ import (
 
 // keptOfOversized is how much of an oversized body is kept with its rejection.
 const keptOfOversized = 64 << 10
+
+// appendWait bounds how long a delivery waits for its group commit (a stalled disk
+// answers 503 after it; the vendor retries, and a delivery that did commit is deduplicated).
+const appendWait = 20 * time.Second
 
 // maxClockSkew bounds a signed delivery's timestamp (SipSim).
 const maxClockSkew = 5 * time.Minute
@@ -74,7 +79,11 @@ func (s *Server) handleHook(c *fiber.Ctx) error {
 	d.Key = res.Key
 	d.Stream, d.Marks, d.Seals = res.Stream, res.Marks, res.Seals
 	t0 := time.Now()
-	app, err := s.store.Append(c.Context(), d, res.Events)
+	// Not c.Context(): fasthttp cancels that when the server shuts down, and a delivery
+	// the store writes anyway would then be answered 503 (a keyless retry would count twice).
+	ctx, cancel := context.WithTimeout(context.Background(), appendWait)
+	app, err := s.store.Append(ctx, d, res.Events)
+	cancel()
 	s.metrics.logAppend.Observe(time.Since(t0).Seconds())
 	if err != nil && !errors.Is(err, store.ErrUnavailable) {
 		// the delivery itself cannot be stored: the vendor's retry would fail the same way
@@ -136,7 +145,9 @@ func ingestSource(src *config.Source) ingest.Source {
 func (s *Server) reject(c *fiber.Ctx, d store.Delivery, code int, why string) error {
 	s.metrics.results.WithLabelValues("rejected").Inc()
 	s.log.Warn("webhook rejected", "source", d.Source, "status", code, "reason", why)
-	if err := s.store.Reject(c.Context(), d, why); err != nil {
+	ctx, cancel := context.WithTimeout(context.Background(), appendWait)
+	defer cancel()
+	if err := s.store.Reject(ctx, d, why); err != nil {
 		s.log.Error("keeping rejected delivery failed", "source", d.Source, "err", err)
 	}
 	return apiError(c, code, why)

@@ -34,6 +34,7 @@ func (s *Server) pageRoutes() {
 	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 365 * 24 * 3600}))
 	a.Use(s.withLocale)
 	a.Get("/login", s.loginPage)
+	a.Get("/catching-up", s.catchUpNotice)
 	a.Post("/lang", s.people(allRoles...), s.setLanguage)
 	a.Post("/login", s.login)
 	a.Post("/logout", s.people(allRoles...), s.logout)
@@ -139,7 +140,7 @@ func (s *Server) localNow() time.Time { return s.now().In(s.zone()) }
 // pageOf is what every page needs; title is a catalog key.
 func (s *Server) pageOf(c *fiber.Ctx, sess *session, title, topic string) views.Page {
 	loc := localeOf(c)
-	p := views.Page{Title: loc.T(title), Topic: topic, Now: s.now().In(loc.Zone), Back: c.OriginalURL()}
+	p := views.Page{Title: loc.T(title), Topic: topic, Now: s.now().In(loc.Zone), Back: c.OriginalURL(), CatchingUp: s.catchingUp()}
 	if sess != nil {
 		p.User = views.User{Name: sess.User.Name, Role: sess.User.Role, Agent: sess.User.Agent}
 		p.CSRF = s.sessions.csrf(sess.ID)

@@ -195,6 +195,9 @@ type envelope struct {
 	Success int    `json:"success"`
 	Message string `json:"message"`
 	Data    any    `json:"data,omitempty"`
+	// CatchingUp is set on answers read from the board: true while it restores and
+	// replays the log after a start, so the data may be partial.
+	CatchingUp *bool `json:"catching_up,omitempty"`
 }
 
 func apiError(c *fiber.Ctx, code int, msg string) error {

@@ -43,6 +43,8 @@ type Page struct {
 	// Callers are the agents whose phone may place a click-to-call (directory agents with
 	// an extension on a source with a PBX API), for the "Call from" choice.
 	Callers []string
+	// CatchingUp: the board is still restoring after a start; what it shows may be partial.
+	CatchingUp bool
 }
 
 func (p Page) now() time.Time {
