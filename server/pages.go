@@ -432,7 +432,7 @@ func (s *Server) history(c call.Call) []call.Call {
 	if n == "" {
 		return nil
 	}
-	rows, _, err := s.store.SearchCDRs(store.Query{Number: n, Count: 6})
+	rows, _, err := s.store.SearchCDRs(store.Query{Number: n, WholeNumber: true, Count: 6})
 	if err != nil {
 		return nil
 	}

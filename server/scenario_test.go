@@ -659,8 +659,12 @@ func TestCDRSearch(t *testing.T) {
 		{"number suffix", map[string]any{"number": "9121234567"}, where(func(p playedStory) bool {
 			return p.vendor == "simotel" && (p.st.Kind == sim.QueueAnswered || p.st.Kind == sim.Missed)
 		})},
+		{"number as typed", map[string]any{"number": "0912 123"}, where(func(p playedStory) bool {
+			return p.vendor == "simotel" && p.st.Kind != sim.Outbound // callers 09121234567 and 0912123450 x
+		})},
 		{"number E.164", map[string]any{"number": "+447700900123"}, where(func(p playedStory) bool {
-			return p.vendor == "cloudcdr" && (p.st.Kind == sim.QueueAnswered || p.st.Kind == sim.Missed)
+			// the transfer's caller "+44770090012 3" is the same number with a space in it
+			return p.vendor == "cloudcdr" && (p.st.Kind == sim.QueueAnswered || p.st.Kind == sim.Missed || p.st.Kind == sim.Transfer)
 		})},
 		{"callee of an outbound call", map[string]any{"number": "602111222"}, where(func(p playedStory) bool {
 			return p.vendor == "voipex" && p.st.Kind == sim.Outbound

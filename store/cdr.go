@@ -293,7 +293,10 @@ func putIndex(tx *bolt.Tx, f int, key []byte) error {
 	if err := b.Put(key, nil); err != nil {
 		return err
 	}
-	return addValueCount(tx, f, key, 1)
+	if err := addValueCount(tx, f, key, 1); err != nil {
+		return err
+	}
+	return indexNumber(tx, f, key, 1)
 }
 
 func deleteIndex(tx *bolt.Tx, f int, key []byte) error {
@@ -304,7 +307,10 @@ func deleteIndex(tx *bolt.Tx, f int, key []byte) error {
 	if err := b.Delete(key); err != nil {
 		return err
 	}
-	return addValueCount(tx, f, key, -1)
+	if err := addValueCount(tx, f, key, -1); err != nil {
+		return err
+	}
+	return indexNumber(tx, f, key, -1)
 }
 
 // Value counts: how many CDRs each indexed value has (field (1) + value → count (8)),

@@ -69,7 +69,7 @@ func model(calls []call.Call, q Query) (ids []string, total int) {
 	for _, c := range calls {
 		tm := cdrTime(&c)
 		if q.Number != "" && !slices.ContainsFunc([]string{c.From, c.To, c.DID}, func(n string) bool {
-			return n != "" && (n == q.Number || len(q.Number) >= minSuffix && strings.HasSuffix(n, q.Number))
+			return n != "" && matchesNumber(q.Number, n, q.WholeNumber)
 		}) ||
 			q.Agent != "" && c.Agent != q.Agent && !slices.ContainsFunc(c.Legs, func(l call.Leg) bool { return l.Agent == q.Agent }) ||
 			q.Queue != "" && c.Queue != q.Queue || q.Source != "" && c.Source != q.Source ||
@@ -122,7 +122,7 @@ func testQueries(calls []call.Call) map[string]Query {
 		"number from":        {Number: c.From},
 		"number did":         {Number: dids[1], Count: 7, Start: 14},
 		"number suffix":      {Number: c.From[4:], Count: 1000},
-		"number short":       {Number: "0912", Count: 1000}, // exact only: matches nothing
+		"number short":       {Number: "0912", Count: 1000}, // a prefix every caller has
 		"number unknown":     {Number: "nope"},
 		"time range":         {From: day, To: day.Add(3 * time.Hour), Count: 1000},
 		"time range asc":     {From: day, To: day.Add(time.Hour), Asc: true, Start: 3},

@@ -11,15 +11,21 @@ import (
 	"ringside/server/call"
 )
 
-// Query selects CDRs. Empty fields do not filter. Number matches From, To or DID
-// exactly, or as a suffix when it has at least minSuffix characters ("9121234567"
-// finds "09121234567" and "+989121234567"). Agent matches the answering agent or any
-// agent a leg rang. From/To bound the CDR time (EndedAt, else StartedAt) as [From, To).
+// Query selects CDRs. Empty fields do not filter. Number of three or more digits
+// matches From, To or DID containing them (see numbers.go: "0912" finds
+// "+98 912 123 4567"); any other Number matches exactly, or as a suffix when it has at
+// least minSuffix characters. WholeNumber asks for the whole number instead, in any of
+// its written forms ("09121234567" finds "+989121234567", not "091212345678"). Agent
+// matches the answering agent or any agent a leg rang. From/To bound the CDR time
+// (EndedAt, else StartedAt) as [From, To).
 type Query struct {
 	Number, Agent, Queue, Source, Direction, Disposition string
+	WholeNumber                                          bool
 	From, To                                             time.Time
 	Start, Count                                         int  // page; Count 0 means 50 (all for EachCDR)
 	Asc                                                  bool // oldest first; newest first by default
+
+	num *numberQuery // Number as a digit-run search, if it is one (set by newPlan)
 }
 
 const minSuffix = 7
@@ -53,7 +59,9 @@ func (q *Query) filters() []int {
 	return fs
 }
 
-func (q *Query) suffixNumber() bool { return len(q.Number) >= minSuffix }
+func (q *Query) suffixNumber() bool {
+	return q.num == nil && !q.WholeNumber && len(q.Number) >= minSuffix
+}
 
 // matchRow says whether a CDR's filter row satisfies every filter of q.
 func (q *Query) matchRow(row []byte) bool {
@@ -68,7 +76,8 @@ func (q *Query) matchRow(row []byte) bool {
 		for n := r.uvarint(); n > 0 && r.ok(); n-- {
 			v := r.str()
 			found = found || want == "" || string(v) == want ||
-				(f == fNumber && q.suffixNumber() && bytes.HasSuffix(v, []byte(want)))
+				(f == fNumber && q.suffixNumber() && bytes.HasSuffix(v, []byte(want))) ||
+				(f == fNumber && q.num != nil && q.num.matchValue(v))
 		}
 		if !found && want != "" {
 			return false
@@ -82,9 +91,10 @@ func (q *Query) matchRow(row []byte) bool {
 // decides every filter.
 type plan struct {
 	q      Query
-	lo, hi []byte // time bounds of the suffix, hi exclusive; nil when open
-	driver int    // a field index, or -1 for the time index
-	check  bool   // candidates need matchRow
+	lo, hi []byte   // time bounds of the suffix, hi exclusive; nil when open
+	driver int      // a field index, or -1 for the time index
+	check  bool     // candidates need matchRow
+	nums   [][]byte // the stored numbers a digit-run Number matches
 }
 
 func newPlan(tx *bolt.Tx, q Query) plan {
@@ -92,6 +102,12 @@ func newPlan(tx *bolt.Tx, q Query) plan {
 		*p = strings.TrimSpace(*p)
 	}
 	p := plan{q: q, driver: -1}
+	numScan := false // a digit run too common to gather: rows are checked instead
+	if p.q.num, _ = digitQuery(q.Number, q.WholeNumber); p.q.num != nil {
+		var ok bool
+		p.nums, ok = p.q.num.numbers(tx)
+		numScan = !ok
+	}
 	if !q.From.IsZero() {
 		p.lo = u64(timeKey(q.From))
 	}
@@ -101,6 +117,8 @@ func newPlan(tx *bolt.Tx, q Query) plan {
 	fs := q.filters()
 	switch {
 	case len(fs) == 0:
+	case len(fs) == 1 && numScan:
+		p.check = true
 	case len(fs) == 1:
 		p.driver = fs[0] // its keys are exactly the matches
 	default:
@@ -108,6 +126,9 @@ func newPlan(tx *bolt.Tx, q Query) plan {
 		// one, so when even that is large, a sequential scan of the time index is cheaper.
 		best, bestN := -1, cdrCount(tx)/5
 		for _, f := range fs {
+			if f == fNumber && numScan {
+				continue
+			}
 			if n := p.count(tx, f, bestN); n < bestN {
 				best, bestN = f, n
 			}
@@ -147,8 +168,12 @@ func (p *plan) walk(tx *bolt.Tx, f int, fn func(tk, row []byte) bool) {
 		p.scan(tx.Bucket(bCDRTime).Cursor(), nil, fn)
 		return
 	}
+	if f == fNumber && p.q.num != nil && len(p.nums) != 1 {
+		p.walkNumbers(tx, p.nums, fn)
+		return
+	}
 	c := tx.Bucket(fieldBuckets[f]).Cursor()
-	v := indexValue(f, p.q.value(f))
+	v := indexValue(f, p.value(f))
 	if f != fNumber || !p.q.suffixNumber() {
 		p.scan(c, append([]byte(v), 0), func(tk, _ []byte) bool { return fn(tk, nil) })
 		return
@@ -226,7 +251,7 @@ func (s *Store) SearchCDRs(q Query) (calls []call.Call, total int, err error) {
 		var page [][]byte
 		// Without a time range, the matches of no filter or of one value are counted
 		// already: walk only as far as the page.
-		counted := !p.check && p.lo == nil && p.hi == nil && (p.driver < 0 || p.driver != fNumber || !p.q.suffixNumber())
+		counted := !p.check && p.lo == nil && p.hi == nil && (p.driver < 0 || p.driver != fNumber || p.oneNumber())
 		p.each(tx, func(tk []byte) bool {
 			if total >= q.Start && total < q.Start+q.Count {
 				page = append(page, tk)
@@ -238,7 +263,7 @@ func (s *Store) SearchCDRs(q Query) (calls []call.Call, total int, err error) {
 		case counted && p.driver < 0:
 			total = cdrCount(tx)
 		case counted:
-			total = valueCount(tx, p.driver, p.q.value(p.driver))
+			total = valueCount(tx, p.driver, p.value(p.driver))
 		}
 		cdrs := tx.Bucket(bCDRs)
 		for _, tk := range page {

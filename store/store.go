@@ -129,9 +129,11 @@ func Open(path string, opt Options) (*Store, error) {
 			}
 		}
 		if !counted && cdrCount(tx) > 0 {
-			return countValues(tx)
+			if err := countValues(tx); err != nil {
+				return err
+			}
 		}
-		return nil
+		return buildNumberGrams(tx) // numbers.go
 	})
 	if err == nil {
 		err = db.View(func(tx *bolt.Tx) error {
