@@ -82,8 +82,10 @@ var ErrLocked = errors.New("locked by a running ringside: stop it first, or back
 type Report struct {
 	Path        string
 	FileBytes   int64
+	DataBytes   int64 // the file up to its last page in use; bbolt grows the file ahead of it
 	PageSize    int
 	LastSeq     uint64 // the last event's seq
+	Events      int    // events the log holds (fewer than LastSeq once retention deleted old ones)
 	SnapshotSeq uint64 // the board snapshot's seq (0: none)
 	Buckets     []BucketReport
 	FreePages   int // pages bbolt holds free for reuse
@@ -94,6 +96,7 @@ type BucketReport struct {
 	Name  string
 	Keys  int
 	Bytes int64 // bytes of the pages it uses (leaf and branch, in use)
+	Alloc int64 // bytes of the pages it holds (in use or not)
 }
 
 // Inspect opens a database file read-only (it fails if a running server holds it),
@@ -132,10 +135,12 @@ func Inspect(path string) (Report, error) {
 		if len(problems) > 0 {
 			return fmt.Errorf("damaged: %w", errors.Join(problems...))
 		}
+		r.DataBytes = tx.Size()
 		if b := tx.Bucket(bEvents); b != nil {
 			if k, _ := b.Cursor().Last(); len(k) == 8 {
 				r.LastSeq = binary.BigEndian.Uint64(k)
 			}
+			r.Events = b.Stats().KeyN
 		}
 		if b := tx.Bucket(bMeta); b != nil {
 			if v := b.Get(keySnapSeq); len(v) == 8 {
@@ -145,7 +150,7 @@ func Inspect(path string) (Report, error) {
 		return tx.ForEach(func(name []byte, b *bolt.Bucket) error {
 			st := b.Stats()
 			r.Buckets = append(r.Buckets, BucketReport{Name: string(name), Keys: st.KeyN,
-				Bytes: int64(st.LeafInuse + st.BranchInuse)})
+				Bytes: int64(st.LeafInuse + st.BranchInuse), Alloc: int64(st.LeafAlloc + st.BranchAlloc)})
 			return nil
 		})
 	})
@@ -157,6 +162,18 @@ func Inspect(path string) (Report, error) {
 	}
 	sort.Slice(r.Buckets, func(i, j int) bool { return r.Buckets[i].Bytes > r.Buckets[j].Bytes })
 	return r, nil
+}
+
+// BytesPerEvent is the file's data (up to its last page in use, free pages included)
+// divided by the events it holds (0 for an empty log): what the database costs per
+// event, everything included (raw bodies, indexes, CDRs, report buckets, the snapshot).
+// It leaves out the space bbolt allocates ahead (up to 16 MiB), which would dominate a
+// small file. The benchmark's db_bytes_per_event is this figure.
+func (r Report) BytesPerEvent() float64 {
+	if r.Events == 0 {
+		return 0
+	}
+	return float64(r.DataBytes) / float64(r.Events)
 }
 
 func (r Report) bucket(name string) *BucketReport {

@@ -200,6 +200,7 @@ func (s *Store) UpdateBuckets(fn func(*BucketTx) error) error {
 				return err
 			}
 		}
+		fillPages(tx, mostlyAppended, reportBuckets...)
 		bt := &BucketTx{tx: tx, touched: map[string]bool{}}
 		if err := fn(bt); err != nil {
 			return err

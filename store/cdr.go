@@ -218,6 +218,8 @@ func (s *Store) PutCDRs(ctx context.Context, calls []call.Call) error {
 		ps = append(ps, p)
 	}
 	err := s.db.Update(func(tx *bolt.Tx) error {
+		// not the numbers' index (reversed numbers are scattered) nor the value counts
+		fillPages(tx, mostlyAppended, append([][]byte{bCDRs, bCDREvents, bCDRTime}, fieldBuckets[fAgent:]...)...)
 		cdrs := tx.Bucket(bCDRs)
 		added := 0
 		for _, p := range ps {

@@ -4,6 +4,8 @@ import (
 	"encoding/binary"
 	"encoding/json"
 	"errors"
+	"maps"
+	"slices"
 	"time"
 )
 
@@ -45,14 +47,18 @@ type StoredDelivery struct {
 }
 
 // A delivery record is: version (1) | first seq (8) | event count (4) |
-// uvarint length + JSON of the fields | the body, raw. The seq header has a fixed place
-// so the writer fills it in without re-encoding, and the body is not base64-inflated.
+// uvarint length + the fields | the body, raw. The seq header has a fixed place so the
+// writer fills it in without re-encoding, and the body is not base64-inflated. The
+// fields are JSON in version 1 (files written before version 2) and binary in version
+// 2: each string as uvarint length + bytes, in recFields order, then the headers as a
+// counted list of name and value, then ReceivedAt as varint Unix seconds, uvarint ns.
 const (
-	recVersion = 1
-	recHeader  = 1 + 8 + 4
+	recJSON   = 1
+	recBinary = 2
+	recHeader = 1 + 8 + 4
 )
 
-// recMeta is the JSON part of a record: the Delivery without its body.
+// recMeta is the JSON part of a version 1 record: the Delivery without its body.
 type recMeta struct {
 	Source      string            `json:"source"`
 	Method      string            `json:"method"`
@@ -66,18 +72,58 @@ type recMeta struct {
 	Reason      string            `json:"reason,omitempty"`
 }
 
+// recFields are a record's string fields, in their binary order.
+func recFields(m *recMeta) []*string {
+	return []*string{&m.Source, &m.Method, &m.Path, &m.Query, &m.ContentType, &m.Key, &m.Stream, &m.Reason}
+}
+
 func encodeRecord(d Delivery, reason string) ([]byte, error) {
-	meta, err := json.Marshal(recMeta{Source: d.Source, Method: d.Method, Path: d.Path, Query: d.Query,
+	m := recMeta{Source: d.Source, Method: d.Method, Path: d.Path, Query: d.Query,
 		ContentType: d.ContentType, Header: d.Header, ReceivedAt: d.ReceivedAt, Key: d.Key,
-		Stream: d.Stream, Reason: reason})
-	if err != nil {
-		return nil, err
+		Stream: d.Stream, Reason: reason}
+	w := evWriter{}
+	for _, f := range recFields(&m) {
+		w.str(*f)
 	}
-	b := make([]byte, recHeader, recHeader+binary.MaxVarintLen64+len(meta)+len(d.Body))
-	b[0] = recVersion
-	b = binary.AppendUvarint(b, uint64(len(meta)))
-	b = append(b, meta...)
+	keys := slices.Sorted(maps.Keys(m.Header))
+	w.b = binary.AppendUvarint(w.b, uint64(len(keys)))
+	for _, k := range keys {
+		w.str(k)
+		w.str(m.Header[k])
+	}
+	w.b = binary.AppendVarint(w.b, m.ReceivedAt.Unix())
+	w.b = binary.AppendUvarint(w.b, uint64(m.ReceivedAt.Nanosecond()))
+	b := make([]byte, recHeader, recHeader+binary.MaxVarintLen64+len(w.b)+len(d.Body))
+	b[0] = recBinary
+	b = binary.AppendUvarint(b, uint64(len(w.b)))
+	b = append(b, w.b...)
 	return append(b, d.Body...), nil
+}
+
+// decodeMeta reads a record's fields in either version.
+func decodeMeta(version byte, b []byte) (recMeta, error) {
+	var m recMeta
+	if version == recJSON {
+		err := json.Unmarshal(b, &m)
+		return m, err
+	}
+	r := evReader{rowReader: rowReader{b: b}}
+	for _, f := range recFields(&m) {
+		*f = r.string()
+	}
+	if n := r.uvarint(); n > 0 && n <= uint64(len(r.b)) {
+		m.Header = make(map[string]string, n)
+		for ; n > 0 && r.ok(); n-- {
+			k := r.string()
+			m.Header[k] = r.string()
+		}
+	}
+	sec, ns := r.varint(), r.uvarint()
+	if !r.ok() || len(r.b) != 0 || ns >= 1e9 {
+		return m, errBadRecord
+	}
+	m.ReceivedAt = time.Unix(sec, int64(ns)).UTC()
+	return m, nil
 }
 
 // setSeqs fills in the seq header of an encoded record.
@@ -105,7 +151,7 @@ func recSeqs(rec []byte) []uint64 {
 var errBadRecord = errors.New("store: malformed delivery record")
 
 func decodeRecord(id uint64, rec []byte) (StoredDelivery, error) {
-	if len(rec) < recHeader || rec[0] != recVersion {
+	if len(rec) < recHeader || (rec[0] != recJSON && rec[0] != recBinary) {
 		return StoredDelivery{}, errBadRecord
 	}
 	n, w := binary.Uvarint(rec[recHeader:])
@@ -113,8 +159,8 @@ func decodeRecord(id uint64, rec []byte) (StoredDelivery, error) {
 	if w <= 0 || uint64(len(rec)-start) < n {
 		return StoredDelivery{}, errBadRecord
 	}
-	var m recMeta
-	if err := json.Unmarshal(rec[start:start+int(n)], &m); err != nil {
+	m, err := decodeMeta(rec[0], rec[start:start+int(n)])
+	if err != nil {
 		return StoredDelivery{}, err
 	}
 	d := Delivery{Source: m.Source, Method: m.Method, Path: m.Path, Query: m.Query,
