@@ -508,5 +508,27 @@ func (r *evReader) leg(base int64) call.Leg {
 	return l
 }
 
+// checkEvent refuses what the API could not show as JSON (and JSON could not store
+// before the binary form): a number that is not finite, a time outside years 0-9999.
+func checkEvent(e *call.Event) error {
+	floats := []*float64{e.WaitS, e.TalkS, e.DurationS}
+	times := []*time.Time{&e.At, &e.ReceivedAt, e.StartedAt, e.AnsweredAt, e.EndedAt}
+	for i := range e.Legs {
+		floats = append(floats, e.Legs[i].TalkS)
+		times = append(times, e.Legs[i].StartedAt, e.Legs[i].EndedAt)
+	}
+	for _, f := range floats {
+		if f != nil && (math.IsNaN(*f) || math.IsInf(*f, 0)) {
+			return fmt.Errorf("unsupported value: %v", *f)
+		}
+	}
+	for _, t := range times {
+		if t != nil && (t.Year() < 0 || t.Year() > 9999) {
+			return fmt.Errorf("time %v outside the years 0-9999", *t)
+		}
+	}
+	return nil
+}
+
 // eventErr names the seq of an event that does not decode.
 func eventErr(seq uint64, err error) error { return fmt.Errorf("store: event %d: %w", seq, err) }

@@ -56,6 +56,9 @@ func (s *Store) Append(ctx context.Context, d Delivery, events []call.Event) (Ap
 	r := &request{d: d, rec: rec, dk: newDedupeKeys(d),
 		vals: make([][]byte, len(events)), calls: make([]string, len(events))}
 	for i := range events {
+		if err := checkEvent(&events[i]); err != nil {
+			return Appended{}, fmt.Errorf("store: encode event %d (%s): %w", i, events[i].Name, err)
+		}
 		// The key is the seq, filled in on read; the delivery id is filled by the writer.
 		r.vals[i] = appendEvent(make([]byte, 8, 128), &events[i])
 		r.calls[i] = events[i].Call
