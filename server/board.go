@@ -49,7 +49,9 @@ type board struct {
 	done      chan struct{}
 	quit      chan struct{} // closed by Close
 	closeOnce sync.Once
-	restored  atomic.Bool // the snapshot is loaded (the board may be snapshotted again)
+	restored  atomic.Bool            // the snapshot is loaded (the board may be snapshotted again)
+	skipped   skippedEvents          // stored events it could not read (skipped.go)
+	failed    atomic.Pointer[string] // why the board stopped applying the log (/readyz)
 
 	reconf chan reconfRequest // Reload's new configuration, applied on the board goroutine
 
@@ -170,6 +172,7 @@ func (b *board) run(readyAt uint64) {
 			return
 		case evs, ok := <-b.sub.C():
 			if !ok {
+				b.subscriptionEnded()
 				return
 			}
 			t0 := time.Now()
@@ -232,6 +235,10 @@ func (b *board) apply(evs []call.Event) []live.Change {
 	var cbs []report.Callback
 	for _, e := range evs {
 		if e.Seq <= b.applied {
+			continue
+		}
+		if b.skipUnreadable(e) {
+			b.applied = e.Seq
 			continue
 		}
 		if p, ok := report.PresenceOf(e, b.b.AgentID(e)); ok {

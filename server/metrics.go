@@ -29,6 +29,7 @@ type metrics struct {
 	boardApply prometheus.Histogram   // one batch of events folded into the board
 	push       prometheus.Histogram   // receipt of a delivery → its changes handed to the hub
 	snapshot   prometheus.Histogram   // one board snapshot, CDR flush included
+	skipped    prometheus.Counter     // stored events the board could not read and skipped
 }
 
 // latencyBuckets span a fast append (0.5 ms) to a stalled disk (10 s).
@@ -57,9 +58,11 @@ func newMetrics() *metrics {
 		push: hist("ringside_push_seconds", "From a delivery's receipt to its changes handed to the WebSocket hub (live, not during a replay).", latencyBuckets),
 		snapshot: hist("ringside_snapshot_seconds", "Taking and storing one board snapshot.",
 			[]float64{.01, .025, .05, .1, .25, .5, 1, 2.5, 5, 10, 30}),
+		skipped: prometheus.NewCounter(prometheus.CounterOpts{Name: "ringside_board_skipped_events_total",
+			Help: "Stored events the board could not read (damaged on disk) and skipped; the settings page lists their seqs."}),
 	}
 	m.reg.MustRegister(m.results, m.answers, m.decodeErrs, m.dedupe, m.unknown,
-		m.logAppend, m.logCommit, m.boardApply, m.push, m.snapshot,
+		m.logAppend, m.logCommit, m.boardApply, m.push, m.snapshot, m.skipped,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	for _, r := range []string{"accepted", "duplicate", "rejected", "unavailable"} {
 		m.results.WithLabelValues(r) // every outcome shows, 0 until it happens

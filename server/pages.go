@@ -332,6 +332,11 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 		v.ClockWarning = s.clocks.warning(src.Name, src.Location, s.now())
 		d.Sources = append(d.Sources, v)
 	}
+	skipped, total := s.board.skipped.list()
+	for _, e := range skipped {
+		d.Skipped = append(d.Skipped, views.SkippedView{Seq: e.Seq, Reason: e.Reason})
+	}
+	d.SkippedTotal = total
 	for _, u := range s.cfg().Users {
 		d.Users = append(d.Users, views.UserView{Name: u.Name, Role: u.Role, Agent: u.Agent})
 	}

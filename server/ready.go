@@ -10,20 +10,36 @@ import (
 // calls it stuck.
 const stuckAfter = 30 * time.Second
 
+// behindBy is how many logged events the board may lag (while it moves) before
+// /readyz calls it behind.
+const behindBy = 10000
+
 // handleReady is /readyz: 200 once the board has applied the log present at start
-// and keeps up with it; 503 while it catches up, or when it lags the log and has not
-// moved for stuckAfter. /healthz only says the process answers.
+// and keeps up with it; 503 while it catches up ("catching_up"), when it lags the log
+// by more than behindBy events ("behind"), and when it lags and has not moved for
+// stuckAfter or can no longer read the log ("stuck", with "error"). /healthz only says
+// the process answers. Skipped unreadable events are counted in "skipped".
 func (s *Server) handleReady(c *fiber.Ctx) error {
 	b := s.board
 	applied, logged := b.progressed.Load(), s.store.LastSeq()
 	body := fiber.Map{"applied": applied, "seq": logged}
+	if _, n := b.skipped.list(); n > 0 {
+		body["skipped"] = n
+	}
 	idle := time.Since(time.Unix(0, b.movedAt.Load()))
+	failed := b.failed.Load()
 	switch {
+	case failed != nil:
+		body["status"] = "stuck"
+		body["error"] = *failed
 	case !b.isReady():
 		body["status"] = "catching_up"
 	case applied < logged && idle > stuckAfter:
 		body["status"] = "stuck"
 		body["stuck_for_s"] = int(idle.Seconds())
+	case logged-applied > behindBy:
+		body["status"] = "behind"
+		body["behind_by"] = logged - applied
 	default:
 		body["status"] = "ready"
 		return c.JSON(body)

@@ -103,6 +103,7 @@ func (s *Server) Ready() <-chan struct{} { return s.board.ready }
 
 func (s *Server) routes() {
 	a := s.app
+	a.Use(s.recoverPanics()) // outermost: see recover.go
 	a.Use(s.realClient)
 	a.Use(securityHeaders, s.transportHeaders, boundBodies)
 	a.Get("/healthz", func(c *fiber.Ctx) error {
@@ -186,6 +187,11 @@ func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
 	case fiber.StatusInternalServerError:
 		s.log.Error("request failed", "path", c.Path(), "err", err)
 		msg = "internal error"
+		if wantsPage(c) {
+			c.Response().ResetBody()
+			sess, _ := s.session(c)
+			return s.errorPage(c, sess, code, "")
+		}
 	}
 	return c.Status(code).JSON(envelope{Success: 0, Message: msg})
 }

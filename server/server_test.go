@@ -67,6 +67,12 @@ func startEnv(t *testing.T, cfg *config.Config) *testEnv { return startEnvWith(t
 // startEnvWith runs setup on the server before it listens (a test clock).
 func startEnvWith(t *testing.T, cfg *config.Config, setup func(*Server)) *testEnv {
 	t.Helper()
+	return startEnvLog(t, cfg, setup, io.Discard)
+}
+
+// startEnvLog is startEnvWith with the server's log written to w.
+func startEnvLog(t *testing.T, cfg *config.Config, setup func(*Server), w io.Writer) *testEnv {
+	t.Helper()
 	if err := config.Check(cfg); err != nil {
 		t.Fatal(err)
 	}
@@ -74,7 +80,7 @@ func startEnvWith(t *testing.T, cfg *config.Config, setup func(*Server)) *testEn
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv, err := New(cfg, st, slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv, err := New(cfg, st, slog.New(slog.NewTextHandler(w, nil)))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -252,14 +252,10 @@ func (s *Store) Events(after uint64, limit int) ([]call.Event, error) {
 		limit = 1000
 	}
 	var out []call.Event
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			ev, err := decodeEvent(binary.BigEndian.Uint64(k), v)
-			if err != nil {
-				return err
-			}
-			out = append(out, ev)
+			out = append(out, decodeStored(binary.BigEndian.Uint64(k), v)) // see unreadable.go
 		}
 		return nil
 	})
@@ -286,14 +282,12 @@ func decodeEvent(seq uint64, v []byte) (call.Event, error) {
 	return ev, nil
 }
 
-// decodeEvents decodes consecutive stored events starting at seq first.
+// decodeEvents decodes consecutive stored events starting at seq first (an unreadable
+// one as its stand-in, see unreadable.go).
 func decodeEvents(first uint64, vals [][]byte) ([]call.Event, error) {
 	out := make([]call.Event, len(vals))
 	for i, v := range vals {
-		var err error
-		if out[i], err = decodeEvent(first+uint64(i), v); err != nil {
-			return nil, err
-		}
+		out[i] = decodeStored(first+uint64(i), v)
 	}
 	return out, nil
 }
@@ -305,15 +299,12 @@ const maxCallEvents = 10000
 func (s *Store) CallEvents(id string) ([]call.Event, error) {
 	var out []call.Event
 	prefix := callPrefix(id)
-	err := s.db.View(func(tx *bolt.Tx) error {
+	err := s.view(func(tx *bolt.Tx) error {
 		events := tx.Bucket(bEvents)
 		c := tx.Bucket(bCallEvents).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < maxCallEvents; k, _ = c.Next() {
 			seq := k[len(prefix):]
-			ev, err := decodeEvent(binary.BigEndian.Uint64(seq), events.Get(seq))
-			if err != nil {
-				return err
-			}
+			ev := decodeStored(binary.BigEndian.Uint64(seq), events.Get(seq))
 			if ev.Call == id { // a hashed prefix could in theory collide
 				out = append(out, ev)
 			}

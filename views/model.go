@@ -195,6 +195,16 @@ type SettingsData struct {
 	ConfigFile   string
 	Reload       string
 	ReloadFailed bool
+	// Skipped are stored events the board could not read and skipped (newest first, the
+	// latest few), SkippedTotal how many since the start.
+	Skipped      []SkippedView
+	SkippedTotal int
+}
+
+// SkippedView is one stored event the board skipped: its seq and why.
+type SkippedView struct {
+	Seq    uint64
+	Reason string
 }
 
 // SourceView is one webhook source with its full URL and credentials.
