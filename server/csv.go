@@ -70,9 +70,9 @@ func csvRow(row []string, c call.Call, base string, names views.Names, loc *time
 			recs = append(recs, base+r.URL)
 		}
 	}
-	vals := []string{c.ID, c.Source, c.Direction, c.From, c.To, c.DID, c.Queue, c.QueueName, c.Agent, agentName(names, c.Agent),
+	vals := []string{c.ID, c.Source, string(c.Direction), c.From, c.To, c.DID, c.Queue, c.QueueName, c.Agent, agentName(names, c.Agent),
 		csvTime(c.StartedAt, loc), csvTime(c.AnsweredAt, loc), csvTime(c.EndedAt, loc), csvNum(c.WaitS), csvNum(c.TalkS), csvNum(c.DurationS),
-		c.Disposition, c.HangupReason, contact, strings.Join(recs, " ")}
+		string(c.Disposition), c.HangupReason, contact, strings.Join(recs, " ")}
 	for i, v := range vals {
 		row[i] = cell(v)
 	}

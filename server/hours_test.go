@@ -21,7 +21,7 @@ func TestHourChartUsesQueueRules(t *testing.T) {
 	defer st.Close()
 	now := time.Date(2026, 3, 10, 10, 30, 0, 0, time.UTC)
 	at := func(h, m int) *time.Time { return call.T(time.Date(2026, 3, 10, h, m, 0, 0, time.UTC)) }
-	mk := func(id, q string, start *time.Time, disp string, wait float64) call.Call {
+	mk := func(id, q string, start *time.Time, disp call.Disposition, wait float64) call.Call {
 		return call.Call{ID: id, Source: "p", Queue: q, Direction: call.Inbound, State: call.StateEnded, Disposition: disp,
 			StartedAt: start, EndedAt: call.T(start.Add(time.Minute)), WaitS: call.F(wait), TalkS: call.F(30)}
 	}

@@ -36,10 +36,12 @@ func extraStories(vendor string, start time.Time) []sim.Story {
 // recordFacts are the facts of a call every vendor's final record carries; the
 // exceptions are what a vendor's record does not say (see TestRecordAloneIsTheCall).
 type recordFacts struct {
-	State, Direction, From, To, DID, Queue, Agent, Disposition string
-	StartedAt, AnsweredAt, EndedAt                             *time.Time
-	TalkS, DurationS                                           *float64
-	Transfers                                                  int
+	State, From, To, DID, Queue, Agent string
+	Direction                          call.Direction
+	Disposition                        call.Disposition
+	StartedAt, AnsweredAt, EndedAt     *time.Time
+	TalkS, DurationS                   *float64
+	Transfers                          int
 }
 
 func factsOf(c call.Call, vendor string) recordFacts {

@@ -178,7 +178,7 @@ func story(vendor string, kind sim.Kind, n int, start time.Time) sim.Story {
 }
 
 // attempt is one agent offered the call, from start to end seconds into the story.
-func attempt(a sim.Agent, start, end int, outcome string) sim.Attempt {
+func attempt(a sim.Agent, start, end int, outcome call.Outcome) sim.Attempt {
 	return sim.Attempt{Agent: a, Start: time.Duration(start) * storySec, End: time.Duration(end) * storySec, Outcome: outcome}
 }
 
@@ -694,7 +694,7 @@ func TestCDRSearch(t *testing.T) {
 		want := where(func(p playedStory) bool {
 			cl := calls[p.id]
 			if c.field == "disposition" {
-				return cl.Disposition == c.value
+				return string(cl.Disposition) == c.value
 			}
 			found := cl.Agent == c.value
 			for _, l := range cl.Legs {

@@ -45,10 +45,10 @@ type docScenario struct {
 
 // docAgentView is what an agent's page fragment shows of the call.
 type docAgentView struct {
-	State  string `json:"state"`
-	Pop    bool   `json:"pop"`             // a screen-pop card for the call
-	Chain  string `json:"chain,omitempty"` // its ring chain, as text
-	Recent bool   `json:"recent"`          // the call among "My recent calls"
+	State  call.AgentStatus `json:"state"`
+	Pop    bool             `json:"pop"`             // a screen-pop card for the call
+	Chain  string           `json:"chain,omitempty"` // its ring chain, as text
+	Recent bool             `json:"recent"`          // the call among "My recent calls"
 }
 
 type docLook struct {
@@ -318,7 +318,7 @@ func TestVendorDocFacts(t *testing.T) {
 		var out []string
 		for _, l := range c.Legs {
 			if l.Role == role {
-				out = append(out, l.Agent+"="+l.Outcome)
+				out = append(out, l.Agent+"="+string(l.Outcome))
 			}
 		}
 		return out

@@ -73,9 +73,9 @@ func BenchmarkSearchCDRs(b *testing.B) {
 		{"number typed +98", Query{Number: "+98 " + c.From[1:4] + " " + c.From[4:7]}},
 		{"number run most have", Query{Number: "0912"}},
 		{"week", Query{From: week, To: week.Add(7 * 24 * time.Hour)}},
-		{"queue+disposition", Query{Queue: "pbx1:q3", Disposition: call.Missed}},
-		{"source+direction+week", Query{Source: "pbx1", Direction: call.Inbound, From: week, To: week.Add(7 * 24 * time.Hour)}},
-		{"source+direction+disposition", Query{Source: "pbx1", Direction: call.Inbound, Disposition: call.Answered}},
+		{"queue+disposition", Query{Queue: "pbx1:q3", Disposition: string(call.Missed)}},
+		{"source+direction+week", Query{Source: "pbx1", Direction: string(call.Inbound), From: week, To: week.Add(7 * 24 * time.Hour)}},
+		{"source+direction+disposition", Query{Source: "pbx1", Direction: string(call.Inbound), Disposition: string(call.Answered)}},
 	} {
 		b.Run(bc.name, func(b *testing.B) {
 			var total int

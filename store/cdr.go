@@ -98,8 +98,8 @@ func cdrValues(c *call.Call) [nFields][]string {
 	}
 	add(fQueue, c.Queue)
 	add(fSource, c.Source)
-	add(fDirection, c.Direction)
-	add(fDisposition, c.Disposition)
+	add(fDirection, string(c.Direction))
+	add(fDisposition, string(c.Disposition))
 	return out
 }
 

@@ -19,8 +19,8 @@ import (
 
 var (
 	sources = []string{"pbx1", "ipex", "cloud", "sipsim"}
-	dirs    = []string{call.Inbound, call.Outbound, call.Internal}
-	disps   = []string{call.Answered, call.Answered, call.Missed, call.Busy, call.Failed}
+	dirs    = []call.Direction{call.Inbound, call.Outbound, call.Internal}
+	disps   = []call.Disposition{call.Answered, call.Answered, call.Missed, call.Busy, call.Failed}
 	dids    = []string{"02191305588", "+420222333444", "+375172000000"}
 )
 
@@ -73,7 +73,7 @@ func model(calls []call.Call, q Query) (ids []string, total int) {
 		}) ||
 			q.Agent != "" && c.Agent != q.Agent && !slices.ContainsFunc(c.Legs, func(l call.Leg) bool { return l.Agent == q.Agent }) ||
 			q.Queue != "" && c.Queue != q.Queue || q.Source != "" && c.Source != q.Source ||
-			q.Direction != "" && c.Direction != q.Direction || q.Disposition != "" && c.Disposition != q.Disposition ||
+			q.Direction != "" && string(c.Direction) != q.Direction || q.Disposition != "" && string(c.Disposition) != q.Disposition ||
 			!q.From.IsZero() && tm.Before(q.From) || !q.To.IsZero() && !tm.Before(q.To) {
 			continue
 		}
@@ -115,8 +115,8 @@ func testQueries(calls []call.Call) map[string]Query {
 		"all asc page 2":     {Asc: true, Start: 50, Count: 25},
 		"past the end":       {Start: len(calls) + 5},
 		"source":             {Source: "ipex", Count: 30},
-		"direction":          {Direction: call.Outbound, Start: 100, Asc: true},
-		"disposition":        {Disposition: call.Busy},
+		"direction":          {Direction: string(call.Outbound), Start: 100, Asc: true},
+		"disposition":        {Disposition: string(call.Busy)},
 		"queue":              {Queue: "pbx1:q3", Count: 1000},
 		"agent (legs too)":   {Agent: "agent7", Count: 1000},
 		"number from":        {Number: c.From},
@@ -129,11 +129,11 @@ func testQueries(calls []call.Call) map[string]Query {
 		"open-ended from":    {From: day},
 		"open-ended to":      {To: day, Asc: true},
 		"agent+source":       {Agent: "agent3", Source: "cloud", Count: 1000},
-		"source+direction":   {Source: "pbx1", Direction: call.Inbound, Disposition: call.Answered, Start: 10},
-		"queue+disp+time":    {Queue: "ipex:q1", Disposition: call.Missed, From: day, Count: 1000},
+		"source+direction":   {Source: "pbx1", Direction: string(call.Inbound), Disposition: string(call.Answered), Start: 10},
+		"queue+disp+time":    {Queue: "ipex:q1", Disposition: string(call.Missed), From: day, Count: 1000},
 		"number+source":      {Number: dids[0], Source: "sipsim", Count: 1000},
 		"suffix+agent":       {Number: dids[2][3:], Agent: "agent1", Count: 1000},
-		"everything":         {Number: c.From, Agent: c.Agent, Queue: c.Queue, Source: c.Source, Direction: c.Direction, Disposition: c.Disposition, From: cdrTime(&c), To: cdrTime(&c).Add(time.Second)},
+		"everything":         {Number: c.From, Agent: c.Agent, Queue: c.Queue, Source: c.Source, Direction: string(c.Direction), Disposition: string(c.Disposition), From: cdrTime(&c), To: cdrTime(&c).Add(time.Second)},
 		"all filters, wrong": {Number: c.From, Source: "nope"},
 	}
 }
@@ -180,7 +180,7 @@ func TestSearchCDRs(t *testing.T) {
 		return nil
 	})
 	// A page carries full CDRs, recordings with their vendor refs.
-	got, _, _ := s.SearchCDRs(Query{Disposition: call.Answered, Count: 1})
+	got, _, _ := s.SearchCDRs(Query{Disposition: string(call.Answered), Count: 1})
 	want := calls[slices.IndexFunc(calls, func(c call.Call) bool { return c.ID == got[0].ID })]
 	if !reflect.DeepEqual(got[0], want) {
 		t.Fatalf("stored CDR differs:\n got %+v\nwant %+v", got[0], want)

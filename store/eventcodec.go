@@ -247,7 +247,7 @@ func eventString(e *call.Event, f int) *string {
 	case efAgentName:
 		return &e.AgentName
 	case efDirection:
-		return &e.Direction
+		return (*string)(&e.Direction)
 	case efFrom:
 		return &e.From
 	case efTo:
@@ -255,13 +255,13 @@ func eventString(e *call.Event, f int) *string {
 	case efDID:
 		return &e.DID
 	case efAgentState:
-		return &e.AgentState
+		return (*string)(&e.AgentState)
 	case efPauseReason:
 		return &e.PauseReason
 	case efOutcome:
-		return &e.Outcome
+		return (*string)(&e.Outcome)
 	case efDisposition:
-		return &e.Disposition
+		return (*string)(&e.Disposition)
 	case efHangupReason:
 		return &e.HangupReason
 	case efOriginateID:
@@ -301,7 +301,7 @@ func (w *evWriter) leg(l *call.Leg, base int64) {
 		w.time(*l.EndedAt, base)
 	}
 	if m&16 != 0 {
-		w.str(l.Outcome)
+		w.str(string(l.Outcome))
 	}
 	if m&32 != 0 {
 		w.float(*l.TalkS)
@@ -497,7 +497,7 @@ func (r *evReader) leg(base int64) call.Leg {
 		l.EndedAt = r.timep(base)
 	}
 	if m&16 != 0 {
-		l.Outcome = r.string()
+		l.Outcome = call.Outcome(r.string())
 	}
 	if m&32 != 0 {
 		l.TalkS = r.float()

@@ -694,7 +694,7 @@ func pops(d AgentData, names Names, oob bool) templ.Component {
 }
 
 // stateText tells agents their state above their empty list of calls.
-func stateText(ctx context.Context, s string) string {
+func stateText(ctx context.Context, s call.AgentStatus) string {
 	switch s {
 	case call.StateAvailable:
 		return t(ctx, "ag_you_are_available")
@@ -1576,9 +1576,9 @@ func legTextIn(ctx context.Context, l call.Leg) string {
 	case call.OutcomeAnswer:
 		return t(ctx, "leg_answered")
 	case call.OutcomeBusy, call.OutcomeCancel, call.OutcomeUnavailable, call.OutcomeOther:
-		return t(ctx, "leg_"+l.Outcome)
+		return t(ctx, "leg_"+string(l.Outcome))
 	}
-	return l.Outcome
+	return string(l.Outcome)
 }
 
 // ringingNotInLegs are agents ringing now without an open leg shown for them.

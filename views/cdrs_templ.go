@@ -189,11 +189,11 @@ func CDRs(p Page, d CDRData) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = choice(t(ctx, "f_direction"), "direction", d.Query.Direction, []string{call.Inbound, call.Outbound, call.Internal}, dirNames(ctx)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = choice(t(ctx, "f_direction"), "direction", d.Query.Direction, dirOptions, dirNames(ctx)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = choice(t(ctx, "col_result"), "disposition", d.Query.Disposition, []string{call.Answered, call.Missed, call.Busy, call.Failed}, resultNames(ctx)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = choice(t(ctx, "col_result"), "disposition", d.Query.Disposition, resultOptions, resultNames(ctx)).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}

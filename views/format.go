@@ -193,20 +193,21 @@ func contactCompany(c call.Call) string {
 
 // stateLabel is the text of a call or agent state (or a call's disposition) in the
 // person's language; a state no catalog knows is shown as sent.
-func stateLabel(ctx context.Context, s string) string {
-	switch s {
+func stateLabel[S ~string](ctx context.Context, state S) string {
+	switch s := string(state); s {
 	case "":
 		return t(ctx, "state_unknown")
 	case "available", "ringing", "on_call", "paused", "offline", "queued", "answered", "ended", "missed", "busy", "failed":
 		return t(ctx, "state_"+s)
+	default:
+		return strings.ToUpper(s[:1]) + strings.ReplaceAll(s[1:], "_", " ")
 	}
-	return strings.ToUpper(s[:1]) + strings.ReplaceAll(s[1:], "_", " ")
 }
 
 // slug makes a class-safe token from a state or disposition.
-func slug(s string) string {
+func slug[S ~string](s S) string {
 	var b strings.Builder
-	for _, r := range strings.ToLower(s) {
+	for _, r := range strings.ToLower(string(s)) {
 		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' {
 			b.WriteRune(r)
 		} else {
@@ -222,13 +223,13 @@ func slug(s string) string {
 // callStatus is a call's badge: its state while live, its disposition once ended.
 func callStatus(c call.Call) string {
 	if c.State == call.StateEnded && c.Disposition != "" {
-		return c.Disposition
+		return string(c.Disposition)
 	}
 	return c.State
 }
 
 // dirArrow is a direction glyph.
-func dirArrow(d string) string {
+func dirArrow(d call.Direction) string {
 	switch d {
 	case call.Inbound:
 		return "↙"

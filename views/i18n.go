@@ -131,12 +131,12 @@ func callerText(ctx context.Context, c call.Call) string {
 }
 
 // dirTitle names a call direction.
-func dirTitle(ctx context.Context, d string) string {
+func dirTitle(ctx context.Context, d call.Direction) string {
 	switch d {
 	case call.Inbound, call.Outbound, call.Internal:
-		return t(ctx, "dir_"+d)
+		return t(ctx, "dir_"+string(d))
 	}
-	return d
+	return string(d)
 }
 
 // weekdayDate is "Monday 30 Nov" in the person's language and calendar.
@@ -224,17 +224,23 @@ func dateField(ctx context.Context, v string) string {
 	return v
 }
 
-// dirNames and resultNames label the CDR filter's fixed choices.
+// dirOptions and resultOptions are the CDR filter's fixed choices (query values);
+// dirNames and resultNames label them.
+var (
+	dirOptions    = []string{string(call.Inbound), string(call.Outbound), string(call.Internal)}
+	resultOptions = []string{string(call.Answered), string(call.Missed), string(call.Busy), string(call.Failed)}
+)
+
 func dirNames(ctx context.Context) Names {
-	return Names{call.Inbound: t(ctx, "dir_inbound"), call.Outbound: t(ctx, "dir_outbound"), call.Internal: t(ctx, "dir_internal")}
+	return Names{string(call.Inbound): t(ctx, "dir_inbound"), string(call.Outbound): t(ctx, "dir_outbound"), string(call.Internal): t(ctx, "dir_internal")}
 }
 
 func resultNames(ctx context.Context) Names {
-	return Names{call.Answered: t(ctx, "state_answered"), call.Missed: t(ctx, "state_missed"), call.Busy: t(ctx, "state_busy"), call.Failed: t(ctx, "state_failed")}
+	return Names{string(call.Answered): t(ctx, "state_answered"), string(call.Missed): t(ctx, "state_missed"), string(call.Busy): t(ctx, "state_busy"), string(call.Failed): t(ctx, "state_failed")}
 }
 
 // dispositionText is a call's result in the person's language, "—" when none.
-func dispositionText(ctx context.Context, d string) string {
+func dispositionText(ctx context.Context, d call.Disposition) string {
 	if d == "" {
 		return "—"
 	}

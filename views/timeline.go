@@ -59,10 +59,10 @@ func eventDetail(e call.Event) string {
 		parts = append(parts, orDash(e.From)+" → "+orDash(e.To))
 	}
 	add("queue ", e.Queue)
-	add("state ", e.AgentState)
+	add("state ", string(e.AgentState))
 	add("reason ", e.PauseReason)
-	add("outcome ", e.Outcome)
-	add("disposition ", e.Disposition)
+	add("outcome ", string(e.Outcome))
+	add("disposition ", string(e.Disposition))
 	add("", e.HangupReason)
 	if e.TransferFrom != "" || e.TransferTo != "" {
 		parts = append(parts, "transfer "+orDash(e.TransferFrom)+" → "+orDash(e.TransferTo))
@@ -103,7 +103,7 @@ func synthTimeline(c call.Call, names Names) []synthEvent {
 	for _, t := range c.Transfers {
 		add(&t.At, "call.transferred", t.From+" → "+t.To)
 	}
-	end := orDash(c.Disposition)
+	end := orDash(string(c.Disposition))
 	if c.HangupReason != "" {
 		end += " · " + c.HangupReason
 	}

@@ -53,7 +53,7 @@ type sample struct {
 func newSample(s func(string) string) sample {
 	contact := &call.Contact{Name: s("Karel Černý"), Company: s("Acme Logistics"), Email: s("k@acme.example"), CRMID: s("CRM-1"), Phone: s("+420603111222")}
 	q := call.Queue{ID: "ipex:" + s("NOC"), Name: s("NOC"), Source: "ipex", Waiting: 3, LongestWaitS: 75,
-		Agents: map[string]int{"available": 2, "on_call": 4, "paused": 1},
+		Agents: map[call.AgentStatus]int{"available": 2, "on_call": 4, "paused": 1},
 		Today:  call.Counters{Offered: 120, Answered: 110, Abandoned: 10, ServiceLevelPct: 91.7, ASAS: 12.3, AHTS: 185}}
 	active := call.Call{ID: "ipex:" + s("1412256225.1941"), Source: "ipex", Vendor: "voipex", Direction: call.Inbound,
 		From: s("+420603111222"), To: s("+420225000100"), DID: s("+420225000100"), Queue: q.ID, State: call.StateAnswered,

@@ -40,37 +40,52 @@ const (
 	Unknown Type = "unknown" // an event name we do not recognize: stored and counted, never an error
 )
 
-// Agent states, for Event.AgentState and Agent.State.
+// AgentStatus is an agent state: what an agent is doing (Event.AgentState, Agent.State,
+// Agent.QueueStates). The constants of this block and the next three are typed so that a
+// direction cannot be stored as a disposition (or the like) by mistake; their wire and
+// store encoding is the plain string.
+type AgentStatus string
+
+// Agent states. An agent may also be StateRinging, which is shared with the call states.
 const (
-	StateOffline   = "offline"
-	StateAvailable = "available"
-	StateOnCall    = "on_call"
-	StatePaused    = "paused"
+	StateOffline   AgentStatus = "offline"
+	StateAvailable AgentStatus = "available"
+	StateOnCall    AgentStatus = "on_call"
+	StatePaused    AgentStatus = "paused"
 )
+
+// Direction is which way a call goes, seen from the PBX.
+type Direction string
 
 // Directions.
 const (
-	Inbound  = "inbound"
-	Outbound = "outbound"
-	Internal = "internal"
+	Inbound  Direction = "inbound"
+	Outbound Direction = "outbound"
+	Internal Direction = "internal"
 )
+
+// Disposition is how a whole call ended.
+type Disposition string
 
 // Dispositions of a whole call.
 const (
-	Answered = "answered"
-	Missed   = "missed"
-	Busy     = "busy"
-	Failed   = "failed"
+	Answered Disposition = "answered"
+	Missed   Disposition = "missed"
+	Busy     Disposition = "busy"
+	Failed   Disposition = "failed"
 )
+
+// Outcome is how one leg (one agent's offer of a call) ended.
+type Outcome string
 
 // Leg outcomes.
 const (
-	OutcomeAnswer      = "answer"
-	OutcomeNoAnswer    = "noanswer"
-	OutcomeBusy        = "busy"
-	OutcomeCancel      = "cancel"
-	OutcomeUnavailable = "unavailable"
-	OutcomeOther       = "other"
+	OutcomeAnswer      Outcome = "answer"
+	OutcomeNoAnswer    Outcome = "noanswer"
+	OutcomeBusy        Outcome = "busy"
+	OutcomeCancel      Outcome = "cancel"
+	OutcomeUnavailable Outcome = "unavailable"
+	OutcomeOther       Outcome = "other"
 )
 
 // Event is one normalized fact from a vendor. Identifiers are "source:vendorid"; phone
@@ -91,22 +106,22 @@ type Event struct {
 	AgentAliases []string `json:"agent_aliases,omitempty"`
 	AgentName    string   `json:"agent_name,omitempty"`
 
-	Direction    string     `json:"direction,omitempty"`
-	From         string     `json:"from,omitempty"`
-	To           string     `json:"to,omitempty"`
-	DID          string     `json:"did,omitempty"`
-	Queue        string     `json:"queue,omitempty"` // source:queuename
-	AgentState   string     `json:"agent_state,omitempty"`
-	PauseReason  string     `json:"pause_reason,omitempty"`
-	Outcome      string     `json:"outcome,omitempty"`     // leg outcome
-	Disposition  string     `json:"disposition,omitempty"` // whole-call disposition
-	HangupReason string     `json:"hangup_reason,omitempty"`
-	StartedAt    *time.Time `json:"started_at,omitempty"`
-	AnsweredAt   *time.Time `json:"answered_at,omitempty"`
-	EndedAt      *time.Time `json:"ended_at,omitempty"`
-	WaitS        *float64   `json:"wait_s,omitempty"`
-	TalkS        *float64   `json:"talk_s,omitempty"`
-	DurationS    *float64   `json:"duration_s,omitempty"`
+	Direction    Direction   `json:"direction,omitempty"`
+	From         string      `json:"from,omitempty"`
+	To           string      `json:"to,omitempty"`
+	DID          string      `json:"did,omitempty"`
+	Queue        string      `json:"queue,omitempty"` // source:queuename
+	AgentState   AgentStatus `json:"agent_state,omitempty"`
+	PauseReason  string      `json:"pause_reason,omitempty"`
+	Outcome      Outcome     `json:"outcome,omitempty"`     // leg outcome
+	Disposition  Disposition `json:"disposition,omitempty"` // whole-call disposition
+	HangupReason string      `json:"hangup_reason,omitempty"`
+	StartedAt    *time.Time  `json:"started_at,omitempty"`
+	AnsweredAt   *time.Time  `json:"answered_at,omitempty"`
+	EndedAt      *time.Time  `json:"ended_at,omitempty"`
+	WaitS        *float64    `json:"wait_s,omitempty"`
+	TalkS        *float64    `json:"talk_s,omitempty"`
+	DurationS    *float64    `json:"duration_s,omitempty"`
 	// Recordings as the vendor names them: an URL (SipSim), a file name (Simotel) or an id (cloudcdr).
 	Recordings   []string          `json:"recordings,omitempty"`
 	Contact      *Contact          `json:"contact,omitempty"`
@@ -148,7 +163,7 @@ type Leg struct {
 	Name      string     `json:"name,omitempty"` // the vendor's name for the party, when it gives one
 	StartedAt *time.Time `json:"started_at,omitempty"`
 	EndedAt   *time.Time `json:"ended_at,omitempty"`
-	Outcome   string     `json:"outcome,omitempty"`
+	Outcome   Outcome    `json:"outcome,omitempty"`
 	TalkS     *float64   `json:"talk_s,omitempty"`
 }
 

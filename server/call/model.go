@@ -8,7 +8,7 @@ type Call struct {
 	ID           string            `json:"id"`
 	Source       string            `json:"source"`
 	Vendor       string            `json:"vendor"`
-	Direction    string            `json:"direction,omitempty"`
+	Direction    Direction         `json:"direction,omitempty"`
 	From         string            `json:"from,omitempty"`
 	To           string            `json:"to,omitempty"`
 	DID          string            `json:"did,omitempty"`
@@ -23,7 +23,7 @@ type Call struct {
 	WaitS        *float64          `json:"wait_s,omitempty"`
 	TalkS        *float64          `json:"talk_s,omitempty"`
 	DurationS    *float64          `json:"duration_s,omitempty"`
-	Disposition  string            `json:"disposition,omitempty"`
+	Disposition  Disposition       `json:"disposition,omitempty"`
 	HangupReason string            `json:"hangup_reason,omitempty"`
 	Recordings   []Recording       `json:"recordings,omitempty"`
 	Contact      *Contact          `json:"contact,omitempty"`
@@ -38,8 +38,10 @@ type Call struct {
 
 // Call states (Call.State).
 const (
-	StateQueued   = "queued"
-	StateRinging  = "ringing" // also an agent state
+	StateQueued = "queued"
+	// StateRinging is also an agent state; it stays an untyped constant so that it
+	// can be both a Call.State and an AgentStatus.
+	StateRinging  = "ringing"
 	StateAnswered = "answered"
 	StateEnded    = "ended"
 )
@@ -67,27 +69,27 @@ type Transfer struct {
 
 // Agent is one person (a directory entry) or an unmapped vendor identity.
 type Agent struct {
-	ID          string     `json:"id"`
-	Name        string     `json:"name"`
-	Identities  []string   `json:"identities"`
-	State       string     `json:"state"` // offline|available|ringing|on_call|paused
-	PauseReason string     `json:"pause_reason,omitempty"`
-	StateSince  *time.Time `json:"state_since,omitempty"`
-	Queues      []string   `json:"queues"`
+	ID          string      `json:"id"`
+	Name        string      `json:"name"`
+	Identities  []string    `json:"identities"`
+	State       AgentStatus `json:"state"` // offline|available|ringing|on_call|paused
+	PauseReason string      `json:"pause_reason,omitempty"`
+	StateSince  *time.Time  `json:"state_since,omitempty"`
+	Queues      []string    `json:"queues"`
 	// QueueStates is the agent's state in each of its queues (the tiles count these).
-	QueueStates map[string]string `json:"queue_states"`
-	Call        string            `json:"call,omitempty"`
+	QueueStates map[string]AgentStatus `json:"queue_states"`
+	Call        string                 `json:"call,omitempty"`
 }
 
 // Queue is a queue's live picture and today's counters.
 type Queue struct {
-	ID           string         `json:"id"`
-	Name         string         `json:"name"`
-	Source       string         `json:"source"`
-	Waiting      int            `json:"waiting"`
-	LongestWaitS float64        `json:"longest_wait_s"`
-	Agents       map[string]int `json:"agents"` // by state: available, ringing, on_call, paused
-	Today        Counters       `json:"today"`
+	ID           string              `json:"id"`
+	Name         string              `json:"name"`
+	Source       string              `json:"source"`
+	Waiting      int                 `json:"waiting"`
+	LongestWaitS float64             `json:"longest_wait_s"`
+	Agents       map[AgentStatus]int `json:"agents"` // by state: available, ringing, on_call, paused
+	Today        Counters            `json:"today"`
 	// Unqueued marks a source's callers waiting before the PBX said which queue they are
 	// in (id "source:", no name, no counters).
 	Unqueued bool `json:"unqueued,omitempty"`

@@ -132,7 +132,7 @@ func decodeCloudCDR(src Source, req Request) (Result, error) {
 	return Result{Events: []call.Event{e}, Key: "cdr:" + id}, nil
 }
 
-func cloudDirection(dir string) string {
+func cloudDirection(dir string) call.Direction {
 	switch dir {
 	case "1":
 		return call.Internal

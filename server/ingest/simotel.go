@@ -314,7 +314,7 @@ func simotelNorm(s string) string {
 	return strings.NewReplacer(" ", "", "_", "", "-", "").Replace(strings.ToLower(strings.TrimSpace(s)))
 }
 
-func simotelAgentState(s string) string {
+func simotelAgentState(s string) call.AgentStatus {
 	switch simotelNorm(s) {
 	case "idle", "notinuse":
 		return call.StateAvailable
@@ -330,7 +330,7 @@ func simotelAgentState(s string) string {
 	return ""
 }
 
-func simotelDisposition(s string) string {
+func simotelDisposition(s string) call.Disposition {
 	switch simotelNorm(s) {
 	case "answered", "answer":
 		return call.Answered
@@ -346,7 +346,7 @@ func simotelDisposition(s string) string {
 
 // simotelOutcome is one queue attempt's outcome; FAILED on an unregistered phone is
 // "unavailable", other failures and anything unknown are "other".
-func simotelOutcome(s, comment string) string {
+func simotelOutcome(s, comment string) call.Outcome {
 	if strings.TrimSpace(s) == "" {
 		return ""
 	}

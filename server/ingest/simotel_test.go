@@ -13,10 +13,14 @@ import (
 
 // decodedWant lists the facts a table case checks; empty fields are not checked.
 type decodedWant struct {
-	Name, Type, Call, Agent, Queue, From, To, DID, Direction, AgentState, Disposition, Outcome string
-	LegAgents                                                                                  []string
-	Key                                                                                        string
-	NoKey                                                                                      bool // Result.Key must be empty
+	Name, Type, Call, Agent, Queue, From, To, DID string
+	Direction                                     call.Direction
+	AgentState                                    call.AgentStatus
+	Disposition                                   call.Disposition
+	Outcome                                       call.Outcome
+	LegAgents                                     []string
+	Key                                           string
+	NoKey                                         bool // Result.Key must be empty
 }
 
 func checkDecodedWant(t *testing.T, res Result, w decodedWant) {
@@ -28,8 +32,8 @@ func checkDecodedWant(t *testing.T, res Result, w decodedWant) {
 	for _, c := range []struct{ field, got, want string }{
 		{"Name", e.Name, w.Name}, {"Type", string(e.Type), w.Type}, {"Call", e.Call, w.Call},
 		{"Agent", e.Agent, w.Agent}, {"Queue", e.Queue, w.Queue}, {"From", e.From, w.From},
-		{"To", e.To, w.To}, {"DID", e.DID, w.DID}, {"Direction", e.Direction, w.Direction}, {"AgentState", e.AgentState, w.AgentState},
-		{"Disposition", e.Disposition, w.Disposition}, {"Outcome", e.Outcome, w.Outcome}, {"Key", res.Key, w.Key},
+		{"To", e.To, w.To}, {"DID", e.DID, w.DID}, {"Direction", string(e.Direction), string(w.Direction)}, {"AgentState", string(e.AgentState), string(w.AgentState)},
+		{"Disposition", string(e.Disposition), string(w.Disposition)}, {"Outcome", string(e.Outcome), string(w.Outcome)}, {"Key", res.Key, w.Key},
 	} {
 		if c.want != "" && c.got != c.want {
 			t.Errorf("%s = %q, want %q", c.field, c.got, c.want)

@@ -124,12 +124,12 @@ func sipsimEnd(e *call.Event, f fields) {
 }
 
 // sipsimOutcome maps a chain member's status; newer platforms send uppercase and MISSED.
-func sipsimOutcome(status string) string {
+func sipsimOutcome(status string) call.Outcome {
 	switch s := strings.ToLower(strings.TrimSpace(status)); s {
 	case "":
 		return ""
 	case "cancel", "answer", "noanswer", "busy", "unavailable":
-		return s
+		return call.Outcome(s) // SipSim uses our own outcome names
 	case "missed":
 		return call.OutcomeNoAnswer
 	}
@@ -138,7 +138,7 @@ func sipsimOutcome(status string) string {
 
 // sipsimDisposition maps the status of a call-end event: documented are answer and
 // noanswer (MISSED on newer platforms); the rest are mapped as their leg meaning suggests.
-func sipsimDisposition(status string) string {
+func sipsimDisposition(status string) call.Disposition {
 	switch sipsimOutcome(status) {
 	case "":
 		return ""

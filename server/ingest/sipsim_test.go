@@ -110,7 +110,7 @@ func TestSipSimStatuses(t *testing.T) {
 	} {
 		leg := sipsimEvent(t, map[string]any{"event": "incoming_call_end_chain_member_call", "pbx_id": "1", "receiver": "2", "status": status})
 		end := sipsimEvent(t, map[string]any{"event": "incoming_call_end", "pbx_id": "1", "receiver": "2", "status": status})
-		if leg.Outcome != want[0] || end.Disposition != want[1] {
+		if string(leg.Outcome) != want[0] || string(end.Disposition) != want[1] {
 			t.Errorf("status %q: outcome %q disposition %q, want %v", status, leg.Outcome, end.Disposition, want)
 		}
 	}

@@ -140,7 +140,7 @@ func voipexEnd(e *call.Event, reason string) {
 
 // voipexLegOutcome is the leg outcome of a Hangup reason about the callee, "" for a
 // reason that ends the call.
-func voipexLegOutcome(reason string) string {
+func voipexLegOutcome(reason string) call.Outcome {
 	switch strings.ToLower(strings.TrimSpace(reason)) {
 	case "answered elsewhere":
 		return call.OutcomeCancel
@@ -154,7 +154,7 @@ func voipexLegOutcome(reason string) string {
 	return ""
 }
 
-func voipexDirection(s string) string {
+func voipexDirection(s string) call.Direction {
 	switch strings.ToLower(strings.TrimSpace(s)) {
 	case "incoming":
 		return call.Inbound

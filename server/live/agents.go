@@ -141,7 +141,7 @@ func isPresence(t call.Type) bool {
 }
 
 // presenceState is the agent state a presence event sets, "" for other events.
-func presenceState(e *call.Event) string {
+func presenceState(e *call.Event) call.AgentStatus {
 	switch e.Type {
 	case call.AgentLogin, call.AgentUnpaused:
 		return call.StateAvailable
@@ -160,7 +160,7 @@ func presenceState(e *call.Event) string {
 
 // idleState says a device state means "not on a call": a device that went idle after a
 // call started has left it, even when the call's end has not arrived yet.
-func idleState(s string) bool {
+func idleState(s call.AgentStatus) bool {
 	return s == call.StateAvailable || s == call.StateOffline || s == call.StatePaused
 }
 
@@ -214,7 +214,7 @@ func (b *Board) agentView(a *agentEntry) call.Agent {
 	}
 
 	cur, curSince, curCall := b.currentCall(a, deviceAt)
-	v.QueueStates = make(map[string]string, len(queues))
+	v.QueueStates = make(map[string]call.AgentStatus, len(queues))
 	events := map[string]*call.Event{}
 	for q := range queues {
 		v.QueueStates[q], events[q] = b.queueState(p, q, cur)
@@ -239,7 +239,7 @@ func (b *Board) agentView(a *agentEntry) call.Agent {
 
 // currentCall is the agent's latest on-call (else ringing) part that no later device
 // state contradicts; ties go to the smaller call id. State "" when there is none.
-func (b *Board) currentCall(a *agentEntry, deviceAt time.Time) (state string, since time.Time, id string) {
+func (b *Board) currentCall(a *agentEntry, deviceAt time.Time) (state call.AgentStatus, since time.Time, id string) {
 	var onCall, ringing time.Time
 	var onCallID, ringingID string
 	for id, inv := range a.active {

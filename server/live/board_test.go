@@ -249,7 +249,8 @@ func TestAgentsPresence(t *testing.T) {
 	b := New(testConfig())
 	steps := []struct {
 		after       int
-		id, state   string
+		id          string
+		state       call.AgentStatus
 		since       float64
 		pauseReason string
 	}{
@@ -327,7 +328,7 @@ func TestQueueCounters(t *testing.T) {
 	// d gave up within 5 s (short: not abandoned, not in the SL); f is outbound; g was
 	// yesterday in Tehran; i is waiting. SL 4/(5+1) = 66.7 %, ASA 68/5 = 13.6 s.
 	want := call.Queue{ID: "pbx1:903", Name: "903", Source: "pbx1", Waiting: 1, LongestWaitS: 35,
-		Agents: map[string]int{call.StateAvailable: 0, call.StateRinging: 1, call.StateOnCall: 1, call.StatePaused: 0},
+		Agents: map[call.AgentStatus]int{call.StateAvailable: 0, call.StateRinging: 1, call.StateOnCall: 1, call.StatePaused: 0},
 		Today: call.Counters{Offered: 9, Answered: 5, Abandoned: 1, ShortAbandoned: 1, ServiceLevelPct: 66.7, ASAS: 13.6, AHTS: 55,
 			SLMet: 4, TalkN: 4, WaitTotalS: 68, TalkTotalS: 220}}
 	if !reflect.DeepEqual(q, want) {

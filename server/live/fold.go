@@ -61,18 +61,20 @@ type foldState struct {
 	// settled by the later phases
 	recAgent        string // the agent a whole-call record names by a directory number
 	answered, ended bool
-	disp            string
+	disp            call.Disposition
 	ansAt, endAt    *time.Time
 }
 
 // liveFacts is what the live (non-record) events said about the call.
 type liveFacts struct {
-	firstAt                                    time.Time
-	start, ans, end, exp                       *time.Time
-	answered, ended                            bool
-	agent, disp, hang, expHang, rating         string
-	wait, talk, dur                            *float64
-	direction, from, to, did, queue, originate string
+	firstAt                         time.Time
+	start, ans, end, exp            *time.Time
+	answered, ended                 bool
+	agent, hang, expHang, rating    string
+	disp                            call.Disposition
+	wait, talk, dur                 *float64
+	direction                       call.Direction
+	from, to, did, queue, originate string
 }
 
 // read takes one event: what every event says, then what its kind says.
@@ -264,11 +266,11 @@ func (s *foldState) settleParties() {
 	s.whole, s.recAgent = s.b.recordParties(s.whole)
 	spec, whole := s.spec, s.whole
 	s.ended = l.ended || l.exp != nil || len(spec)+len(whole) > 0
-	s.disp = str(func(e *call.Event) string { return e.Disposition }, l.disp, spec, whole)
+	s.disp = str(func(e *call.Event) call.Disposition { return e.Disposition }, l.disp, spec, whole)
 	s.answered = l.answered || s.disp == call.Answered
 	s.f.answered = s.answered
 
-	c.Direction = str(func(e *call.Event) string { return e.Direction }, l.direction, whole, spec)
+	c.Direction = str(func(e *call.Event) call.Direction { return e.Direction }, l.direction, whole, spec)
 	c.From = str(func(e *call.Event) string { return e.From }, l.from, whole, spec)
 	c.To = str(func(e *call.Event) string { return e.To }, l.to, whole, spec)
 	c.DID = str(func(e *call.Event) string { return e.DID }, l.did, whole, spec)
@@ -395,7 +397,7 @@ func (s *foldState) settleState() {
 }
 
 // str is the records' value (see pick), else the live one.
-func str(get func(*call.Event) string, live string, groups ...[]*call.Event) string {
+func str[S ~string](get func(*call.Event) S, live S, groups ...[]*call.Event) S {
 	if v := pick("", get, groups...); v != "" {
 		return v
 	}
@@ -423,7 +425,7 @@ func pick[T comparable](zero T, get func(*call.Event) T, groups ...[]*call.Event
 	return zero
 }
 
-func fill(dst *string, v string) {
+func fill[S ~string](dst *S, v S) {
 	if *dst == "" {
 		*dst = v
 	}

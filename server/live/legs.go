@@ -81,7 +81,7 @@ func (ls *legs) answer(agent string, t time.Time) *legState {
 
 // end closes the agent's current leg. A stated end overrides an inferred one; create
 // makes a closed leg when the agent has none (a hangup whose ring we never saw).
-func (ls *legs) end(agent string, t time.Time, outcome string, stated, create bool) {
+func (ls *legs) end(agent string, t time.Time, outcome call.Outcome, stated, create bool) {
 	l := ls.last(agent)
 	switch {
 	case l != nil && (l.open || (stated && !l.stated)):

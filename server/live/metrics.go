@@ -127,7 +127,7 @@ func (r Rules) Tally(c call.Call) Tally {
 // Pool is the figures of several queues together, pooled from their counts: waiting
 // callers summed, the longest wait the longest, today's counters from summed tallies.
 func Pool(qs []call.Queue) call.Queue {
-	p := call.Queue{Agents: map[string]int{}}
+	p := call.Queue{Agents: map[call.AgentStatus]int{}}
 	var t Tally
 	for _, q := range qs {
 		p.Waiting += q.Waiting

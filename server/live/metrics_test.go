@@ -8,7 +8,7 @@ import (
 )
 
 // mcall is a call for the metric tables: queue, state, disposition, wait and talk.
-func mcall(queue, state, disp, dir string, wait, talk *float64) call.Call {
+func mcall(queue, state string, disp call.Disposition, dir call.Direction, wait, talk *float64) call.Call {
 	return call.Call{Queue: queue, State: state, Disposition: disp, Direction: dir, WaitS: wait, TalkS: talk}
 }
 

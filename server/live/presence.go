@@ -125,7 +125,7 @@ func later2(a, b *call.Event) *call.Event {
 
 // queueState is the agent's state in queue q, the event that says it (nil when the
 // configuration or a call does) and whether an event logged the agent out there.
-func (b *Board) queueState(p presenceFacts, q string, cur string) (string, *call.Event) {
+func (b *Board) queueState(p presenceFacts, q string, cur call.AgentStatus) (call.AgentStatus, *call.Event) {
 	pres := later2(p.global, p.perQueue[q])
 	loggedOut := pres != nil && presenceState(pres) == call.StateOffline
 	switch {
@@ -141,7 +141,7 @@ func (b *Board) queueState(p presenceFacts, q string, cur string) (string, *call
 
 // overallState derives the agent's state and the presence event behind it from its
 // queue states (cur is on_call or ringing when on a call).
-func overall(cur string, states map[string]string, events map[string]*call.Event, global *call.Event) (string, *call.Event) {
+func overall(cur call.AgentStatus, states map[string]call.AgentStatus, events map[string]*call.Event, global *call.Event) (call.AgentStatus, *call.Event) {
 	if cur != "" {
 		return cur, nil
 	}
@@ -151,7 +151,7 @@ func overall(cur string, states map[string]string, events map[string]*call.Event
 		}
 		return call.StateOffline, nil
 	}
-	for _, want := range []string{call.StateAvailable, call.StatePaused} {
+	for _, want := range []call.AgentStatus{call.StateAvailable, call.StatePaused} {
 		var ev *call.Event
 		found := false
 		for q, st := range states {

@@ -17,16 +17,16 @@ func TestPresencePerQueue(t *testing.T) {
 	for _, e := range s.events {
 		b.Apply(e)
 	}
-	check := func(step, state string, qs map[string]string, reason string) {
+	check := func(step string, state call.AgentStatus, qs map[string]call.AgentStatus, reason string) {
 		t.Helper()
 		a := agentOf(t, b, "petr")
 		if a.State != state || !reflect.DeepEqual(a.QueueStates, qs) || a.PauseReason != reason {
 			t.Errorf("%s: petr = %s %v %q, want %s %v %q", step, a.State, a.QueueStates, a.PauseReason, state, qs, reason)
 		}
 	}
-	check("logged in twice", call.StateAvailable, map[string]string{"ipex:NOC": "available", "ipex:Sales": "available"}, "")
+	check("logged in twice", call.StateAvailable, map[string]call.AgentStatus{"ipex:NOC": "available", "ipex:Sales": "available"}, "")
 	b.Apply(s.ev(60, call.AgentLogout, "", name("AgentLogout"), queue("NOC"), petr).events[2])
-	check("out of NOC", call.StateAvailable, map[string]string{"ipex:NOC": "offline", "ipex:Sales": "available"}, "")
+	check("out of NOC", call.StateAvailable, map[string]call.AgentStatus{"ipex:NOC": "offline", "ipex:Sales": "available"}, "")
 	if q := queueOf(t, b, "ipex:Sales"); q.Agents[call.StateAvailable] != 1 {
 		t.Errorf("Sales = %+v", q.Agents)
 	}
@@ -34,14 +34,14 @@ func TestPresencePerQueue(t *testing.T) {
 		t.Errorf("NOC = %+v", q.Agents)
 	}
 	b.Apply(s.ev(120, call.AgentPaused, "", name("AgentPaused"), queue("Sales"), petr, pause("Oběd")).events[3])
-	check("paused in Sales", call.StatePaused, map[string]string{"ipex:NOC": "offline", "ipex:Sales": "paused"}, "Oběd")
+	check("paused in Sales", call.StatePaused, map[string]call.AgentStatus{"ipex:NOC": "offline", "ipex:Sales": "paused"}, "Oběd")
 	if a := agentOf(t, b, "petr"); !tval(a.StateSince).Equal(sec(120)) {
 		t.Errorf("paused since %v, want the pause", a.StateSince)
 	}
 	// A Sales call while logged out of NOC: on call in Sales only.
 	b.Apply(s.ev(200, call.CallOffered, "c1", name("NewCall"), dir(call.Inbound), queue("Sales")).events[4])
 	b.Apply(s.ev(201, call.CallAnswered, "c1", name("Answered"), queue("Sales"), petr).events[5])
-	check("on a Sales call", call.StateOnCall, map[string]string{"ipex:NOC": "offline", "ipex:Sales": "on_call"}, "")
+	check("on a Sales call", call.StateOnCall, map[string]call.AgentStatus{"ipex:NOC": "offline", "ipex:Sales": "on_call"}, "")
 }
 
 // The directory's queues: a Simotel agent is a member of 902 before any call; the

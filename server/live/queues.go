@@ -94,12 +94,12 @@ func (b *Board) Queues(now time.Time) []call.Queue {
 	for q := range b.waiting {
 		ids[q] = true
 	}
-	byState := map[string]map[string]int{}
+	byState := map[string]map[call.AgentStatus]int{}
 	for _, a := range b.agents {
 		for q, st := range a.view.QueueStates {
 			ids[q] = true
 			if byState[q] == nil {
-				byState[q] = map[string]int{}
+				byState[q] = map[call.AgentStatus]int{}
 			}
 			byState[q][st]++
 		}
@@ -113,11 +113,11 @@ func (b *Board) Queues(now time.Time) []call.Queue {
 		if c := b.rules.For(id); c.Name != "" {
 			name = c.Name
 		}
-		q := call.Queue{ID: id, Name: name, Source: src, Agents: map[string]int{}}
+		q := call.Queue{ID: id, Name: name, Source: src, Agents: map[call.AgentStatus]int{}}
 		if id == UnqueuedID(src) {
 			q.Name, q.Unqueued = "", true // the page says "not yet in a queue" in its language
 		}
-		for _, s := range []string{call.StateAvailable, call.StateRinging, call.StateOnCall, call.StatePaused} {
+		for _, s := range []call.AgentStatus{call.StateAvailable, call.StateRinging, call.StateOnCall, call.StatePaused} {
 			q.Agents[s] = byState[id][s]
 		}
 		q.Waiting, q.LongestWaitS = len(b.waiting[id]), longestWait(now, b.waiting[id])

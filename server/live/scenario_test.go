@@ -83,22 +83,22 @@ func agent(a string, aliases ...string) opt {
 		}
 	}
 }
-func queue(q string) opt  { return func(s *scenario, e *call.Event) { e.Queue = s.id(q) } }
-func from(n string) opt   { return func(_ *scenario, e *call.Event) { e.From = n } }
-func to(n string) opt     { return func(_ *scenario, e *call.Event) { e.To = n } }
-func did(n string) opt    { return func(_ *scenario, e *call.Event) { e.DID = n } }
-func dir(d string) opt    { return func(_ *scenario, e *call.Event) { e.Direction = d } }
-func name(n string) opt   { return func(_ *scenario, e *call.Event) { e.Name = n } }
-func state(st string) opt { return func(_ *scenario, e *call.Event) { e.AgentState = st } }
-func pause(r string) opt  { return func(_ *scenario, e *call.Event) { e.PauseReason = r } }
-func outcome(o string) opt {
+func queue(q string) opt            { return func(s *scenario, e *call.Event) { e.Queue = s.id(q) } }
+func from(n string) opt             { return func(_ *scenario, e *call.Event) { e.From = n } }
+func to(n string) opt               { return func(_ *scenario, e *call.Event) { e.To = n } }
+func did(n string) opt              { return func(_ *scenario, e *call.Event) { e.DID = n } }
+func dir(d call.Direction) opt      { return func(_ *scenario, e *call.Event) { e.Direction = d } }
+func name(n string) opt             { return func(_ *scenario, e *call.Event) { e.Name = n } }
+func state(st call.AgentStatus) opt { return func(_ *scenario, e *call.Event) { e.AgentState = st } }
+func pause(r string) opt            { return func(_ *scenario, e *call.Event) { e.PauseReason = r } }
+func outcome(o call.Outcome) opt {
 	return func(_ *scenario, e *call.Event) { e.Outcome = o }
 }
-func disp(d string) opt   { return func(_ *scenario, e *call.Event) { e.Disposition = d } }
-func reason(r string) opt { return func(_ *scenario, e *call.Event) { e.HangupReason = r } }
-func wait(v float64) opt  { return func(_ *scenario, e *call.Event) { e.WaitS = call.F(v) } }
-func talk(v float64) opt  { return func(_ *scenario, e *call.Event) { e.TalkS = call.F(v) } }
-func dur(v float64) opt   { return func(_ *scenario, e *call.Event) { e.DurationS = call.F(v) } }
+func disp(d call.Disposition) opt { return func(_ *scenario, e *call.Event) { e.Disposition = d } }
+func reason(r string) opt         { return func(_ *scenario, e *call.Event) { e.HangupReason = r } }
+func wait(v float64) opt          { return func(_ *scenario, e *call.Event) { e.WaitS = call.F(v) } }
+func talk(v float64) opt          { return func(_ *scenario, e *call.Event) { e.TalkS = call.F(v) } }
+func dur(v float64) opt           { return func(_ *scenario, e *call.Event) { e.DurationS = call.F(v) } }
 func started(v float64) opt {
 	return func(_ *scenario, e *call.Event) { e.StartedAt = tp(v) }
 }
@@ -116,7 +116,7 @@ func transfer(from, to string) opt {
 func rating(r string) opt { return func(_ *scenario, e *call.Event) { e.Rating = r } }
 
 // leg is a record's leg: agent and outcome, optionally talk seconds.
-func leg(a, out string, talkS ...float64) opt {
+func leg(a string, out call.Outcome, talkS ...float64) opt {
 	return func(s *scenario, e *call.Event) {
 		l := call.Leg{Agent: s.id(a), Outcome: out}
 		if len(talkS) > 0 {
@@ -247,7 +247,7 @@ func tval(p *time.Time) time.Time {
 func legSummary(c call.Call) []string {
 	var out []string
 	for _, l := range c.Legs {
-		out = append(out, l.Agent+"="+l.Outcome)
+		out = append(out, l.Agent+"="+string(l.Outcome))
 	}
 	return out
 }

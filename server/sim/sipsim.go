@@ -72,7 +72,7 @@ func (r *renderer) sipsim() {
 				ev(a.End, "incoming_call_answer", st.Caller, a.Agent.Number)
 				continue
 			}
-			ev(a.End, "incoming_call_end_chain_member_call", st.Caller, a.Agent.Number, kv{"status", status(a.Outcome)})
+			ev(a.End, "incoming_call_end_chain_member_call", st.Caller, a.Agent.Number, kv{"status", status(string(a.Outcome))})
 		}
 		// A transfer has no SipSim event: the call simply continues to its end.
 	}

@@ -5,7 +5,11 @@
 // of the decoders in server/ingest.
 package sim
 
-import "time"
+import (
+	"time"
+
+	"ringside/server/call"
+)
 
 // Kind names what happens in a story.
 type Kind string
@@ -40,7 +44,7 @@ type Attempt struct {
 	Agent   Agent
 	Start   time.Duration // offset from Story.Start when it starts ringing
 	End     time.Duration // when the offer ends (for the answering agent: the answer)
-	Outcome string        // call.Outcome*: answer, noanswer, busy, unavailable, cancel
+	Outcome call.Outcome  // answer, noanswer, busy, unavailable, cancel
 }
 
 // Contact is a CRM match for the caller (sent by cloudcdr as directoryMatches).
