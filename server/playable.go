@@ -1,11 +1,11 @@
 package server
 
 import (
-	"fmt"
 	"slices"
 
 	"ringside/server/call"
 	"ringside/server/ingest"
+	"ringside/views"
 )
 
 // What Ringside can play. A recording or voicemail named by a vendor URL is redirected
@@ -14,12 +14,6 @@ import (
 // without a link (cloudcdr recordingIds). Pages show those as what they are instead of
 // a player that would answer 404. Decided when a call is shown, so configuring an API
 // makes every stored call's recordings playable at once.
-
-// heldNoAPI and heldNoLink say why a recording cannot be played.
-const (
-	heldNoAPI  = "Held by the PBX: configure [sources.api] for source %s to play it here."
-	heldNoLink = "Held by the PBX: the call record names it without a link to fetch it."
-)
 
 // playable marks the recordings of a call that Ringside cannot play. The call's slices
 // are shared with the board, so it works on a copy.
@@ -54,7 +48,7 @@ func (s *Server) heldWhy(source, vendor, ref string) string {
 	case vendor == "simotel" && s.pbx()[source] != nil:
 		return ""
 	case vendor == "simotel":
-		return fmt.Sprintf(heldNoAPI, source)
+		return views.HeldEnglish(views.HeldNoAPI, source)
 	}
-	return heldNoLink
+	return views.HeldEnglish(views.HeldNoLink, source)
 }

@@ -74,7 +74,7 @@ func (s *Server) playableVoicemail(v call.Voicemail) call.Voicemail {
 	if why := s.heldWhy(v.Source, vendor, v.Ref); why != "" || v.Ref == "" {
 		v.URL, v.Held = "", why
 		if v.Ref == "" {
-			v.Held = "The PBX sent no recording of this message."
+			v.Held = views.HeldEnglish(views.HeldNoFile, v.Source)
 		}
 	}
 	return v

@@ -85,7 +85,7 @@ func TestVoicemailsReachPages(t *testing.T) {
 
 	admin, petr, jana := e.formLogin("admin", "adminpw"), e.formLogin("petr", personPass), e.formLogin("jana", personPass)
 	card := e.page(t, "/calls/pbx1:1773133190.30", admin)
-	if !strings.Contains(card, "Message from 09121234567") || !strings.Contains(card, `src="`+sc.Voicemails[0].URL+`"`) {
+	if !strings.Contains(card, `Message from <span class="num-text" dir="ltr">09121234567</span>`) || !strings.Contains(card, `src="`+sc.Voicemails[0].URL+`"`) {
 		t.Error("the call card shows no playable voicemail")
 	}
 	if p := e.page(t, "/agent", petr); !strings.Contains(p, `src="`+sc.Voicemails[0].URL+`"`) {

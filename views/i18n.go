@@ -95,12 +95,18 @@ func fullDateTime(ctx context.Context, t *time.Time) string {
 	return l.T("fmt_date_time", "Date", l.Date(*t, true), "Time", l.Clock(*t, true))
 }
 
-// zoneName is the abbreviation of the person's zone at t ("CET", "+0330").
+// zoneName is the abbreviation of the person's zone at t ("CET"), or its offset from
+// UTC in the person's digits when the zone has no abbreviation ("UTC+03:30").
 func zoneName(ctx context.Context, t *time.Time) string {
 	if t == nil {
 		return ""
 	}
-	return t.In(loc(ctx).Zone).Format("MST")
+	name := t.In(loc(ctx).Zone).Format("MST")
+	if name == "" || name[0] != '+' && name[0] != '-' {
+		return name // a name ("CET"), the same in every language
+	}
+	off := t.In(loc(ctx).Zone).Format("-07:00") // a zone without a name: its offset
+	return loc(ctx).T("fmt_utc_offset", "Offset", loc(ctx).Digits(off))
 }
 
 // clockOf is a time of day in the person's zone and digits.

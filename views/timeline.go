@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"sort"
 	"strings"
 	"time"
@@ -30,11 +31,13 @@ func legBadge(l call.Leg) string {
 	return "missed"
 }
 
-func hmsMillis(loc *time.Location, t time.Time) string {
+// hmsMillis is a timeline time in the person's zone and digits, with milliseconds.
+func hmsMillis(ctx context.Context, t time.Time) string {
 	if t.IsZero() {
 		return "—"
 	}
-	return t.In(loc).Format("15:04:05.000")
+	l := loc(ctx)
+	return l.Digits(t.In(l.Zone).Format("15:04:05.000"))
 }
 
 func sortedKeys(m map[string]string) []string {
@@ -46,68 +49,104 @@ func sortedKeys(m map[string]string) []string {
 	return out
 }
 
-// eventDetail summarizes the facts an event carries.
-func eventDetail(e call.Event) string {
-	var parts []string
-	add := func(label, v string) {
+// toArrow points from one party to the next in the reading direction: → in
+// left-to-right languages, ← in right-to-left ones.
+func toArrow(ctx context.Context) string {
+	if loc(ctx).Dir() == "rtl" {
+		return "←"
+	}
+	return "→"
+}
+
+// detailPart is one fact of a timeline entry: a label from the catalog and a value
+// that is vendor data (shown as sent), a phone number, or already in the person's
+// language. From and To, when set, are two parties joined by an arrow.
+type detailPart struct {
+	Label    string
+	Value    string
+	Vendor   bool // Value is vendor data (names, queues, reasons)
+	From, To string
+}
+
+// eventDetail lists the facts an event carries, in the person's language.
+func eventDetail(ctx context.Context, e call.Event) []detailPart {
+	var parts []detailPart
+	add := func(key, v string, vendor bool) {
 		if v != "" {
-			parts = append(parts, label+v)
+			parts = append(parts, detailPart{Label: t(ctx, key), Value: v, Vendor: vendor})
 		}
 	}
-	add("agent ", e.Agent)
+	add("tl_agent", e.Agent, true)
 	if e.From != "" || e.To != "" {
-		parts = append(parts, orDash(e.From)+" → "+orDash(e.To))
+		parts = append(parts, detailPart{From: orDash(e.From), To: orDash(e.To)})
 	}
-	add("queue ", e.Queue)
-	add("state ", string(e.AgentState))
-	add("reason ", e.PauseReason)
-	add("outcome ", string(e.Outcome))
-	add("disposition ", string(e.Disposition))
-	add("", e.HangupReason)
+	add("tl_queue", e.Queue, true)
+	if e.AgentState != "" {
+		add("tl_state", stateLabel(ctx, e.AgentState), false)
+	}
+	add("tl_reason", e.PauseReason, true)
+	if e.Outcome != "" {
+		add("tl_outcome", legTextIn(ctx, call.Leg{Outcome: e.Outcome}), false)
+	}
+	if e.Disposition != "" {
+		add("tl_disposition", dispositionText(ctx, e.Disposition), false)
+	}
+	if e.HangupReason != "" {
+		parts = append(parts, detailPart{Value: e.HangupReason, Vendor: true})
+	}
 	if e.TransferFrom != "" || e.TransferTo != "" {
-		parts = append(parts, "transfer "+orDash(e.TransferFrom)+" → "+orDash(e.TransferTo))
+		parts = append(parts, detailPart{Label: t(ctx, "tl_transfer"), From: orDash(e.TransferFrom), To: orDash(e.TransferTo)})
 	}
 	if e.TalkS != nil {
-		parts = append(parts, "talk "+secs(*e.TalkS))
+		add("tl_talk", dur(ctx, secsDur(*e.TalkS)), false)
 	}
 	if len(e.Recordings) > 0 {
-		parts = append(parts, "recording")
+		parts = append(parts, detailPart{Label: t(ctx, "tl_recording")})
 	}
-	add("rating ", e.Rating)
-	if len(parts) == 0 {
-		return "—"
+	add("tl_rating", e.Rating, true)
+	return parts
+}
+
+// eventName is an event type as people read it; the type itself for types without
+// a name in the catalogs.
+func eventName(ctx context.Context, typ string) string {
+	switch call.Type(typ) {
+	case call.CallOffered, call.LegRinging, call.LegEnded, call.CallAnswered, call.CallEnded,
+		call.CallRecord, call.CallTransferred, call.TransferCancelled, call.CallExpired,
+		call.CallRated, call.VoicemailSaved, call.CallbackDone, call.CallbackTaken:
+		return t(ctx, "ev_"+strings.NewReplacer(".", "_").Replace(typ))
 	}
-	return strings.Join(parts, " · ")
+	return ""
 }
 
 type synthEvent struct {
-	At   time.Time
-	Kind string
-	Text string
+	At    time.Time
+	Kind  string
+	Parts []detailPart
 }
 
 // synthTimeline rebuilds a timeline from the call's facts when the events are not at hand.
-func synthTimeline(c call.Call, names Names) []synthEvent {
+func synthTimeline(ctx context.Context, c call.Call, names Names) []synthEvent {
 	var ev []synthEvent
-	add := func(t *time.Time, kind, text string) {
+	add := func(t *time.Time, kind string, parts ...detailPart) {
 		if t != nil {
-			ev = append(ev, synthEvent{*t, kind, text})
+			ev = append(ev, synthEvent{*t, kind, parts})
 		}
 	}
-	add(c.StartedAt, "call.offered", orDash(c.From)+" → "+orDash(c.To))
+	add(c.StartedAt, "call.offered", detailPart{From: orDash(c.From), To: orDash(c.To)})
 	for _, l := range c.Legs {
-		add(l.StartedAt, "leg.ringing", names.Of(l.Agent))
-		add(l.EndedAt, "leg.ended", names.Of(l.Agent)+" · "+legText(l))
+		add(l.StartedAt, "leg.ringing", detailPart{Value: names.Of(l.Agent), Vendor: true})
+		add(l.EndedAt, "leg.ended", detailPart{Value: names.Of(l.Agent), Vendor: true}, detailPart{Value: legTextIn(ctx, l)})
 	}
-	add(c.AnsweredAt, "call.answered", orDash(agentOf(c, names)))
-	for _, t := range c.Transfers {
-		add(&t.At, "call.transferred", t.From+" → "+t.To)
+	add(c.AnsweredAt, "call.answered", detailPart{Value: orDash(agentOf(c, names)), Vendor: true})
+	for _, tr := range c.Transfers {
+		add(&tr.At, "call.transferred", detailPart{From: tr.From, To: tr.To})
 	}
-	end := orDash(string(c.Disposition))
+	end := []detailPart{{Value: dispositionText(ctx, c.Disposition)}}
 	if c.HangupReason != "" {
-		end += " · " + c.HangupReason
+		end = append(end, detailPart{Value: c.HangupReason, Vendor: true})
 	}
-	add(c.EndedAt, "call.ended", end)
+	add(c.EndedAt, "call.ended", end...)
 	sort.SliceStable(ev, func(i, j int) bool { return ev[i].At.Before(ev[j].At) })
 	return ev
 }

@@ -156,7 +156,7 @@ func TestPagesShowTheirFacts(t *testing.T) {
 		`hx-ext="ws"`, `ws-connect="/ws?page=wallboard"`, `id="conn"`, // socket and its banner
 		`id="queue-ipex-NOC"`, ">NOC<", ">3<", "92%", ">110<", ">10<", "00:12", "03:05", // tile: waiting, SL, answered, abandoned, ASA, AHT
 		"Petr Novák", "On call", "05:15", "Lunch", "12:14", // agents: state, time in state, pause reason
-		"+420603111222", "Karel Černý", "05:12", "→ Petr Novák", "01:02", // active calls: answered, and ringing at an agent (by name)
+		"+420603111222", "Karel Černý", "05:12", `→ <span translate="no">Petr Novák</span>`, "01:02", // active calls: answered, and ringing at an agent (by name)
 		"<svg", `class="sl-line"`, "09121234567"[:4], // chart and the abandoned list
 		"×2", "Jana Dvořáková is calling back", `hx-post="/callbacks/done"`, `hx-post="/callbacks/take"`, // callers to call back
 		`action="/logout"`, "TV mode")
@@ -169,11 +169,11 @@ func TestPagesShowTheirFacts(t *testing.T) {
 		"Previous calls from this number · 1", // history
 		`<audio controls preload="none" src="/recordings/ipex:1412256225.1900/0">`,
 		`action="/agent/pause"`, `action="/agent/resume"`, `name="reason"`, `<option value="Lunch"`, `data-state="on_call"`, `ws-connect="/ws?page=agent"`,
-		`id="voicemail-rows"`, `<audio controls preload="none" src="/voicemails/pbx1/vm1">`, "Held by the PBX: configure [sources.api]", "mailbox 5555") // voicemails
+		`id="voicemail-rows"`, `<audio controls preload="none" src="/voicemails/pbx1/vm1"`, "Held by the PBX: configure [sources.api]", `mailbox <span translate="no">5555</span>`) // voicemails
 	mustContain(t, "callcard", out["callcard"], "ipex:1412256225.1900", "+420225000100", "Normal Clearing", "05:02", "00:28", "05:30",
-		"call.offered", "IncomingCall", "call.ended", "444", "445", // timeline and transfers
+		"Call came in", "IncomingCall", "Hung up", "444", "445", // timeline and transfers
 		`src="/recordings/ipex:1412256225.1900/0"`, `src="https://rec.example/a.mp3"`, "k@acme.example", "CRM-1", ">Support<", ">step1<",
-		"Message from 09121234567", `src="/voicemails/pbx1/vm1"`) // the voicemail left on the call
+		`Message from <span class="num-text" dir="ltr">09121234567</span>`, `src="/voicemails/pbx1/vm1"`) // the voicemail left on the call
 	mustContain(t, "cdrs", out["cdrs"], `method="get" action="/cdrs"`, `name="number" value="0912"`, `<option value="answered" selected translate="yes">`,
 		"Showing 51–52 of 120", `href="/cdrs?disposition=answered&amp;number=0912"`, // newer page keeps the filter, start 0 dropped
 		`href="/cdrs.csv?disposition=answered&amp;number=0912"`, `href="/calls/ipex:1412256225.1900"`, `data-play="/recordings/ipex:1412256225.1900/0"`)
