@@ -1,8 +1,6 @@
 package server
 
 import (
-	"errors"
-	"fmt"
 	"strings"
 
 	"ringside/server/config"
@@ -35,8 +33,8 @@ var actionRoles = map[string]actionScope{
 func MayAct(role string) bool { return actionRoles[role] != actNobody }
 
 var (
-	errActionForbidden = errors.New("your role may not make the PBX act for this agent")
-	errNotDirectory    = errors.New("not an agent of the directory")
+	errActionForbidden = say("err_action_forbidden")
+	errNotDirectory    = say("err_not_directory")
 )
 
 // actor resolves which agent a person makes act: their own for an agent ("" or their
@@ -50,7 +48,7 @@ func actor(u *config.User, agentID string) (string, error) {
 		return u.Agent, nil
 	case actAny:
 		if agentID == "" {
-			return "", errors.New("choose the agent whose phone places the call")
+			return "", say("err_choose_agent")
 		}
 		return agentID, nil
 	}
@@ -72,9 +70,9 @@ func (s *Server) directoryExtension(agentID string) (src *config.Source, ext str
 				return src, e, nil
 			}
 		}
-		return nil, "", fmt.Errorf("agent %s has no extension on a PBX with a configured Simotel API", agentID)
+		return nil, "", say("err_no_extension", "Agent", agentID)
 	}
-	return nil, "", fmt.Errorf("%q is %w", agentID, errNotDirectory)
+	return nil, "", say("err_not_in_directory", "Agent", agentID).wrapping(errNotDirectory)
 }
 
 // callers lists, in directory order, the agents whose phone may place a call.
@@ -95,10 +93,10 @@ func dialable(src *config.Source, number string) error {
 		re = config.DefaultDial
 	}
 	if number == "" {
-		return errors.New("give a phone number to call")
+		return say("err_no_number")
 	}
 	if len(number) > 32 || !re.MatchString(number) {
-		return fmt.Errorf("%s is not a number this PBX may dial (digits, an optional leading +; source %s's dial_pattern)", number, src.Name)
+		return say("err_not_dialable", "Number", number, "Source", src.Name)
 	}
 	return nil
 }

@@ -59,19 +59,19 @@ func (s *Server) markCallback(typ call.Type) fiber.Handler {
 		var listed bool
 		s.board.read(func(b *live.Board) { row, listed = b.Callback(number) })
 		if !listed {
-			return toast(c, fiber.StatusOK, "Already off the list.")
+			return toast(c, fiber.StatusOK, localeOf(c).T("toast_cb_already_off"))
 		}
 		if !slices.ContainsFunc(s.callbacksOf(u), func(cb call.Callback) bool { return cb.Number == row.Number }) {
-			return toast(c, fiber.StatusForbidden, "This caller is not one of your queues'.")
+			return toast(c, fiber.StatusForbidden, localeOf(c).T("toast_cb_not_yours"))
 		}
 		acted := row.Last
 		if callID != "" && callID != acted.ID { // the page showed an older call of the number
 			cl, ok, err := s.findCall(callID)
 			if err != nil {
-				return toast(c, fiber.StatusServiceUnavailable, "store unavailable")
+				return toast(c, fiber.StatusServiceUnavailable, localeOf(c).T("err_store"))
 			}
 			if !ok || cl.From != row.Last.From || cl.EndedAt == nil {
-				return toast(c, fiber.StatusBadRequest, "That call is not one of this caller's.")
+				return toast(c, fiber.StatusBadRequest, localeOf(c).T("toast_cb_not_this_caller"))
 			}
 			acted = cl
 		}
@@ -81,12 +81,12 @@ func (s *Server) markCallback(typ call.Type) fiber.Handler {
 		d := store.Delivery{Source: acted.Source, Method: c.Method(), Path: c.Path(), ReceivedAt: now, Key: "callback:" + randomID()}
 		if _, err := s.store.Append(c.UserContext(), d, []call.Event{e}); err != nil {
 			s.log.Error("logging a callback mark failed", "number", row.Number, "err", err)
-			return toast(c, fiber.StatusServiceUnavailable, "Not saved: the store is unavailable. Try again.")
+			return toast(c, fiber.StatusServiceUnavailable, localeOf(c).T("toast_not_saved"))
 		}
 		if typ == call.CallbackTaken {
-			return toast(c, fiber.StatusOK, "Everyone sees that you are calling "+row.Number+" back.")
+			return toast(c, fiber.StatusOK, localeOf(c).T("toast_cb_taken", "Number", row.Number))
 		}
-		return toast(c, fiber.StatusOK, row.Number+" is off the list.")
+		return toast(c, fiber.StatusOK, localeOf(c).T("toast_cb_done", "Number", row.Number))
 	}
 }
 

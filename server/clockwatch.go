@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"ringside/server/call"
+	"ringside/views"
 )
 
 // Clock offsets. A PBX that writes times without a zone, read in the wrong zone, shifts
@@ -59,29 +60,25 @@ func (w *clockWatch) observe(log *slog.Logger, src string, loc *time.Location, e
 	}
 }
 
-// warning is the source's clock warning, "" when its times agree with the clock.
-func (w *clockWatch) warning(src string, loc *time.Location, now time.Time) string {
+// skew is how far the source's times are from the clock, for the settings page;
+// zero when they agree.
+func (w *clockWatch) skew(src string, loc *time.Location, now time.Time) views.ClockSkew {
 	w.mu.Lock()
 	defer w.mu.Unlock()
-	return w.warningLocked(src, loc, now)
+	return w.skewLocked(src, loc, now)
 }
 
-func (w *clockWatch) warningLocked(src string, loc *time.Location, now time.Time) string {
+func (w *clockWatch) skewLocked(src string, loc *time.Location, now time.Time) views.ClockSkew {
 	o := w.offsets[src]
 	if len(o) < clockMinimum {
-		return ""
+		return views.ClockSkew{}
 	}
 	sorted := slices.Clone(o)
 	slices.Sort(sorted)
 	med := sorted[len(sorted)/2]
 	if med > -clockTolerance && med < clockTolerance {
-		return ""
+		return views.ClockSkew{}
 	}
-	dir, d := "ahead of", med
-	if d < 0 {
-		dir, d = "behind", -d
-	}
-	msg := fmt.Sprintf("times from %s run %s %s the clock", src, hoursMinutes(d), dir)
 	// The PBX wrote local times that were read in loc: its own zone is loc's offset plus
 	// the median offset, to the quarter hour.
 	if loc == nil {
@@ -89,8 +86,29 @@ func (w *clockWatch) warningLocked(src string, loc *time.Location, now time.Time
 	}
 	_, off := now.In(loc).Zone()
 	want := time.Duration(off)*time.Second + med.Round(15*time.Minute)
-	if z := zoneWithOffset(now, want); z != "" {
-		msg += fmt.Sprintf(": set timezone = %q", z)
+	return views.ClockSkew{By: med, Zone: zoneWithOffset(now, want)}
+}
+
+// warning is the source's clock warning for the log, "" when its times agree with
+// the clock.
+func (w *clockWatch) warning(src string, loc *time.Location, now time.Time) string {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return w.warningLocked(src, loc, now)
+}
+
+func (w *clockWatch) warningLocked(src string, loc *time.Location, now time.Time) string {
+	sk := w.skewLocked(src, loc, now)
+	if sk.By == 0 {
+		return ""
+	}
+	dir, d := "ahead of", sk.By
+	if d < 0 {
+		dir, d = "behind", -d
+	}
+	msg := fmt.Sprintf("times from %s run %s %s the clock", src, hoursMinutes(d), dir)
+	if sk.Zone != "" {
+		msg += fmt.Sprintf(": set timezone = %q", sk.Zone)
 	}
 	return msg
 }

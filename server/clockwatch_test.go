@@ -69,7 +69,7 @@ func TestSettingsShowClockWarning(t *testing.T) {
 	req, _ := http.NewRequest("GET", q.url+"/settings", nil)
 	req.AddCookie(q.cookie)
 	_, page := q.do(req)
-	if !strings.Contains(page, `times from pbx1 run 3h30 ahead of the clock: set timezone = &#34;Asia/Tehran&#34;`) {
+	if !strings.Contains(page, `times from pbx1 run 3 hours 30 minutes ahead of the clock: set timezone = &#34;Asia/Tehran&#34;`) {
 		t.Errorf("no clock warning on /settings")
 	}
 }

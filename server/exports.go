@@ -21,7 +21,7 @@ func (e exportSlots) take(c *fiber.Ctx) bool {
 		return true
 	default:
 		c.Set(fiber.HeaderRetryAfter, "10")
-		c.Status(fiber.StatusTooManyRequests).SendString("Too many CSV exports are running; please retry in a few seconds.")
+		plain(c, fiber.StatusTooManyRequests, "err_too_many_exports")
 		return false
 	}
 }

@@ -101,7 +101,7 @@ func localeOf(c *fiber.Ctx) *i18n.Locale {
 func (s *Server) setLanguage(c *fiber.Ctx) error {
 	lang := c.FormValue("lang")
 	if !i18n.Known(lang) {
-		return c.Status(fiber.StatusBadRequest).SendString("unknown language")
+		return plain(c, fiber.StatusBadRequest, "err_unknown_language")
 	}
 	u := sessionOf(c).User
 	if err := s.store.SetPref(u.Name, langPref, lang); err != nil {

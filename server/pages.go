@@ -69,7 +69,7 @@ func (s *Server) people(roles ...string) fiber.Handler {
 			if c.Method() == fiber.MethodGet && c.Path() != "/ws" {
 				return c.Redirect("/login", fiber.StatusSeeOther)
 			}
-			return c.Status(fiber.StatusUnauthorized).SendString("log in first")
+			return plain(c, fiber.StatusUnauthorized, "err_log_in_first")
 		}
 		if !slices.Contains(roles, sess.User.Role) {
 			return s.errorPage(c, sess, fiber.StatusForbidden, "error_role")
@@ -80,7 +80,7 @@ func (s *Server) people(roles ...string) fiber.Handler {
 				tok = c.Get("X-CSRF-Token")
 			}
 			if !equal(tok, s.sessions.csrf(sess.ID)) {
-				return c.Status(fiber.StatusForbidden).SendString("missing or wrong CSRF token: reload the page")
+				return plain(c, fiber.StatusForbidden, "err_csrf")
 			}
 		}
 		c.Locals("session", sess)
@@ -328,8 +328,8 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 		src := &s.cfg().Sources[i]
 		v := views.SourceView{Name: src.Name, Vendor: src.Vendor, URL: config.HookURLAt(base, src), Timezone: src.Timezone,
 			Username: src.Username, Password: src.Password, Token: src.Token, SigningSecret: src.SigningSecret}
-		v.APIStatus = s.apiStatus(c, src)
-		v.ClockWarning = s.clocks.warning(src.Name, src.Location, s.now())
+		v.APIStatus, v.APIError = s.apiStatus(c, src)
+		v.Clock = s.clocks.skew(src.Name, src.Location, s.now())
 		d.Sources = append(d.Sources, v)
 	}
 	skipped, total := s.board.skipped.list()
@@ -345,7 +345,7 @@ func (s *Server) settingsPage(c *fiber.Ctx) error {
 	}
 	d.ConfigFile = s.cfg().File
 	if n := s.lastReload.Load(); n != nil {
-		d.Reload, d.ReloadFailed = n.String(), n.Err != ""
+		d.ReloadAt, d.ReloadErr = &n.At, n.Err
 	}
 	return renderPage(c, fiber.StatusOK, views.Settings(s.pageOf(c, sessionOf(c), "nav_settings", ""), d))
 }

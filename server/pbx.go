@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"io"
 	"strconv"
 	"strings"
@@ -18,6 +17,7 @@ import (
 	"ringside/server/live"
 	"ringside/server/simotel"
 	"ringside/store"
+	"ringside/views"
 )
 
 // pbxClients builds a Simotel API client per source that has [sources.api].
@@ -31,18 +31,19 @@ func pbxClients(cfg *config.Config) map[string]*simotel.Client {
 	return out
 }
 
-// apiStatus pings a source's Simotel API for the settings page.
-func (s *Server) apiStatus(c *fiber.Ctx, src *config.Source) string {
+// apiStatus pings a source's Simotel API for the settings page: "" without one,
+// views.APIOK, or views.APIUnreachable and why.
+func (s *Server) apiStatus(c *fiber.Ctx, src *config.Source) (status, why string) {
 	cl := s.pbx()[src.Name]
 	if cl == nil {
-		return ""
+		return "", ""
 	}
 	ctx, cancel := context.WithTimeout(c.UserContext(), 3*time.Second)
 	defer cancel()
 	if err := cl.Ping(ctx); err != nil {
-		return "unreachable: " + err.Error()
+		return views.APIUnreachable, err.Error()
 	}
-	return "connected (ping ok)"
+	return views.APIOK, ""
 }
 
 // recording plays /recordings/{call}/{n}: a Simotel file streams through the API (the
@@ -52,11 +53,11 @@ func (s *Server) recording(c *fiber.Ctx) error {
 	sess := sessionOf(c)
 	cl, ok, err := s.findCall(pathParam(c, "call"))
 	if err != nil {
-		return c.Status(fiber.StatusServiceUnavailable).SendString("store unavailable")
+		return plain(c, fiber.StatusServiceUnavailable, "err_store")
 	}
 	n, nerr := strconv.Atoi(pathParam(c, "n"))
 	if !ok || !mayView(sess.User, cl) || nerr != nil || n < 0 || n >= len(cl.Recordings) {
-		return c.Status(fiber.StatusNotFound).SendString("no such recording")
+		return plain(c, fiber.StatusNotFound, "err_no_recording")
 	}
 	ref := cl.Recordings[n].Ref
 	if ingest.IsRecordingURL(ref) {
@@ -70,15 +71,15 @@ func (s *Server) recording(c *fiber.Ctx) error {
 func (s *Server) streamFromPBX(c *fiber.Ctx, source, what, ref string) error {
 	api := s.pbx()[source]
 	if api == nil {
-		return c.Status(fiber.StatusNotFound).SendString("this recording is held by the PBX and no API is configured for source " + source)
+		return plain(c, fiber.StatusNotFound, "err_rec_no_api", "Source", source)
 	}
 	audio, err := api.Download(c.UserContext(), ref, c.Get(fiber.HeaderRange))
 	if err != nil {
 		s.log.Warn("recording download failed", "of", what, "err", err)
 		if errors.Is(err, simotel.ErrNotFound) {
-			return c.Status(fiber.StatusNotFound).SendString("the PBX has no such recording file")
+			return plain(c, fiber.StatusNotFound, "err_rec_no_file")
 		}
-		return c.Status(fiber.StatusBadGateway).SendString("The PBX did not give the recording. " + s.forPeople(err, "recording download"))
+		return plain(c, fiber.StatusBadGateway, "err_rec_not_given", "Why", sayIn(localeOf(c), s.forPeople(err, "recording download")))
 	}
 	for k, v := range audio.Header {
 		if len(v) > 0 {
@@ -107,7 +108,7 @@ func (s *Server) redirectRecording(c *fiber.Ctx, cl call.Call, ref string) error
 	safe, err := policy.CheckRecordingURL(ref)
 	if err != nil {
 		s.log.Warn("recording link refused", "call", cl.ID, "source", cl.Source, "err", err)
-		return c.Status(fiber.StatusForbidden).SendString("this recording's link is not allowed for source " + cl.Source)
+		return plain(c, fiber.StatusForbidden, "err_rec_link", "Source", cl.Source)
 	}
 	return c.Redirect(safe, fiber.StatusFound)
 }
@@ -117,6 +118,8 @@ type readCloser struct{ io.ReadCloser }
 
 // invalidAction is a request the PBX is never asked to carry out (400).
 type invalidAction struct{ error }
+
+func (e invalidAction) Unwrap() error { return e.error }
 
 // originate is click-to-call: the agent's phone rings first, then the number.
 func (s *Server) originate(ctx context.Context, agentID, number string) (string, error) {
@@ -149,7 +152,7 @@ func (s *Server) pauseAgent(ctx context.Context, agentID, queue, reason string, 
 	}
 	src := source.Name
 	if reason = strings.TrimSpace(reason); len(reason) > 100 {
-		return invalidAction{errors.New("a pause reason is at most 100 bytes")}
+		return invalidAction{say("err_reason_long")}
 	}
 	var queues []string
 	if queue != "" {
@@ -167,7 +170,7 @@ func (s *Server) pauseAgent(ctx context.Context, agentID, queue, reason string, 
 		})
 	}
 	if len(queues) == 0 {
-		return errors.New("the agent is in no known queue of " + src + ": name the queue")
+		return say("err_no_queue", "Source", src)
 	}
 	ctx, cancel := context.WithTimeout(ctx, 15*time.Second)
 	defer cancel()
@@ -197,7 +200,7 @@ func (s *Server) notePause(ctx context.Context, src, ext, q, reason string) erro
 		Agent: src + ":" + ext, Queue: src + ":" + q, PauseReason: reason, At: now, ReceivedAt: now}
 	d := store.Delivery{Source: src, Method: "API", Path: "/pause", ReceivedAt: now}
 	if _, err := s.store.Append(ctx, d, []call.Event{e}); err != nil {
-		return fmt.Errorf("the PBX paused the agent, but Ringside could not keep the reason: %w", err)
+		return say("err_reason_not_kept").wrapping(err)
 	}
 	return nil
 }
@@ -219,14 +222,14 @@ func actionStatus(err error) int {
 func (s *Server) pageOriginate(c *fiber.Ctx) error {
 	agent, err := actor(sessionOf(c).User, c.FormValue("agent"))
 	if err != nil {
-		return toast(c, fiber.StatusForbidden, err.Error())
+		return toastSaid(c, fiber.StatusForbidden, err)
 	}
 	number := strings.TrimSpace(c.FormValue("number"))
 	id, err := s.originate(c.UserContext(), agent, number)
 	if err != nil {
-		return toast(c, actionStatus(err), "Call failed: "+s.forPeople(err, "originate"))
+		return toast(c, actionStatus(err), localeOf(c).T("toast_call_failed", "Why", sayIn(localeOf(c), s.forPeople(err, "originate"))))
 	}
-	return toast(c, fiber.StatusOK, "Calling "+number+" ("+id+")")
+	return toast(c, fiber.StatusOK, localeOf(c).T("toast_calling", "Number", number, "ID", id))
 }
 
 func (s *Server) pagePause(pause bool) fiber.Handler {
@@ -236,10 +239,10 @@ func (s *Server) pagePause(pause bool) fiber.Handler {
 			err = s.pauseAgent(c.UserContext(), agent, c.FormValue("queue"), c.FormValue("reason"), pause)
 		}
 		if err != nil {
-			return toast(c, actionStatus(err), s.forPeople(err, "pause"))
+			return toastSaid(c, actionStatus(err), s.forPeople(err, "pause"))
 		}
 		if c.Get("HX-Request") != "" {
-			return toast(c, fiber.StatusOK, "Sent to the PBX; waiting for it to confirm.")
+			return toast(c, fiber.StatusOK, localeOf(c).T("toast_sent"))
 		}
 		return c.Redirect(c.Get(fiber.HeaderReferer, "/"), fiber.StatusSeeOther)
 	}
@@ -288,7 +291,7 @@ func (s *Server) apiActionError(c *fiber.Ctx, err error) error {
 	if actionStatus(err) == fiber.StatusBadRequest {
 		return apiError(c, fiber.StatusBadRequest, err.Error())
 	}
-	return c.JSON(envelope{Success: 0, Message: s.forPeople(err, "PBX action")})
+	return c.JSON(envelope{Success: 0, Message: s.forPeople(err, "PBX action").Error()})
 }
 
 // apiCaller is the API client the request authenticated as.

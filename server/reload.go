@@ -2,7 +2,6 @@ package server
 
 import (
 	"errors"
-	"fmt"
 	"math"
 	"slices"
 	"time"
@@ -137,14 +136,6 @@ func (s *Server) noteReload(err error) {
 		n.Err = err.Error()
 	}
 	s.lastReload.Store(&n)
-}
-
-// String formats a note for people.
-func (n reloadNote) String() string {
-	if n.Err != "" {
-		return fmt.Sprintf("refused at %s: %s", n.At.Format(time.TimeOnly), n.Err)
-	}
-	return "reloaded at " + n.At.Format(time.TimeOnly)
 }
 
 // settingsReload is the settings page's "Reload configuration" button: the outcome

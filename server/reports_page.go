@@ -162,14 +162,14 @@ func (s *Server) reportsCSV(c *fiber.Ctx) error {
 	case "heat", "wait", "talk":
 		f.View = "distribution"
 	default:
-		return c.Status(fiber.StatusBadRequest).SendString("table must be queues, queues_by, agents, agents_by, heat, wait or talk")
+		return plain(c, fiber.StatusBadRequest, "err_report_table")
 	}
 	if s.reportsBuilding() {
 		return c.Status(fiber.StatusServiceUnavailable).SendString(reportsBuildingMsg)
 	}
 	d, err := s.reportData(f, localeOf(c).Zone)
 	if err != nil {
-		return c.Status(fiber.StatusServiceUnavailable).SendString("store unavailable")
+		return plain(c, fiber.StatusServiceUnavailable, "err_store")
 	}
 	rows := views.ReportCSV(d, table)
 	for _, row := range rows[1:] {

@@ -89,7 +89,7 @@ func (s *Server) playVoicemail(c *fiber.Ctx) error {
 	var v call.Voicemail
 	s.board.read(func(b *live.Board) { v, _ = b.Voicemail(key) })
 	if i < 0 || v.Ref == "" {
-		return c.Status(fiber.StatusNotFound).SendString("no such voicemail")
+		return plain(c, fiber.StatusNotFound, "err_no_voicemail")
 	}
 	if ingest.IsRecordingURL(v.Ref) {
 		return s.redirectRecording(c, call.Call{ID: v.ID, Source: v.Source}, v.Ref)

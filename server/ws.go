@@ -26,7 +26,7 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 		return fiber.ErrUpgradeRequired
 	}
 	if !s.sameOrigin(c) {
-		return c.Status(fiber.StatusForbidden).SendString("cross-origin WebSocket refused")
+		return plain(c, fiber.StatusForbidden, "err_cross_origin")
 	}
 	sess := sessionOf(c)
 	page := c.Query("page")
@@ -48,11 +48,11 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 		id := strings.TrimPrefix(page, "call:")
 		cl, ok, err := s.findCall(id)
 		if err != nil || !ok || !mayView(sess.User, cl) {
-			return c.Status(fiber.StatusForbidden).SendString("not your call")
+			return plain(c, fiber.StatusForbidden, "err_not_your_call")
 		}
 		sub = subscription{[]string{"call:" + id}, func() []byte { return s.callCardFrame(ctx, id) }}
 	default:
-		return c.Status(fiber.StatusForbidden).SendString("no such page for your role")
+		return plain(c, fiber.StatusForbidden, "err_no_page_for_role")
 	}
 	v := variantOf(loc.Lang, loc.Zone)
 	for i, t := range sub.topics { // the person's language and zone: rendered once for all who share them

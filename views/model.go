@@ -191,10 +191,11 @@ type SettingsData struct {
 	Users   []UserView
 	Agents  []DirectoryView
 	// ConfigFile is the file a reload re-reads ("" when the server runs on defaults);
-	// Reload the outcome of the last reload ("" before any), ReloadFailed if it was refused.
-	ConfigFile   string
-	Reload       string
-	ReloadFailed bool
+	// ReloadAt is when the last reload was (nil before any); ReloadErr why it was
+	// refused ("" when it was applied).
+	ConfigFile string
+	ReloadAt   *time.Time
+	ReloadErr  string
 	// Skipped are stored events the board could not read and skipped (newest first, the
 	// latest few), SkippedTotal how many since the start.
 	Skipped      []SkippedView
@@ -211,8 +212,22 @@ type SkippedView struct {
 type SourceView struct {
 	Name, Vendor, URL, Timezone              string
 	Username, Password, Token, SigningSecret string
-	APIStatus                                string // Simotel API: "" (none), "configured", or an error
-	ClockWarning                             string // its times disagree with the clock, and a zone that fits
+	APIStatus                                string // Simotel API: "" (none), APIOK, or APIUnreachable
+	APIError                                 string // why it is unreachable
+	Clock                                    ClockSkew
+}
+
+// The Simotel API's state on the settings page.
+const (
+	APIOK          = "ok"
+	APIUnreachable = "unreachable"
+)
+
+// ClockSkew is how far a source's times are from the clock (zero when they agree),
+// and the zone that would fit them ("" when none does).
+type ClockSkew struct {
+	By   time.Duration // positive: ahead of the clock
+	Zone string
 }
 
 // UserView is one user.

@@ -97,7 +97,7 @@ func newSample(s func(string) string) sample {
 		cd: CDRData{Now: now, Query: CDRQuery{Number: s("0912"), Disposition: "answered"}, Rows: []call.Call{ended, abandoned},
 			Total: 120, Start: 50, Count: 50, Agents: []string{"petr", s("jana")}, Queues: []string{q.ID}, Sources: []string{"ipex", s("pbx1")}},
 		set: SettingsData{
-			Sources: []SourceView{{Name: s("pbx1"), Vendor: "simotel", URL: "https://r.example/hooks/" + s("pbx1"), Username: s("hook"), Password: s("secret-pw"), Token: s("tok-1"), SigningSecret: s("whsec"), APIStatus: s("configured")}},
+			Sources: []SourceView{{Name: s("pbx1"), Vendor: "simotel", URL: "https://r.example/hooks/" + s("pbx1"), Username: s("hook"), Password: s("secret-pw"), Token: s("tok-1"), SigningSecret: s("whsec"), APIStatus: APIOK}},
 			Users:   []UserView{{Name: s("boss"), Role: RoleAdmin}},
 			Agents:  []DirectoryView{{ID: "petr", Name: s("Petr Novák"), Match: []string{"ipex:" + s("petr.novak")}}},
 		},
@@ -177,7 +177,7 @@ func TestPagesShowTheirFacts(t *testing.T) {
 	mustContain(t, "cdrs", out["cdrs"], `method="get" action="/cdrs"`, `name="number" value="0912"`, `<option value="answered" selected translate="yes">`,
 		"Showing 51–52 of 120", `href="/cdrs?disposition=answered&amp;number=0912"`, // newer page keeps the filter, start 0 dropped
 		`href="/cdrs.csv?disposition=answered&amp;number=0912"`, `href="/calls/ipex:1412256225.1900"`, `data-play="/recordings/ipex:1412256225.1900/0"`)
-	mustContain(t, "settings", out["settings"], "https://r.example/hooks/pbx1", "secret-pw", "tok-1", "whsec", "boss", "ipex:petr.novak", "configured")
+	mustContain(t, "settings", out["settings"], "https://r.example/hooks/pbx1", "secret-pw", "tok-1", "whsec", "boss", "ipex:petr.novak", "connected (ping ok)")
 }
 
 func TestCDRPagingKeepsFilter(t *testing.T) {

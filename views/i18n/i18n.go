@@ -193,15 +193,24 @@ func From(ctx context.Context) *Locale {
 	return english()
 }
 
+// catalogs caches the parsed catalog files (they are embedded: they never change).
+var catalogs sync.Map // lang → map[string]any
+
 // catalog is lang's catalog file as TOML: key → string, or key → plural forms.
 func catalog(lang string) (map[string]any, error) {
+	if m, ok := catalogs.Load(lang); ok {
+		return m.(map[string]any), nil
+	}
 	data, err := files.ReadFile("locales/" + lang + ".toml")
 	if err != nil {
 		return nil, err
 	}
 	var m map[string]any
-	err = toml.Unmarshal(data, &m)
-	return m, err
+	if err = toml.Unmarshal(data, &m); err != nil {
+		return nil, err
+	}
+	catalogs.Store(lang, m)
+	return m, nil
 }
 
 // Keys lists the message ids of lang's catalog file, for tests.
