@@ -11,6 +11,7 @@ import (
 	"ringside/server/live"
 	"ringside/server/report"
 	"ringside/views"
+	"ringside/views/i18n"
 )
 
 // reportPeriod turns the form's period into [from, to) in zone, at now. Weeks start
@@ -45,12 +46,22 @@ func reportPeriod(f views.ReportForm, now time.Time) (from, to time.Time, ok boo
 }
 
 func reportForm(c *fiber.Ctx) views.ReportForm {
-	f := views.ReportForm{View: c.Query("view"), Period: c.Query("period"), From: c.Query("from"), To: c.Query("to"),
+	l := localeOf(c) // a custom range in the person's calendar (Jalali for Persian) becomes Gregorian
+	f := views.ReportForm{View: c.Query("view"), Period: c.Query("period"), From: gregorianDate(l, c.Query("from")), To: gregorianDate(l, c.Query("to")),
 		By: c.Query("by"), Queue: c.Query("queue"), Agent: c.Query("agent"), Source: c.Query("source")}
 	if !slices.Contains([]string{"queues", "agents", "distribution"}, f.View) {
 		f.View = "queues"
 	}
 	return f
+}
+
+// gregorianDate is a date field read in l's calendar as YYYY-MM-DD (Gregorian); a
+// field it cannot read stays as it is (and the period is refused).
+func gregorianDate(l *i18n.Locale, v string) string {
+	if t, ok := l.ParseDateInput(v); ok {
+		return t.Format(time.DateOnly)
+	}
+	return v
 }
 
 // reportData reads every figure the page (or its CSV) shows for the form, with its

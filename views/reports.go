@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"net/url"
@@ -59,8 +60,16 @@ type ReportData struct {
 	QueueNames                  map[string]string
 }
 
-var reportPeriods = [][2]string{{"today", "Today"}, {"yesterday", "Yesterday"}, {"this_week", "This week"},
-	{"last_7_days", "Last 7 days"}, {"this_month", "This month"}, {"last_month", "Last month"}, {"custom", "Custom range"}}
+// reportPeriods are the period choices; each is named by the catalog key rp_p_<period>.
+var reportPeriods = []string{"today", "yesterday", "this_week", "last_7_days", "this_month", "last_month", "custom"}
+
+// byKey is the queues' breakdown as a catalog key suffix: "hour" or "day".
+func (d ReportData) byKey() string {
+	if d.Form.By == report.GroupHour {
+		return "hour"
+	}
+	return "day"
+}
 
 func (d ReportData) url(base string, change func(*ReportForm), extra ...string) templ.SafeURL {
 	f := d.Form
@@ -82,16 +91,26 @@ func (d ReportData) csvURL(table string) templ.SafeURL {
 	return d.url("/reports.csv", nil, "table", table)
 }
 
-// periodLabel says the period in words: "Tue 10 Mar 2026" or "1 Mar – 31 Mar 2026".
-func (d ReportData) periodLabel() string {
+// periodLabel says the period in the person's words and calendar: "Tue 10 Mar 2026"
+// or "Sun 1 Mar – Tue 31 Mar 2026".
+func (d ReportData) periodLabel(ctx context.Context) string {
 	last := d.To.AddDate(0, 0, -1)
+	l := loc(ctx)
 	if !last.After(d.From) {
-		return d.From.Format("Mon 2 Jan 2006")
+		return shortDay(ctx, d.From, true)
 	}
-	if d.From.Year() == last.Year() {
-		return d.From.Format("Mon 2 Jan") + " – " + last.Format("Mon 2 Jan 2006")
+	if l.Year(d.From) == l.Year(last) {
+		return t(ctx, "fmt_range", "From", shortDay(ctx, d.From, false), "To", shortDay(ctx, last, true))
 	}
-	return d.From.Format("2 Jan 2006") + " – " + last.Format("2 Jan 2006")
+	return t(ctx, "fmt_range", "From", l.Date(d.From, true), "To", l.Date(last, true))
+}
+
+// shortDay is "Tue 10 Mar" (with the year: "Tue 10 Mar 2026") in the person's
+// language, calendar and zone.
+func shortDay(ctx context.Context, at time.Time, withYear bool) string {
+	l := loc(ctx)
+	wd := t(ctx, "wd_short_"+strconv.Itoa(int(at.In(l.Zone).Weekday())))
+	return t(ctx, "fmt_weekday_date", "Weekday", wd, "Date", l.Date(at, withYear))
 }
 
 // customFrom/customTo prefill the custom range with the period shown.
@@ -127,60 +146,71 @@ func pausedTotal(r report.AgentRow) float64 {
 	return t
 }
 
-// periodText shows a row's period start: "14:00" by hour within a day, else the date.
-func periodText(period, by string) string {
-	t, err := time.Parse(time.RFC3339, period)
+// periodText shows a row's period start in the person's calendar: "Tue 10 Mar 14:00"
+// by hour, else the day.
+func periodText(ctx context.Context, period, by string) string {
+	at, err := time.Parse(time.RFC3339, period)
 	if err != nil {
 		return period
 	}
 	if by == report.GroupHour {
-		return t.Format("Mon 2 Jan 15:04")
+		return t(ctx, "fmt_date_time", "Date", shortDay(ctx, at, false), "Time", loc(ctx).Clock(at, false))
 	}
-	return t.Format("Mon 2 Jan 2006")
+	return shortDay(ctx, at, true)
 }
 
-func n64(n int64) string { return thousands(int(n)) }
+// n64 is a count in the person's digits and grouping.
+func n64(ctx context.Context, n int64) string { return figure(ctx, int(n)) }
 
-func pctText(f float64) string { return f1(f) + "%" }
+// decimal is f to one decimal in the person's digits and decimal separator.
+func decimal(ctx context.Context, f float64) string {
+	return loc(ctx).Digits(strings.Replace(f1(f), ".", t(ctx, "fmt_decimal"), 1))
+}
+
+// pctText is a percentage to one decimal: "87.5%", "87,5 %", "۸۷٫۵٪".
+func pctText(ctx context.Context, f float64) string { return t(ctx, "fmt_percent", "N", decimal(ctx, f)) }
 
 // duration shows a report's seconds: "16.5 s" under a minute, else m:ss or h:mm:ss
-// with as many hours as there are (a month's logged-in time stays exact).
-func duration(s float64) string {
+// with as many hours as there are (a month's logged-in time stays exact), in the
+// person's digits.
+func duration(ctx context.Context, s float64) string {
 	switch r := int64(math.Round(s)); {
 	case s < 60:
-		return f1(s) + " s"
+		return t(ctx, "u_seconds", "N", decimal(ctx, s))
 	case r < 3600:
-		return fmt.Sprintf("%d:%02d", r/60, r%60)
+		return digits(ctx, fmt.Sprintf("%d:%02d", r/60, r%60))
 	default:
-		return fmt.Sprintf("%d:%02d:%02d", r/3600, r%3600/60, r%60)
+		return digits(ctx, fmt.Sprintf("%d:%02d:%02d", r/3600, r%3600/60, r%60))
 	}
 }
 
+// weekdays name the CSV's weekday rows (CSV keeps English, like the API).
 var weekdays = []string{"Sun", "Mon", "Tue", "Wed", "Thu", "Fri", "Sat"}
 
-// binLabels names distribution bins briefly: "< 10 s", "10–20 s", "1–2 min", "5 min+".
-func binLabels(bounds []float64) []string {
+// binLabels names distribution bins briefly, in the person's words and digits:
+// "< 10 s", "10–20 s", "1–2 min", "5 min+".
+func binLabels(ctx context.Context, bounds []float64) []string {
 	short := func(s float64) (string, string) {
 		if s < 60 {
-			return num(s), "s"
+			return decimal(ctx, s), "u_seconds"
 		}
-		return num(s / 60), "min"
+		return decimal(ctx, s/60), "u_minutes"
 	}
 	var out []string
 	for i, b := range bounds {
 		hi, unit := short(b)
 		if i == 0 {
-			out = append(out, "< "+hi+" "+unit)
+			out = append(out, t(ctx, "fmt_bin_under", "N", t(ctx, unit, "N", hi)))
 			continue
 		}
 		lo, loUnit := short(bounds[i-1])
 		if loUnit != unit {
-			lo += " " + loUnit
+			lo = t(ctx, loUnit, "N", lo)
 		}
-		out = append(out, lo+"–"+hi+" "+unit)
+		out = append(out, t(ctx, unit, "N", t(ctx, "fmt_bin_range", "Lo", lo, "Hi", hi)))
 	}
 	last, unit := short(bounds[len(bounds)-1])
-	return append(out, last+" "+unit+"+")
+	return append(out, t(ctx, "fmt_bin_over", "N", t(ctx, unit, "N", last)))
 }
 
 func num(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
@@ -259,13 +289,5 @@ func ReportCSV(d ReportData, table string) [][]string {
 }
 
 func n(v int64) string { return strconv.FormatInt(v, 10) }
-
-// capitalized is the first letter up: "queues" → "Queues".
-func capitalized(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
-}
 
 func twoDigits(h int) string { return fmt.Sprintf("%02d", h) }

@@ -1,6 +1,7 @@
 package views
 
 import (
+	"context"
 	"fmt"
 	"math"
 	"strconv"
@@ -13,18 +14,19 @@ import (
 // periodChart lays out the pooled queues by period: answered and abandoned stacked
 // per hour or day of the period (empty slots included), and the service level line.
 // It reuses the wallboard chart's geometry and look.
-func periodChart(d ReportData) chartModel {
+func periodChart(ctx context.Context, d ReportData) chartModel {
+	l := loc(ctx)
 	byStart := map[string]report.QueueRow{}
 	for _, r := range d.Pooled {
 		byStart[r.Period] = r
 	}
 	var slots []time.Time
-	for t := d.From; t.Before(d.To) && len(slots) < 24*maxChartDays; {
-		slots = append(slots, t)
+	for at := d.From; at.Before(d.To) && len(slots) < 24*maxChartDays; {
+		slots = append(slots, at)
 		if d.Form.By == report.GroupHour {
-			t = t.Add(time.Hour)
+			at = at.Add(time.Hour)
 		} else {
-			t = t.AddDate(0, 0, 1)
+			at = at.AddDate(0, 0, 1)
 		}
 	}
 	m := chartModel{Empty: len(d.Pooled) == 0}
@@ -35,10 +37,10 @@ func periodChart(d ReportData) chartModel {
 	top, steps := niceMax(peak)
 	for i := 0; i <= steps; i++ {
 		v := top * i / steps
-		m.Ticks = append(m.Ticks, chartTick{Y: chartT + plotH - plotH*float64(v)/float64(top), Label: strconv.Itoa(v)})
+		m.Ticks = append(m.Ticks, chartTick{Y: chartT + plotH - plotH*float64(v)/float64(top), Label: l.Num(v)})
 	}
 	for _, v := range []int{0, 25, 50, 75, 100} {
-		m.SLTicks = append(m.SLTicks, chartTick{Y: chartT + plotH - plotH*float64(v)/100, Label: strconv.Itoa(v) + "%"})
+		m.SLTicks = append(m.SLTicks, chartTick{Y: chartT + plotH - plotH*float64(v)/100, Label: l.Percent(float64(v))})
 	}
 	m.TargetY = -100 // no target line: queues differ
 	if len(slots) == 0 {
@@ -51,23 +53,23 @@ func periodChart(d ReportData) chartModel {
 	}
 	var pts []string
 	base := chartT + plotH
-	for i, t := range slots {
-		r := byStart[t.Format(time.RFC3339)]
+	for i, at := range slots {
+		r := byStart[at.Format(time.RFC3339)]
 		x := chartL + slot*float64(i)
 		w := slot * (1 - chartBarGap)
 		ha := plotH * float64(r.Answered) / float64(top)
 		hb := plotH * float64(r.Abandoned+r.ShortAbandoned) / float64(top)
-		label, title := t.Format("02 Jan"), t.Format("Mon 2 Jan")
+		label, title := l.Date(at, false), shortDay(ctx, at, false)
 		if d.Form.By == report.GroupHour {
-			label, title = t.Format("15"), t.Format("Mon 2 Jan 15:04")
+			label, title = l.Digits(at.In(l.Zone).Format("15")), t(ctx, "fmt_date_time", "Date", title, "Time", l.Clock(at, false))
 		}
 		b := chartBar{X: x + (slot-w)/2, W: w, YAns: base - ha, HAns: ha, YAb: base - ha - hb, HAb: hb, LabelX: x + slot/2,
-			Title: fmt.Sprintf("%s · %d offered · %d answered · %d abandoned", title, r.Offered, r.Answered, r.Abandoned+r.ShortAbandoned)}
+			Title: t(ctx, "rp_bar_title", "When", title, "Offered", int(r.Offered), "Answered", int(r.Answered), "Abandoned", int(r.Abandoned+r.ShortAbandoned))}
 		if i%every == 0 {
 			b.Label = label
 		}
 		if r.Answered+r.Abandoned > 0 {
-			b.Title += fmt.Sprintf(" · SL %s%%", f1(r.ServiceLevelPct))
+			b.Title += t(ctx, "chart_bar_sl", "SL", pctText(ctx, r.ServiceLevelPct))
 			y := base - plotH*math.Max(0, math.Min(100, r.ServiceLevelPct))/100
 			pts = append(pts, f1(x+slot/2)+","+f1(y))
 			m.Dots = append(m.Dots, [2]float64{x + slot/2, y})
@@ -102,7 +104,7 @@ const (
 )
 
 // agentTimeChart draws each agent's logged-in time: talk, available, paused.
-func agentTimeChart(rows []report.AgentRow) timeChart {
+func agentTimeChart(ctx context.Context, rows []report.AgentRow) timeChart {
 	var c timeChart
 	peak := 0.0
 	for _, r := range rows {
@@ -113,14 +115,14 @@ func agentTimeChart(rows []report.AgentRow) timeChart {
 	scale := (tcW - tcLabelW - 20) / float64(top*3600)
 	for i := 0; i <= steps; i++ {
 		v := top * i / steps
-		c.Ticks = append(c.Ticks, chartTick{Y: tcLabelW + float64(v*3600)*scale, Label: strconv.Itoa(v) + " h"})
+		c.Ticks = append(c.Ticks, chartTick{Y: tcLabelW + float64(v*3600)*scale, Label: t(ctx, "u_hours", "N", figure(ctx, v))})
 	}
 	for i, r := range rows {
 		paused := pausedTotal(r)
 		talk := r.TalkS // shown even without presence events (vendors that send none)
 		b := timeBar{Y: 10 + float64(i)*tcRowH, Name: r.Name,
-			Title: fmt.Sprintf("%s · logged in %s · talk %s · available %s · paused %s", r.Name, duration(r.LoggedInS),
-				duration(r.TalkS), duration(r.AvailableS), duration(paused))}
+			Title: t(ctx, "rp_agent_bar_title", "Name", r.Name, "LoggedIn", duration(ctx, r.LoggedInS),
+				"Talk", duration(ctx, r.TalkS), "Available", duration(ctx, r.AvailableS), "Paused", duration(ctx, paused))}
 		b.XTalk, b.WTalk = tcLabelW, talk*scale
 		b.XAvail, b.WAvail = b.XTalk+b.WTalk, r.AvailableS*scale
 		b.XPause, b.WPause = b.XAvail+b.WAvail, paused*scale
@@ -143,7 +145,7 @@ const (
 	hmTop    = 22.0
 )
 
-func heatCells(dist report.Distribution) []heatCell {
+func heatCells(ctx context.Context, dist report.Distribution) []heatCell {
 	var out []heatCell
 	// Monday first, as people plan their weeks.
 	for row, wd := range []int{1, 2, 3, 4, 5, 6, 0} {
@@ -157,13 +159,15 @@ func heatCells(dist report.Distribution) []heatCell {
 				op = 0
 			}
 			out = append(out, heatCell{X: hmLabelW + float64(h)*hmCell, Y: hmTop + float64(row)*hmCell,
-				Opacity: f1(op*100) + "%", Title: fmt.Sprintf("%s %02d:00–%02d:00 · %d calls", weekdays[wd], h, (h+1)%24, v)})
+				Opacity: f1(op*100) + "%", Title: tn(ctx, "rp_heat_cell", int(v), "Weekday", t(ctx, "wd_short_"+strconv.Itoa(wd)),
+					"From", digits(ctx, fmt.Sprintf("%02d:00", h)), "To", digits(ctx, fmt.Sprintf("%02d:00", (h+1)%24)))})
 		}
 	}
 	return out
 }
 
-var heatRows = []string{"Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"}
+// heatRows are the heat map's weekdays (time.Weekday), Monday first.
+var heatRows = []int{1, 2, 3, 4, 5, 6, 0}
 
 // histBar is one bin of a distribution.
 type histBar struct {
@@ -173,18 +177,18 @@ type histBar struct {
 }
 
 // histogram lays out a distribution's bins on a 460×220 chart.
-func histogram(bins [7]int64, bounds []float64, what string) []histBar {
+func histogram(ctx context.Context, bins [7]int64, bounds []float64, what string) []histBar {
 	peak := int64(1)
 	for _, v := range bins {
 		peak = max(peak, v)
 	}
-	labels := binLabels(bounds)
+	labels := binLabels(ctx, bounds)
 	var out []histBar
 	slot := 420.0 / float64(len(bins))
 	for i, v := range bins {
 		h := 150 * float64(v) / float64(peak)
 		out = append(out, histBar{X: 30 + slot*float64(i) + slot*0.14, W: slot * 0.72, Y: 180 - h, H: h,
-			Label: labels[i], Count: strconv.FormatInt(v, 10), Title: fmt.Sprintf("%s %s: %d calls", what, labels[i], v)})
+			Label: labels[i], Count: n64(ctx, v), Title: tn(ctx, what, int(v), "Bin", labels[i])})
 	}
 	return out
 }

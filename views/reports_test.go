@@ -1,29 +1,52 @@
 package views
 
 import (
+	"context"
 	"slices"
 	"testing"
+	"time"
 
 	"ringside/server/report"
+	"ringside/views/i18n"
 )
 
 func TestBinLabels(t *testing.T) {
-	got := binLabels(report.WaitBins[:])
+	en := context.Background()
+	got := binLabels(en, report.WaitBins[:])
 	want := []string{"< 10 s", "10–20 s", "20–30 s", "30 s–1 min", "1–2 min", "2–5 min", "5 min+"}
 	if !slices.Equal(got, want) {
 		t.Errorf("wait bins %q, want %q", got, want)
 	}
-	got = binLabels(report.TalkBins[:])
+	got = binLabels(en, report.TalkBins[:])
 	want = []string{"< 30 s", "30 s–1 min", "1–2 min", "2–5 min", "5–10 min", "10–20 min", "20 min+"}
 	if !slices.Equal(got, want) {
 		t.Errorf("talk bins %q, want %q", got, want)
 	}
+	fa := i18n.With(en, i18n.New("fa", time.UTC))
+	if got := binLabels(fa, report.WaitBins[:]); got[0] != "کمتر از ۱۰ ث" || got[6] != "۵ دقیقه و بیشتر" {
+		t.Errorf("Persian wait bins %q", got)
+	}
 }
 
 func TestDuration(t *testing.T) {
+	en := context.Background()
 	for s, want := range map[float64]string{0: "0 s", 16.5: "16.5 s", 60: "1:00", 121: "2:01", 3600: "1:00:00", 200 * 3600: "200:00:00"} {
-		if got := duration(s); got != want {
+		if got := duration(en, s); got != want {
 			t.Errorf("duration(%v) = %q, want %q", s, got, want)
 		}
+	}
+	cs := i18n.With(en, i18n.New("cs", time.UTC))
+	fa := i18n.With(en, i18n.New("fa", time.UTC))
+	for _, c := range []struct {
+		ctx  context.Context
+		s    float64
+		want string
+	}{{cs, 16.5, "16,5 s"}, {fa, 16.5, "۱۶٫۵ ث"}, {fa, 121, "۲:۰۱"}} {
+		if got := duration(c.ctx, c.s); got != c.want {
+			t.Errorf("duration(%v) = %q, want %q", c.s, got, c.want)
+		}
+	}
+	if got := pctText(cs, 87.5); got != "87,5\u00a0%" {
+		t.Errorf("Czech percentage %q, want 87,5 %%", got)
 	}
 }
