@@ -168,7 +168,9 @@ func decimal(ctx context.Context, f float64) string {
 }
 
 // pctText is a percentage to one decimal: "87.5%", "87,5 %", "۸۷٫۵٪".
-func pctText(ctx context.Context, f float64) string { return t(ctx, "fmt_percent", "N", decimal(ctx, f)) }
+func pctText(ctx context.Context, f float64) string {
+	return t(ctx, "fmt_percent", "N", decimal(ctx, f))
+}
 
 // duration shows a report's seconds: "16.5 s" under a minute, else m:ss or h:mm:ss
 // with as many hours as there are (a month's logged-in time stays exact), in the
