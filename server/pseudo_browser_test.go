@@ -2,8 +2,13 @@ package server
 
 import (
 	"fmt"
+	"net/http"
 	"net/url"
+	"strings"
 	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
 
 	"ringside/server/call"
 	"ringside/server/sim"
@@ -37,13 +42,15 @@ const untranslated = `(() => {
 })()`
 
 // Every page in the pseudo-language: any English word left is text outside the
-// catalogs. (Settings and reports are not in the catalogs yet and are not opened.)
+// catalogs. The pages hold what makes them say most: a screen-pop, a voicemail, a
+// caller to call back (and the toast of taking them), a call card with its timeline,
+// the reports' three views, the settings, an error page and the sign-in page.
 func TestBrowserPseudoLanguage(t *testing.T) {
 	e := startBrowser(t)
 	e.t = t
-	sup, petr := e.login("sup"), e.login("petr")
-	sup.t, petr.t = t, t
-	for _, p := range []*person{sup, petr} {
+	admin, sup, petr := e.login("admin"), e.login("sup"), e.login("petr")
+	for _, p := range []*person{admin, sup, petr} {
+		p.t = t
 		p.goTo("/")
 		p.eval(`(window.langDone = 0, fetch("/lang", {method: "POST", headers: {"X-CSRF-Token": JSON.parse(document.body.getAttribute("hx-headers"))["X-CSRF-Token"], "Content-Type": "application/x-www-form-urlencoded"}, body: "lang=en-XA"}).then(() => { window.langDone = 1 }), 1)`)
 		p.waitFor("the pseudo-language kept", `window.langDone === 1`)
@@ -53,14 +60,19 @@ func TestBrowserPseudoLanguage(t *testing.T) {
 	st.Agent, st.Answer, st.End = simPetr, 4*storySec, 20*storySec
 	missed := e.story("simotel", sim.Missed)
 	e.send(e.pbx, missed, 0, all)
+	e.sendVoicemail(missed.Caller)
 	e.send(e.pbx, st, 0, 3*storySec) // ringing at Petr: a pop card, a call row, a queue tile
 	id := storyCallID(e.pbx, st)
 	petr.goTo("/agent")
 	petr.waitFor("the screen-pop", fmt.Sprintf(`document.querySelector(%s)`, jsString("#"+views.DOMID("pop", id))))
+	petr.waitFor("the voicemail", `document.querySelector("#voicemail-rows .voicemail")`)
 	pages := []struct {
 		p    *person
 		path string
-	}{{sup, "/wallboard"}, {sup, "/wallboard?tv=1"}, {sup, "/cdrs"}, {sup, "/calls/" + url.PathEscape(id)}, {petr, "/agent"}}
+	}{{sup, "/wallboard"}, {sup, "/wallboard?tv=1"}, {sup, "/cdrs"}, {sup, "/calls/" + url.PathEscape(id)},
+		{sup, "/calls/" + url.PathEscape(storyCallID(e.pbx, missed))}, {sup, "/calls/no-such-call"},
+		{sup, "/reports?view=queues"}, {sup, "/reports?view=queues&by=day&period=last_7_days"}, {sup, "/reports?view=agents"},
+		{sup, "/reports?view=distribution"}, {admin, "/settings"}, {petr, "/agent"}}
 	for _, pg := range pages {
 		pg.p.goTo(pg.path)
 		if lang := pg.p.eval(`document.documentElement.lang`); lang != "en-XA" {
@@ -69,6 +81,18 @@ func TestBrowserPseudoLanguage(t *testing.T) {
 		if got := pg.p.eval(untranslated); got != "[]" {
 			t.Errorf("%s shows text from no catalog: %s", pg.path, got)
 		}
+	}
+	// a caller to call back, taken: the row says who calls back, the toast says so too
+	sup.goTo("/wallboard")
+	sup.do(chromedp.Click(chromedp.CSS(`[data-number="` + missed.Caller + `"] button[hx-post="/callbacks/take"]`)))
+	sup.waitFor("the toast", `(document.querySelector("#toast") || {}).textContent.trim() !== ""`)
+	if got := sup.eval(untranslated); got != "[]" {
+		t.Errorf("the wallboard after taking a caller shows text from no catalog: %s", got)
+	}
+	admin.goTo("/settings")
+	admin.do(chromedp.Click(chromedp.CSS(`[data-reveal]`)))
+	if got := admin.eval(untranslated); got != "[]" {
+		t.Errorf("the settings with a secret shown show text from no catalog: %s", got)
 	}
 	out := e.open("nobody")
 	out.goTo("/login")
@@ -80,5 +104,25 @@ func TestBrowserPseudoLanguage(t *testing.T) {
 	}
 	if got := out.eval(untranslated); got != "[]" {
 		t.Errorf("/login shows text from no catalog: %s", got)
+	}
+}
+
+// sendVoicemail posts the Simotel VoiceMail event (as its documentation shows it) of a
+// message caller left just now in mailbox 991, Petr's.
+func (e *browserEnv) sendVoicemail(caller string) {
+	e.t.Helper()
+	src, _ := e.cfg.Source("pbx1")
+	now := time.Now().In(src.Location)
+	body := fmt.Sprintf(`{"event_name":"VoiceMail","id":"5fedc3b31b05af98%08d","number":"991","state":"SUCCESS",`+
+		`"date":%q,"filename":"991_%d-vm-record-file-1.wav","duration":"12","caller":%q}`,
+		e.n, now.Format("2006-01-02 15:04:05.000000"), now.Unix(), caller)
+	req, err := http.NewRequest("POST", e.url+"/hooks/pbx1", strings.NewReader(body))
+	if err != nil {
+		e.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/json")
+	sim.Authorize(req.Header, e.pbx, []byte(body), time.Now())
+	if code, resp := do(e.t, req); code != 200 {
+		e.t.Fatalf("VoiceMail: %d %s", code, resp)
 	}
 }
