@@ -29,7 +29,13 @@ type results struct {
 	CSV100kS       float64 `json:"csv_100k_s"`
 	ReportMonthMs  float64 `json:"report_month_ms"`
 	RecoveryS      float64 `json:"recovery_s"`
-	Detail         detail  `json:"detail"`
+	// a big center's history (history.go)
+	RSS1MMB         float64 `json:"rss_1m_mb"`
+	DBBytesPerEvent float64 `json:"db_bytes_per_event"`
+	RestartAckS     float64 `json:"restart_ack_s"`
+	RestartReadyS   float64 `json:"restart_ready_s"`
+	FirstStartS     float64 `json:"first_start_s"`
+	Detail          detail  `json:"detail"`
 }
 
 type detail struct {
@@ -75,10 +81,23 @@ type detail struct {
 	ReportAgentRows  int                `json:"report_agent_rows"`
 	Events           int                `json:"events"`
 	ReplayS          float64            `json:"full_replay_s"`
+	FillS            float64            `json:"history_fill_s"`
+	SnapshotS        float64            `json:"history_first_snapshot_s"` // first start to its first snapshot
+	RSSFirstMB       float64            `json:"rss_first_start_mb"`
+	RSSFirstAnonMB   float64            `json:"rss_first_start_anon_mb"`
+	RSSRestartMB     float64            `json:"rss_restart_mb"`
+	DBMB             float64            `json:"db_mb"`
+	TermStopS        float64            `json:"sigterm_stop_s"`
+	TermAckS         float64            `json:"sigterm_ack_s"`
+	TermReadyS       float64            `json:"sigterm_ready_s"`
+	TermRefused      int                `json:"sigterm_refused"`
+	KillAckS         float64            `json:"kill_ack_s"`
+	KillReadyS       float64            `json:"kill_ready_s"`
+	KillRefused      int                `json:"kill_refused"`
 }
 
 // phases, in the order they run.
-var phases = []string{"intake", "push", "cdrs", "recovery"}
+var phases = []string{"intake", "push", "cdrs", "recovery"} // recovery: the history phase (history.go)
 
 // bench is one run.
 type bench struct {
@@ -376,16 +395,25 @@ func (b *bench) cdrs(ctx context.Context) error {
 
 func (b *bench) recovery(ctx context.Context) error {
 	if b.remote != nil {
-		b.o.progress("recovery: not measured with -url (it needs to kill and restart the server)")
+		b.o.progress("history: not measured with -url (it needs to kill and restart the server)")
 		return nil
 	}
-	rr, err := measureRecovery(ctx, b, b.o.events)
+	h, err := measureHistory(ctx, b, b.o.events)
 	if err != nil {
 		return err
 	}
-	r := &b.res
-	r.RecoveryS, r.Detail.Events, r.Detail.ReplayS = rr.recovery.Seconds(), rr.events, rr.replay.Seconds()
-	b.o.progress("recovery: %.2fs after kill -9 (first start replaying all %d events: %.1fs)", r.RecoveryS, rr.events, r.Detail.ReplayS)
+	r, d := &b.res, &b.res.Detail
+	r.FirstStartS, r.RSS1MMB = h.firstStart.Seconds(), max(h.rss, h.rssAfter)
+	r.DBBytesPerEvent = float64(h.dbBytes) / float64(h.events)
+	r.RestartAckS = max(h.sigterm.ack, h.kill.ack).Seconds()
+	r.RestartReadyS = max(h.sigterm.ready, h.kill.ready).Seconds()
+	r.RecoveryS = h.kill.ready.Seconds()
+	d.Events, d.ReplayS, d.FillS, d.SnapshotS = h.events, h.firstStart.Seconds(), h.fillTook.Seconds(), h.firstSnap.Seconds()
+	d.RSSFirstMB, d.RSSFirstAnonMB, d.RSSRestartMB, d.DBMB = h.rss, h.rssAnon, h.rssAfter, float64(h.dbBytes)/(1<<20)
+	d.TermStopS, d.TermAckS, d.TermReadyS, d.TermRefused = h.sigterm.stop.Seconds(), h.sigterm.ack.Seconds(), h.sigterm.ready.Seconds(), h.sigterm.refused
+	d.KillAckS, d.KillReadyS, d.KillRefused = h.kill.ack.Seconds(), h.kill.ready.Seconds(), h.kill.refused
+	b.o.progress("history: first start %.1fs, RSS %.0f MiB, %.0f bytes an event; SIGTERM restart ack %.2fs ready %.2fs; kill -9 restart ack %.2fs ready %.2fs",
+		r.FirstStartS, r.RSS1MMB, r.DBBytesPerEvent, d.TermAckS, d.TermReadyS, d.KillAckS, d.KillReadyS)
 	return nil
 }
 

@@ -58,6 +58,22 @@ func freeAddr() (string, error) {
 // startChild starts the binary with a config for data dir data (created if missing)
 // and waits until it answers /healthz.
 func startChild(ctx context.Context, b *bench, name, data string) (*server, error) {
+	s, err := newChild(b, name, data)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.start(); err != nil {
+		return nil, err
+	}
+	if err := s.waitHealthy(ctx, 2*time.Minute); err != nil {
+		s.stop()
+		return nil, err
+	}
+	return s, nil
+}
+
+// newChild prepares a server child (its config, data dir and log) without starting it.
+func newChild(b *bench, name, data string) (*server, error) {
 	addr, err := freeAddr()
 	if err != nil {
 		return nil, err
@@ -78,13 +94,6 @@ func startChild(ctx context.Context, b *bench, name, data string) (*server, erro
 			}
 		}
 		return cmd
-	}
-	if err := s.start(); err != nil {
-		return nil, err
-	}
-	if err := s.waitHealthy(ctx, 2*time.Minute); err != nil {
-		s.stop()
-		return nil, err
 	}
 	return s, nil
 }

@@ -1,0 +1,171 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"os"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/valyala/fasthttp"
+)
+
+// A big center's history: the log holds n events of complete calls spread over the
+// 48 hours the board keeps. Measured on it: the database's size per event, the first
+// start over the whole log (no snapshot: every event replayed), the server's memory
+// once caught up, and two restarts (SIGTERM, then kill -9), each timed from the new
+// process's start to its first acknowledged webhook and to a caught-up board.
+
+// historySpan is how far back the history's calls go.
+const historySpan = 48 * time.Hour
+
+type historyResult struct {
+	events              int
+	dbBytes             int64         // the database file after the first start (snapshot included)
+	firstStart          time.Duration // start to the last logged call on the board
+	rss, rssAnon        float64       // MiB, caught up after the first start
+	rssAfter            float64       // MiB, the largest after a restart
+	sigterm, kill       restartResult
+	fillTook, firstSnap time.Duration
+}
+
+// restartResult is one restart: how long the old process took to exit, and from the
+// new process's start to its first 200 for a webhook and to a caught-up board.
+type restartResult struct {
+	stop, ack, ready time.Duration
+	refused          int // probe deliveries not answered 200 before the first that was
+}
+
+func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error) {
+	res := historyResult{events: n}
+	data := filepath.Join(b.dir, "history")
+	db := filepath.Join(data, "ringside.db")
+	first, firstID := markerCall(b.creds.push, fmt.Sprintf("%d.1", time.Now().Unix()))
+	b.o.progress("history: logging %d events of complete calls over %s", n, historySpan)
+	t := time.Now()
+	if err := fillEvents(ctx, db, b.creds.sources, n, historySpan, first, b.creds.push); err != nil {
+		return res, fmt.Errorf("filling the event log: %w", err)
+	}
+	res.fillTook = time.Since(t)
+	b.o.progress("history: logged in %.0fs; first start, replaying the whole log", res.fillTook.Seconds())
+	s, err := newChild(b, "history", data)
+	if err != nil {
+		return res, err
+	}
+	defer func() { s.kill() }()
+	t = time.Now()
+	if err := s.start(); err != nil {
+		return res, err
+	}
+	if err := waitCall(ctx, s, b.creds.apiKey, firstID, 30*time.Minute); err != nil {
+		return res, err
+	}
+	res.firstStart = time.Since(t)
+	b.o.progress("history: first start caught up in %.1fs", res.firstStart.Seconds())
+	// A server that has run has a snapshot: wait for the one taken on catching up.
+	if err := waitSnapshot(ctx, s, b.creds.apiKey, 10*time.Minute); err != nil {
+		return res, err
+	}
+	res.firstSnap = time.Since(t)
+	if res.rss, res.rssAnon, _, err = memory(s.pid); err != nil {
+		return res, err
+	}
+	if fi, err := os.Stat(db); err == nil {
+		res.dbBytes = fi.Size()
+	}
+	b.o.progress("history: RSS %.0f MiB (anon %.0f), database %.0f MiB (%.0f bytes an event)",
+		res.rss, res.rssAnon, float64(res.dbBytes)/(1<<20), float64(res.dbBytes)/float64(n))
+	if res.sigterm, err = b.restart(ctx, s, syscall.SIGTERM); err != nil {
+		return res, err
+	}
+	if res.rssAfter, _, _, err = memory(s.pid); err != nil {
+		return res, err
+	}
+	if res.kill, err = b.restart(ctx, s, syscall.SIGKILL); err != nil {
+		return res, err
+	}
+	rss, _, _, err := memory(s.pid)
+	res.rssAfter = max(res.rssAfter, rss)
+	return res, err
+}
+
+// restart logs one more call through the server, stops it with sig and starts it
+// again: it times the new process's first acknowledged webhook (a probe delivery sent
+// every 5 ms, retried like a vendor that times out in 2 s) and the board showing the
+// call logged before the stop with /readyz 200.
+func (b *bench) restart(ctx context.Context, s *server, sig syscall.Signal) (restartResult, error) {
+	var r restartResult
+	stamp := fmt.Sprintf("%d.%d", time.Now().UnixNano(), sig)
+	last, lastID := markerCall(b.creds.push, stamp+".last")
+	probe, _ := markerCall(b.creds.push, stamp+".probe")
+	hc := &fasthttp.HostClient{Addr: s.addr, MaxConns: 1, ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second}
+	defer hc.CloseIdleConnections()
+	req, resp := fasthttp.AcquireRequest(), fasthttp.AcquireResponse()
+	defer fasthttp.ReleaseRequest(req)
+	defer fasthttp.ReleaseResponse(resp)
+	h := prepare(b.creds.push, last, time.Now())
+	if code, err := post(hc, &h, req, resp); err != nil || code != 200 {
+		return r, fmt.Errorf("restart: logging the last call: %d %v %s", code, err, resp.Body())
+	}
+	hc.CloseIdleConnections()
+	t := time.Now()
+	if sig == syscall.SIGKILL {
+		s.kill()
+	} else {
+		_ = s.cmd.Process.Signal(sig)
+		select {
+		case <-s.exited:
+		case <-time.After(2 * time.Minute):
+			return r, fmt.Errorf("restart: no exit within 2 minutes of %s", sig)
+		}
+	}
+	r.stop = time.Since(t)
+	b.o.progress("history: stopped by %s in %.2fs, restarting", sig, r.stop.Seconds())
+	t = time.Now()
+	if err := s.start(); err != nil {
+		return r, err
+	}
+	ph := prepare(b.creds.push, probe, time.Now())
+	for {
+		code, err := post(hc, &ph, req, resp)
+		if err == nil && code == 200 {
+			break
+		}
+		r.refused++
+		if err := s.pause(ctx, 5*time.Millisecond); err != nil {
+			return r, err
+		}
+		if time.Since(t) > 5*time.Minute {
+			return r, fmt.Errorf("restart: no webhook acknowledged within 5 minutes (last %d %v)", code, err)
+		}
+	}
+	r.ack = time.Since(t)
+	if err := waitCall(ctx, s, b.creds.apiKey, lastID, 5*time.Minute); err != nil {
+		return r, err
+	}
+	for !readyz(ctx, s) {
+		if err := s.pause(ctx, 5*time.Millisecond); err != nil {
+			return r, err
+		}
+		if time.Since(t) > 10*time.Minute {
+			return r, fmt.Errorf("restart: /readyz not 200 within 10 minutes")
+		}
+	}
+	r.ready = time.Since(t)
+	b.o.progress("history: after %s: webhook acknowledged after %.2fs (%d probes refused or unanswered), board caught up after %.2fs",
+		sig, r.ack.Seconds(), r.refused, r.ready.Seconds())
+	return r, nil
+}
+
+// readyz says whether /readyz answers 200.
+func readyz(ctx context.Context, s *server) bool {
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.base+"/readyz", nil)
+	resp, err := quickClient.Do(req)
+	if err != nil {
+		return false
+	}
+	drain(resp.Body)
+	return resp.StatusCode == 200
+}
