@@ -46,6 +46,12 @@ type Config struct {
 	EntryPoints map[string]string
 	Vendors     map[string]string // source → vendor: which PBXs send presence at all
 	ExpireAfter time.Duration     // active calls silent this long expire (default 4h)
+	// CallEvents reads one call's events from the log (the by-call index), in log order
+	// with Seq set: a late event for a settled call reloads them (compact.go). Nil: the
+	// board keeps every call's events.
+	CallEvents func(id string) ([]call.Event, error)
+	// SettleAfter is how long an ended call keeps its events (default 15 minutes).
+	SettleAfter time.Duration
 }
 
 // Change says what an applied event changed.
@@ -93,12 +99,19 @@ type Board struct {
 	cutoff  time.Time                       // ended calls last heard of before this are dropped
 	cb      callbacks                       // callers to call back (callbacks.go)
 	vms     map[string]call.Event           // voicemail messages by "source:id" (voicemails.go)
+
+	settling               []settling // ended calls in the order they ended (compact.go)
+	reloaded, reloadFailed int
+	reloadErr              error
 }
 
 // New returns an empty board.
 func New(cfg Config) *Board {
 	if cfg.ExpireAfter <= 0 {
 		cfg.ExpireAfter = 4 * time.Hour
+	}
+	if cfg.SettleAfter <= 0 {
+		cfg.SettleAfter = defaultSettleAfter
 	}
 	cfg.Default = withDefaults(cfg.Default, QueueConfig{SLThresholdS: 20, AbandonAfterS: 5})
 	b := &Board{
@@ -169,6 +182,7 @@ func (b *Board) Apply(e call.Event) []Change {
 	} else if rt.IsZero() && e.At.After(b.clock) {
 		b.clock = e.At
 	}
+	seq := e.Seq // the log position: a settled call reloads what was logged before it
 	e = normalize(e)
 	ch := &changes{agents: map[string]bool{}, queues: map[string]bool{}}
 	switch {
@@ -183,8 +197,9 @@ func (b *Board) Apply(e call.Event) []Change {
 		ch.agents[b.addAgentFacts(e)] = true
 	}
 	if e.Call != "" {
-		b.applyCall(e, ch)
+		b.applyCall(e, seq, ch)
 	}
+	b.settle()
 	if c := cutoffOf(b.clock); c.After(b.cutoff) {
 		b.cutoff = c
 		b.sweep(ch)

@@ -19,21 +19,27 @@ type callEntry struct {
 	inv      map[string]involvement // by agent id
 	count    *countEntry            // its contribution to the queue counters
 	waitQ    string                 // the queue it waits in, if it does
+	compact  bool                   // settled: events dropped, view kept (compact.go)
+	gen      uint64                 // folds so far
 }
 
-// applyCall adds e to its call and refolds the call.
-func (b *Board) applyCall(e call.Event, ch *changes) {
+// applyCall adds e (logged at seq) to its call and refolds the call.
+func (b *Board) applyCall(e call.Event, seq uint64, ch *changes) {
 	ce := b.calls[e.Call]
 	if ce == nil {
 		ce = &callEntry{events: make([]stored, 0, 8)}
 		b.calls[e.Call] = ce
+	}
+	if ce.compact && b.reload(e.Call, ce, seq) != nil {
+		return // the log could not be read: the event stays in it for a replay
 	}
 	if !roomFor(len(ce.events), e) {
 		return // see limits.go
 	}
 	evs, added := insert(ce.events, e)
 	if !added {
-		return // the same fact again
+		b.queueSettle(e.Call, ce) // reloaded for nothing: settles again
+		return                    // the same fact again
 	}
 	ce.events = evs
 	old, wasGhost, oldWait := ce.view, ce.ghost, ce.waitQ
@@ -98,6 +104,8 @@ func (b *Board) refold(id string, ce *callEntry, ch *changes) {
 	}
 	ce.inv = f.inv
 	b.noteCallback(id, ce, ch)
+	ce.gen++
+	b.queueSettle(id, ce)
 }
 
 // callFact says an event is about the call itself; a call known only from side events

@@ -10,12 +10,16 @@ import (
 
 // snapshotVersion changes whenever the snapshot's meaning does; Restore refuses others,
 // and the caller then replays the whole log.
-const snapshotVersion = 3
+const snapshotVersion = 4
 
-// snapshot holds the board's facts, not what it derives from them: Restore refolds
-// everything under the configuration it is given (a changed directory regroups agents).
+// snapshot holds the board's facts: the events of calls still open or recently ended,
+// which Restore refolds under the configuration it is given (a changed directory
+// regroups agents), and what settled calls derived (compact.go), valid under the
+// directory and entry points named by FoldKey: under others Restore refolds them from
+// the log (Config.CallEvents), or refuses the snapshot without one.
 type snapshot struct {
 	Version int         `json:"version"`
+	FoldKey string      `json:"fold_key"`
 	Clock   time.Time   `json:"clock"`
 	Cutoff  time.Time   `json:"cutoff"`
 	Calls   []snapCall  `json:"calls"`
@@ -34,15 +38,20 @@ type snapCallbacks struct {
 }
 
 type snapCall struct {
-	ID     string       `json:"id"`
-	Events []call.Event `json:"events"`
+	ID      string       `json:"id"`
+	Events  []call.Event `json:"events,omitempty"`
+	Settled *snapSettled `json:"settled,omitempty"` // a compact call: what its events derived
 }
 
 // Snapshot serializes the board; it does not change it.
 func (b *Board) Snapshot() ([]byte, error) {
-	s := snapshot{Version: snapshotVersion, Clock: b.clock, Cutoff: b.cutoff}
+	s := snapshot{Version: snapshotVersion, FoldKey: foldKey(b.cfg), Clock: b.clock, Cutoff: b.cutoff}
 	for _, id := range sortedKeys(b.calls) {
 		ce := b.calls[id]
+		if ce.compact {
+			s.Calls = append(s.Calls, snapCall{ID: id, Settled: settledOf(ce)})
+			continue
+		}
 		sc := snapCall{ID: id, Events: make([]call.Event, len(ce.events))}
 		for i := range ce.events {
 			sc.Events[i] = ce.events[i].ev
@@ -71,6 +80,10 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 	if s.Version != snapshotVersion {
 		return nil, fmt.Errorf("live: snapshot version %d, want %d", s.Version, snapshotVersion)
 	}
+	refold := s.FoldKey != foldKey(cfg) // the directory or the entry points changed
+	if refold && cfg.CallEvents == nil && hasSettled(s.Calls) {
+		return nil, fmt.Errorf("live: snapshot taken under another directory or entry points, and no log to refold its settled calls from")
+	}
 	b := New(cfg)
 	b.clock, b.cutoff = s.Clock, s.Cutoff
 	for _, f := range s.Agents {
@@ -90,7 +103,16 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 	}
 	ch := &changes{agents: map[string]bool{}, queues: map[string]bool{}}
 	for _, sc := range s.Calls {
+		if sc.Settled != nil && !refold {
+			b.restoreSettled(sc.ID, sc.Settled, ch)
+			continue
+		}
 		ce := &callEntry{}
+		if sc.Settled != nil {
+			if err := b.reload(sc.ID, ce, 0); err != nil {
+				return nil, err
+			}
+		}
 		for _, e := range sc.Events {
 			ce.events, _ = insert(ce.events, normalize(e))
 		}
@@ -104,6 +126,15 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 		a.view = b.agentView(a)
 	}
 	return b, nil
+}
+
+func hasSettled(calls []snapCall) bool {
+	for _, sc := range calls {
+		if sc.Settled != nil {
+			return true
+		}
+	}
+	return false
 }
 
 func (b *Board) restoreCallbacks(s snapCallbacks) {

@@ -1,0 +1,168 @@
+package live
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"time"
+
+	"ringside/server/call"
+)
+
+// Settled calls are kept compact.
+//
+// A call's events are what its fold needs while facts about it still arrive; once it
+// has ended and heard nothing for SettleAfter (by the board's clock, the latest receive
+// time), the board keeps only what they derived: the call's view, each agent's part in
+// it and its contribution to the queue counters. A 48-hour history then costs a view a
+// call, not every event of every call. A late event for a settled call (a record hours
+// after its hangup, a rating) reloads the call's events from the log (Config.CallEvents,
+// the log's by-call index), those logged before the late one, and refolds: the board
+// stays the function of the events applied to it, as if it had never let them go.
+//
+// Without Config.CallEvents nothing is compacted (a board with no log behind it).
+
+// defaultSettleAfter is how long an ended call keeps its events after its last one:
+// most late facts (post-call records, ratings, devices going idle) come within it.
+const defaultSettleAfter = 15 * time.Minute
+
+// settling is an ended call waiting to settle: its fold generation and the board's
+// clock when it ended (receive times: a vendor's wrong clock cannot hold the queue).
+type settling struct {
+	id  string
+	gen uint64
+	at  time.Time
+}
+
+// queueSettle notes that a call has ended (again): it settles SettleAfter later.
+func (b *Board) queueSettle(id string, ce *callEntry) {
+	if b.cfg.CallEvents == nil || ce.compact || ce.ghost || ce.view.State != call.StateEnded {
+		return
+	}
+	b.settling = append(b.settling, settling{id: id, gen: ce.gen, at: b.clock})
+}
+
+// settle compacts the calls that ended SettleAfter ago (by the board's clock) and were
+// not refolded since: a call refolded meanwhile was queued again by that refold.
+func (b *Board) settle() {
+	n := 0
+	for _, s := range b.settling {
+		if b.clock.Sub(s.at) < b.cfg.SettleAfter {
+			break
+		}
+		n++
+		ce := b.calls[s.id]
+		if ce == nil || ce.compact || ce.ghost || ce.view.State != call.StateEnded || ce.gen != s.gen {
+			continue
+		}
+		ce.events, ce.compact = nil, true
+	}
+	if n > 0 {
+		b.settling = slices.Delete(b.settling, 0, n)
+		if cap(b.settling) > 1024 && len(b.settling) < cap(b.settling)/4 {
+			b.settling = slices.Clip(b.settling)
+		}
+	}
+}
+
+// reload gives a settled call back its events: those the log holds for it before seq
+// (all of them for seq 0), with the per-call bounds applied in log order as when they
+// were first applied.
+func (b *Board) reload(id string, ce *callEntry, seq uint64) error {
+	evs, err := b.cfg.CallEvents(id)
+	if err != nil {
+		b.reloadFailed++
+		b.reloadErr = fmt.Errorf("live: reloading call %s from the log: %w", id, err)
+		return b.reloadErr
+	}
+	ce.events = make([]stored, 0, len(evs)+1)
+	for _, e := range evs {
+		if seq != 0 && e.Seq >= seq {
+			break // logged at or after the event being applied: not applied yet
+		}
+		if e.Call != id || e.Type == call.Other || e.Type == call.Unknown || e.Type == "" || !roomFor(len(ce.events), e) {
+			continue
+		}
+		ce.events, _ = insert(ce.events, normalize(e))
+	}
+	ce.compact = false
+	b.reloaded++
+	return nil
+}
+
+// Reloads says how many settled calls were given back their events by a late event,
+// how many of those reloads failed, and the last failure (the late event was then not
+// applied; the log keeps it, and a replay applies it).
+func (b *Board) Reloads() (ok, failed int, last error) {
+	return b.reloaded, b.reloadFailed, b.reloadErr
+}
+
+// foldKey identifies what a fold depends on in the configuration (the directory and
+// the entry points): a snapshot's compact calls are valid only under the same key.
+// Queue names and thresholds, zones and expiry are applied again on restore.
+func foldKey(cfg Config) string {
+	type entry struct {
+		ID    string
+		Match []string
+	}
+	var dir []entry
+	for _, d := range cfg.Directory {
+		dir = append(dir, entry{d.ID, d.Match})
+	}
+	eps := make([]string, 0, len(cfg.EntryPoints))
+	for _, k := range sortedKeys(cfg.EntryPoints) {
+		eps = append(eps, k+"="+cfg.EntryPoints[k])
+	}
+	data, _ := json.Marshal(struct {
+		Dir []entry
+		EPs []string
+	}{dir, eps})
+	sum := sha256.Sum256(data)
+	return hex.EncodeToString(sum[:12])
+}
+
+// snapSettled is a settled call in a snapshot: what its events derived.
+type snapSettled struct {
+	View     call.Call     `json:"view"`
+	Start    time.Time     `json:"start"`
+	LastAt   time.Time     `json:"last_at"`
+	Answered bool          `json:"answered,omitempty"`
+	Parts    []snapInvolve `json:"parts,omitempty"`
+}
+
+// snapInvolve is one agent's part in a settled call.
+type snapInvolve struct {
+	Agent   string    `json:"agent"`
+	Queue   string    `json:"queue,omitempty"`
+	OnCall  time.Time `json:"on_call,omitzero"`
+	Ringing time.Time `json:"ringing,omitzero"`
+	End     time.Time `json:"end,omitzero"`
+}
+
+func settledOf(ce *callEntry) *snapSettled {
+	s := &snapSettled{View: ce.view, Start: ce.start, LastAt: ce.lastAt, Answered: ce.answered}
+	for _, a := range sortedKeys(ce.inv) {
+		p := ce.inv[a]
+		s.Parts = append(s.Parts, snapInvolve{Agent: a, Queue: p.queue, OnCall: p.onCall, Ringing: p.ringing, End: p.end})
+	}
+	return s
+}
+
+// restoreSettled puts a settled call back as the snapshot holds it, counted under the
+// board's (possibly new) queue rules.
+func (b *Board) restoreSettled(id string, s *snapSettled, ch *changes) {
+	ce := &callEntry{view: s.View, start: s.Start, lastAt: s.LastAt, answered: s.Answered, compact: true,
+		inv: map[string]involvement{}}
+	ce.view.QueueName = b.rules.For(ce.view.Queue).Name
+	b.calls[id] = ce
+	b.count(id, ce)
+	for _, p := range s.Parts {
+		inv := involvement{queue: p.Queue, onCall: p.OnCall, ringing: p.Ringing, end: p.End}
+		ce.inv[p.Agent] = inv
+		b.agent(p.Agent).setCall(id, inv, true)
+		ch.agents[p.Agent] = true
+	}
+	b.noteCallback(id, ce, ch)
+}

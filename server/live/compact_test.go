@@ -1,0 +1,220 @@
+package live
+
+import (
+	"errors"
+	"math/rand/v2"
+	"testing"
+	"time"
+
+	"ringside/server/call"
+)
+
+// memLog is a log in memory with its by-call index, as the store answers it.
+type memLog struct {
+	evs  []call.Event
+	fail error
+}
+
+// logged gives the events their log positions in the order given.
+func logged(evs []call.Event) *memLog {
+	l := &memLog{}
+	for i, e := range evs {
+		e.Seq = uint64(i + 1)
+		l.evs = append(l.evs, e)
+	}
+	return l
+}
+
+func (l *memLog) callEvents(id string) ([]call.Event, error) {
+	if l.fail != nil {
+		return nil, l.fail
+	}
+	var out []call.Event
+	for _, e := range l.evs {
+		if e.Call == id {
+			out = append(out, e)
+		}
+	}
+	return out, nil
+}
+
+// compactConfig settles calls as soon as the clock moves past their end, so every
+// late event reloads its call.
+func compactConfig(l *memLog) Config {
+	cfg := testConfig()
+	cfg.CallEvents, cfg.SettleAfter = l.callEvents, time.Nanosecond
+	return cfg
+}
+
+func playOn(cfg Config, evs []call.Event) *Board {
+	b := New(cfg)
+	for _, e := range evs {
+		b.Apply(e)
+	}
+	return b
+}
+
+func allScenarios() []*scenario {
+	all := scenarios()
+	var mixed []call.Event
+	for _, s := range all {
+		mixed = append(mixed, s.events...)
+	}
+	return append(all, &scenario{name: "all", events: mixed}, simotelCDRFirst())
+}
+
+// A board that lets settled calls go and reloads them for late events shows exactly
+// what a board keeping every event shows, in log order and shuffled.
+func TestCompactBoardEqualsFull(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	reloads := 0
+	for _, s := range allScenarios() {
+		t.Run(s.name, func(t *testing.T) {
+			for n, evs := range [][]call.Event{s.events, shuffled(r, s.events), shuffled(r, s.events)} {
+				l := logged(evs)
+				want := dump(t, playOn(testConfig(), l.evs), s.events)
+				b := playOn(compactConfig(l), l.evs)
+				if got := dump(t, b, s.events); got != want {
+					t.Fatalf("order %d: compact board differs.\ngot:\n%s\nwant:\n%s", n, got, want)
+				}
+				ok, failed, _ := b.Reloads()
+				if failed != 0 {
+					t.Fatalf("%d reloads failed", failed)
+				}
+				reloads += ok
+			}
+		})
+	}
+	if reloads == 0 {
+		t.Error("no late event ever reloaded a settled call: the test does not exercise compaction")
+	}
+}
+
+// Settled calls hold no events; calls still open keep theirs.
+func TestCompactDropsSettledEvents(t *testing.T) {
+	s := simotelCDRFirst()
+	l := logged(s.events)
+	b := playOn(compactConfig(l), l.evs)
+	// a later event of another source moves the clock on
+	last := l.evs[len(l.evs)-1]
+	b.Apply(call.Event{Source: "x", Type: call.AgentState, Agent: "x:1", At: last.At.Add(time.Hour), AgentState: "idle",
+		ReceivedAt: last.At.Add(time.Hour), Seq: uint64(len(l.evs) + 1)})
+	settled := 0
+	for id, ce := range b.calls {
+		switch {
+		case ce.view.State == call.StateEnded && !ce.ghost:
+			if !ce.compact || ce.events != nil {
+				t.Errorf("%s ended an hour ago and still holds %d events", id, len(ce.events))
+			}
+			settled++
+		case ce.compact:
+			t.Errorf("%s (%s) compacted before it ended", id, ce.view.State)
+		}
+	}
+	if settled == 0 {
+		t.Fatal("no ended call in the scenario")
+	}
+}
+
+// A compact board's snapshot, restored and given the rest of the log, equals the board
+// that applied all of it, at every split point.
+func TestCompactSnapshotRestore(t *testing.T) {
+	for _, s := range allScenarios() {
+		t.Run(s.name, func(t *testing.T) {
+			l := logged(s.events)
+			want := dump(t, playOn(testConfig(), l.evs), s.events)
+			for k := 0; k <= len(l.evs); k++ {
+				data, err := playOn(compactConfig(l), l.evs[:k]).Snapshot()
+				if err != nil {
+					t.Fatal(err)
+				}
+				b, err := Restore(compactConfig(l), data)
+				if err != nil {
+					t.Fatal(err)
+				}
+				for _, e := range l.evs[k:] {
+					b.Apply(e)
+				}
+				if got := dump(t, b, s.events); got != want {
+					t.Fatalf("split at %d:\ngot:\n%s\nwant:\n%s", k, got, want)
+				}
+			}
+		})
+	}
+}
+
+// Under a changed directory, settled calls are refolded from the log (as a replay
+// would show them); with no log to read, the snapshot is refused (the caller replays).
+func TestCompactRestoreWithNewDirectory(t *testing.T) {
+	s := voipexRingAllMissed()
+	l := logged(s.events)
+	// a later event of another source moves the clock on: the calls settle
+	l.evs = append(l.evs, call.Event{Source: "x", Type: call.AgentState, Agent: "x:1", At: now, AgentState: "idle",
+		ReceivedAt: now, Seq: uint64(len(l.evs) + 1)})
+	b := playOn(compactConfig(l), l.evs)
+	if ce := b.calls["ipex:"+voipexMissed]; ce == nil || !ce.compact {
+		t.Fatal("the call did not settle")
+	}
+	data, _ := b.Snapshot()
+	cfg := compactConfig(l)
+	cfg.Directory = append(cfg.Directory, DirectoryEntry{ID: "jan", Name: "Jan Červenka", Match: []string{"ipex:20"}})
+	restored, err := Restore(cfg, data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	replayCfg := cfg
+	replayCfg.CallEvents = nil
+	if got, want := dump(t, restored, s.events), dump(t, playOn(replayCfg, l.evs), s.events); got != want {
+		t.Errorf("restored:\n%s\nreplayed:\n%s", got, want)
+	}
+	if c := callOf(t, restored, "ipex:"+voipexMissed); c.Legs[1].Agent != "jan" {
+		t.Errorf("legs = %+v", c.Legs)
+	}
+	if _, err := Restore(replayCfg, data); err == nil {
+		t.Error("a snapshot of settled calls was restored under a new directory with no log to refold them from")
+	}
+	same := compactConfig(l)
+	same.CallEvents = nil
+	if _, err := Restore(same, data); err != nil {
+		t.Errorf("same directory, no log: %v", err)
+	}
+}
+
+// A log that cannot be read leaves the settled call as it was and says so; the late
+// event is applied once the log answers again.
+func TestCompactReloadFailure(t *testing.T) {
+	// the first late event of any scenario, shuffled: its call settled before it arrived
+	r := rand.New(rand.NewPCG(5, 6))
+	for _, s := range allScenarios() {
+		l := logged(shuffled(r, s.events))
+		for k := 1; k < len(l.evs); k++ {
+			b := playOn(compactConfig(l), l.evs[:k])
+			if ce := b.calls[l.evs[k].Call]; ce != nil && ce.compact {
+				checkReloadFailure(t, s, l, b, k)
+				return
+			}
+		}
+	}
+	t.Fatal("no scenario has an event for a settled call")
+}
+
+func checkReloadFailure(t *testing.T, s *scenario, l *memLog, b *Board, k int) {
+	id := l.evs[k].Call
+	before, _ := b.Call(id)
+	l.fail = errors.New("disk on fire")
+	b.Apply(l.evs[k])
+	if _, failed, err := b.Reloads(); failed != 1 || err == nil {
+		t.Fatalf("failed %d, err %v", failed, err)
+	}
+	if c, _ := b.Call(id); !callEqual(c, before) {
+		t.Errorf("%s: the call changed though its events could not be read", s.name)
+	}
+	l.fail = nil
+	for _, e := range l.evs[k:] { // the runner applies the event again after a replay; here: at once
+		b.Apply(e)
+	}
+	want := dump(t, playOn(testConfig(), l.evs), s.events)
+	if got := dump(t, b, s.events); got != want {
+		t.Errorf("%s: after the log answered again:\ngot:\n%s\nwant:\n%s", s.name, got, want)
+	}
+}
