@@ -131,6 +131,7 @@ func (b *board) restore() {
 	}
 	seq, data, err := b.st.Snapshot()
 	lc := liveConfig(b.cfg)
+	lc.CallEvents = b.st.CallEvents // settled calls are kept compact and reloaded from the log
 	var lb *live.Board
 	switch {
 	case err != nil:
@@ -363,7 +364,9 @@ func (b *board) rebuild(cfg *config.Config) []live.Change {
 	b.mu.RUnlock()
 	var nb *live.Board
 	if err == nil {
-		nb, err = live.Restore(liveConfig(cfg), data)
+		lc := liveConfig(cfg)
+		lc.CallEvents = b.st.CallEvents
+		nb, err = live.Restore(lc, data)
 	}
 	if err != nil {
 		b.log.Error("rebuilding the board for the new configuration failed; it keeps the old directory and queues", "err", err)
