@@ -1,12 +1,16 @@
 package live
 
 import (
+	"context"
 	"errors"
+	"fmt"
 	"math/rand/v2"
+	"path/filepath"
 	"testing"
 	"time"
 
 	"ringside/server/call"
+	"ringside/store"
 )
 
 // memLog is a log in memory with its by-call index, as the store answers it.
@@ -216,5 +220,44 @@ func checkReloadFailure(t *testing.T, s *scenario, l *memLog, b *Board, k int) {
 	want := dump(t, playOn(testConfig(), l.evs), s.events)
 	if got := dump(t, b, s.events); got != want {
 		t.Errorf("%s: after the log answered again:\ngot:\n%s\nwant:\n%s", s.name, got, want)
+	}
+}
+
+// Through the real store: the log's by-call index gives a settled call back its events.
+func TestCompactWithStore(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "ringside.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	r := rand.New(rand.NewPCG(7, 8))
+	var all []call.Event
+	for _, s := range allScenarios() {
+		all = append(all, s.events...)
+	}
+	evs := shuffled(r, all)
+	for i, e := range evs {
+		d := store.Delivery{Source: e.Source, Method: "POST", Path: "/hooks/" + e.Source, ReceivedAt: e.ReceivedAt,
+			Body: []byte(fmt.Sprint(i))}
+		if d.ReceivedAt.IsZero() {
+			d.ReceivedAt = e.At
+		}
+		if _, err := st.Append(context.Background(), d, []call.Event{e}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	logged, err := st.Events(0, len(evs)+1)
+	if err != nil || len(logged) != len(evs) {
+		t.Fatalf("%d events read back of %d: %v", len(logged), len(evs), err)
+	}
+	cfg := testConfig()
+	cfg.CallEvents, cfg.SettleAfter = st.CallEvents, time.Nanosecond
+	b := playOn(cfg, logged)
+	want := dump(t, playOn(testConfig(), logged), all)
+	if got := dump(t, b, all); got != want {
+		t.Fatalf("compact board over the store differs.\ngot:\n%s\nwant:\n%s", got, want)
+	}
+	if ok, failed, err := b.Reloads(); ok == 0 || failed != 0 {
+		t.Errorf("reloads: %d ok, %d failed (%v)", ok, failed, err)
 	}
 }
