@@ -35,13 +35,17 @@ type results struct {
 	RestartAckS     float64 `json:"restart_ack_s"`
 	RestartReadyS   float64 `json:"restart_ready_s"`
 	FirstStartS     float64 `json:"first_start_s"`
-	Detail          detail  `json:"detail"`
+	// the crash loop: acknowledged deliveries missing from the log, or in it twice
+	CrashLost       int    `json:"crash_lost"`
+	CrashDuplicated int    `json:"crash_duplicated"`
+	Detail          detail `json:"detail"`
 }
 
 type detail struct {
 	Cores        int     `json:"cores"`
 	LoadAvg      float64 `json:"loadavg_1m"` // the machine's, at the start: other work skews every figure
 	Conns        int     `json:"intake_conns"`
+	LoadGen      string  `json:"intake_load"` // what sent intake's and the floor's load
 	IntakeOK     int64   `json:"intake_ok"`
 	IntakeFailed int64   `json:"intake_failed"`
 	IntakeS      float64 `json:"intake_s"`
@@ -58,6 +62,7 @@ type detail struct {
 	PushAckP50Ms     float64            `json:"push_ack_p50_ms"` // the ringing delivery's 2xx: intake's share of a pop
 	PushAckP99Ms     float64            `json:"push_ack_p99_ms"`
 	PushClientCores  float64            `json:"push_client_cores"`
+	PushRunsP99Ms    []float64          `json:"push_runs_p99_ms"` // each run's; push_p99_ms is the worst
 	Rate             float64            `json:"push_rate"`
 	Agents           int                `json:"push_agents"`
 	Wallboards       int                `json:"push_wallboards"`
@@ -94,10 +99,14 @@ type detail struct {
 	KillAckS         float64            `json:"kill_ack_s"`
 	KillReadyS       float64            `json:"kill_ready_s"`
 	KillRefused      int                `json:"kill_refused"`
+	CrashRounds      int                `json:"crash_rounds"`
+	CrashAcked       int                `json:"crash_acked"`
+	CrashRefused     int                `json:"crash_refused"` // answered, not 200
+	CrashRetries     int64              `json:"crash_retries"` // sent again after a connection error
 }
 
 // phases, in the order they run.
-var phases = []string{"intake", "push", "cdrs", "recovery"} // recovery: the history phase (history.go)
+var phases = []string{"intake", "push", "cdrs", "recovery", "crashloop"} // recovery: the history phase (history.go)
 
 // bench is one run.
 type bench struct {
@@ -148,7 +157,7 @@ func runBench(ctx context.Context, o *options) (*results, error) {
 	if b.res.Detail.LoadAvg > 0.5 {
 		o.progress("warning: the machine is busy (load average %.2f): figures will be low and noisy", b.res.Detail.LoadAvg)
 	}
-	for i, phase := range []func(context.Context) error{b.intake, b.push, b.cdrs, b.recovery} {
+	for i, phase := range []func(context.Context) error{b.intake, b.push, b.cdrs, b.recovery, b.crashloop} {
 		if o.only != nil && !o.only[phases[i]] {
 			continue
 		}
@@ -184,8 +193,23 @@ func (b *bench) intake(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	o.progress("intake: %d connections for %s", o.conns, o.duration)
-	l := drive(ctx, s, pool, o.duration, o.conns)
+	wrk := wrkPath()
+	b.res.Detail.LoadGen = "go (fasthttp)"
+	if wrk != "" {
+		b.res.Detail.LoadGen = wrk
+	}
+	loadWith := func(s *server) (load, error) {
+		if wrk != "" {
+			return driveWrk(ctx, wrk, s, pool, o.duration, o.conns, b.dir)
+		}
+		return drive(ctx, s, pool, o.duration, o.conns), nil
+	}
+	o.progress("intake: %d connections for %s, load by %s", o.conns, o.duration, b.res.Detail.LoadGen)
+	l, err := loadWith(s)
+	if err != nil {
+		b.done(s)
+		return err
+	}
 	metrics := b.metrics(s)
 	b.done(s)
 	if l.ok == 0 {
@@ -202,8 +226,11 @@ func (b *bench) intake(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	lf := drive(ctx, f, pool, o.duration, o.conns)
+	lf, err := loadWith(f)
 	f.kill()
+	if err != nil {
+		return err
+	}
 	if lf.ok == 0 {
 		return fmt.Errorf("floor: no delivery accepted (%d failed, last: %s)", lf.failed, lf.lastErr)
 	}
@@ -268,12 +295,20 @@ func (b *bench) push(ctx context.Context) error {
 		return err
 	}
 	time.Sleep(200*time.Millisecond + time.Duration(len(c.agents))*400*time.Microsecond) // initial frames
-	o.progress("push: ringing calls at %.0f deliveries/s for %s", o.rate, o.pushFor)
-	pr, err := measurePush(ctx, o, c, s, p)
-	if err != nil {
-		return err
-	}
+	var pr pushResult
 	r := &b.res
+	for run := range o.pushRuns {
+		o.progress("push: run %d of %d, ringing calls at %.0f deliveries/s for %s", run+1, o.pushRuns, o.rate, o.pushFor)
+		got, err := measurePush(ctx, o, c, s, p, run)
+		if err != nil {
+			return err
+		}
+		r.Detail.PushRunsP99Ms = append(r.Detail.PushRunsP99Ms, ms(got.p99))
+		o.progress("push: run %d p50 %.1f ms, p99 %.1f ms", run+1, ms(got.p50), ms(got.p99))
+		if run == 0 || got.p99 > pr.p99 {
+			pr = got // the worst run is the figure
+		}
+	}
 	r.PushP50Ms, r.PushP99Ms = ms(pr.p50), ms(pr.p99)
 	r.Detail.Rate, r.Detail.Agents, r.Detail.Wallboards = float64(pr.scheduled)/pr.elapsed.Seconds(), len(c.agents), o.walls
 	r.Detail.PushCalls, r.Detail.PushSamples, r.Detail.PushLost, r.Detail.PushFailed = pr.calls, pr.samples, pr.lost, pr.failed

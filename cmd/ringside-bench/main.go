@@ -53,6 +53,8 @@ type options struct {
 	sockets           int
 	cdrs, events      int
 	searches          int
+	crashRounds       int
+	pushRuns          int
 	only              map[string]bool // phases to run; nil: all
 	log               io.Writer       // progress lines
 }
@@ -60,9 +62,11 @@ type options struct {
 // quick and full sizes; flags given explicitly win over both.
 var (
 	quickSizes = map[string]string{"duration": "4s", "push-for": "5s", "agents": "200", "wallboards": "10",
-		"rate": "200", "sockets": "1000", "cdrs": "20000", "events": "20000", "searches": "100"}
+		"rate": "200", "sockets": "1000", "cdrs": "20000", "events": "20000", "searches": "100",
+		"crash-rounds": "3", "push-runs": "1"}
 	fullSizes = map[string]string{"duration": "10s", "push-for": "20s", "agents": "2000", "wallboards": "100",
-		"rate": "500", "sockets": "10000", "cdrs": "1000000", "events": "1000000", "searches": "300"}
+		"rate": "500", "sockets": "10000", "cdrs": "1000000", "events": "1000000", "searches": "300",
+		"crash-rounds": "20", "push-runs": "5"}
 )
 
 func parseFlags(args []string, stderr io.Writer) (*options, error) {
@@ -86,8 +90,10 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	fs.IntVar(&o.cdrs, "cdrs", 0, "CDRs stored before the search and CSV figures")
 	fs.IntVar(&o.events, "events", 0, "events in the log before the recovery figure")
 	fs.IntVar(&o.searches, "searches", 0, "CDR searches timed")
+	fs.IntVar(&o.crashRounds, "crash-rounds", 0, "crash loop: kill -9 rounds under load")
+	fs.IntVar(&o.pushRuns, "push-runs", 0, "push latency: runs, each timed on its own (push_p99_ms is the worst)")
 	quiet := fs.Bool("q", false, "no progress lines on stderr")
-	only := fs.String("only", "", "run only these phases, comma-separated: intake, push, cdrs, recovery")
+	only := fs.String("only", "", "run only these phases, comma-separated: intake, push, cdrs, recovery (the history), crashloop")
 	if err := fs.Parse(args); err != nil {
 		return nil, err
 	}
@@ -110,8 +116,8 @@ func parseFlags(args []string, stderr io.Writer) (*options, error) {
 	if o.url != "" && o.config == "" {
 		return nil, errors.New("-url needs -config (the server's sources and users)")
 	}
-	if o.agents < 1 || o.rate <= 0 || o.conns < 1 || o.duration <= 0 || o.pushFor <= 0 || o.searches < 1 {
-		return nil, errors.New("-agents, -rate, -conns, -duration, -push-for and -searches must be positive")
+	if o.agents < 1 || o.rate <= 0 || o.conns < 1 || o.duration <= 0 || o.pushFor <= 0 || o.searches < 1 || o.crashRounds < 1 || o.pushRuns < 1 {
+		return nil, errors.New("-agents, -rate, -conns, -duration, -push-for, -searches, -crash-rounds and -push-runs must be positive")
 	}
 	if *only != "" {
 		o.only = map[string]bool{}

@@ -24,7 +24,7 @@ func TestQuickRun(t *testing.T) {
 		t.Skip("starts servers")
 	}
 	args := []string{"-json", "-duration", "1s", "-push-for", "2s", "-conns", "32", "-agents", "10", "-wallboards", "2",
-		"-rate", "60", "-sockets", "30", "-cdrs", "3000", "-events", "3000", "-searches", "12"}
+		"-rate", "60", "-sockets", "30", "-cdrs", "3000", "-events", "3000", "-searches", "12", "-crash-rounds", "2"}
 	if bin := os.Getenv("RINGSIDE_BENCH_BIN"); bin != "" {
 		args = append(args, "-bin", bin)
 	}
@@ -39,7 +39,8 @@ func TestQuickRun(t *testing.T) {
 		t.Fatalf("not one JSON object: %v\n%s", err, out.String())
 	}
 	for _, k := range []string{"intake_per_s", "floor_per_s", "intake_ratio", "push_p50_ms", "push_p99_ms", "ws_clients",
-		"rss_mb", "cdr_search_p95_ms", "csv_100k_s", "report_month_ms", "recovery_s"} {
+		"rss_mb", "cdr_search_p95_ms", "csv_100k_s", "report_month_ms", "recovery_s",
+		"rss_1m_mb", "db_bytes_per_event", "restart_ack_s", "restart_ready_s", "first_start_s"} {
 		v, ok := got[k].(float64)
 		if !ok || v <= 0 {
 			t.Errorf("%s = %v, want a positive number", k, got[k])
@@ -51,6 +52,14 @@ func TestQuickRun(t *testing.T) {
 	d, _ := got["detail"].(map[string]any)
 	if lost, _ := d["push_lost"].(float64); lost != 0 {
 		t.Errorf("%v screen-pops never arrived", lost)
+	}
+	if acked, _ := d["crash_acked"].(float64); acked == 0 {
+		t.Error("the crash loop had no delivery acknowledged")
+	}
+	for _, k := range []string{"crash_lost", "crash_duplicated"} {
+		if v, _ := got[k].(float64); v != 0 {
+			t.Errorf("%s = %v, want 0", k, v)
+		}
 	}
 }
 

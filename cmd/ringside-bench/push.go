@@ -55,10 +55,12 @@ var ringingState = []byte(`"state":"Ringing"`)
 
 // measurePush sends ringing calls at random agents for o.pushFor at o.rate deliveries
 // a second, each call's deliveries in order at their times, and collects the pops.
-func measurePush(ctx context.Context, o *options, c *creds, s *server, p *pops) (pushResult, error) {
+// Each run (0, 1, ...) has its own calls and callers.
+func measurePush(ctx context.Context, o *options, c *creds, s *server, p *pops, run int) (pushResult, error) {
 	hc := newHookClient(s.addr, 64)
 	defer hc.CloseIdleConnections()
-	r := rand.New(rand.NewPCG(7, 11))
+	p.reset()
+	r := rand.New(rand.NewPCG(7, 11+uint64(run)))
 	var res pushResult
 	var sent, failed atomic.Int64
 	var mu sync.Mutex
@@ -67,7 +69,7 @@ func measurePush(ctx context.Context, o *options, c *creds, s *server, p *pops) 
 	cpuS, cpuC, cpuM := cpuTime(s.pid), cpuTime(0), machineBusy()
 	begin := time.Now()
 	next := begin
-	for n := 0; time.Since(begin) < o.pushFor && ctx.Err() == nil; n++ {
+	for n := run * 1000000; time.Since(begin) < o.pushFor && ctx.Err() == nil; n++ {
 		sleepUntil(ctx, next)
 		ai := r.IntN(len(c.agents))
 		start := time.Now()

@@ -166,6 +166,16 @@ type pops struct {
 	lat     []time.Duration
 }
 
+// reset forgets the pops timed and those still awaited, for the next run.
+func (p *pops) reset() {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.lat = nil
+	for i := range p.pending {
+		p.pending[i] = map[string]time.Time{}
+	}
+}
+
 func newPops(agents int) *pops {
 	p := &pops{pending: make([]map[string]time.Time, agents)}
 	for i := range p.pending {
