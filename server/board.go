@@ -504,11 +504,11 @@ func (w *cdrWriter) run() {
 		linger.Stop()
 		calls = latestOnly(calls)
 		if len(calls) > 0 {
-			if err := w.st.PutCDRs(context.Background(), calls); err != nil {
+			if err := safely(func() error { return w.st.PutCDRs(context.Background(), calls) }); err != nil {
 				w.log.Error("storing CDRs failed", "count", len(calls), "err", err)
 			}
 		}
-		if err := report.UpdateAll(w.st, w.rules, calls, pres, cbs); err != nil {
+		if err := safely(func() error { return report.UpdateAll(w.st, w.rules, calls, pres, cbs) }); err != nil {
 			w.log.Error("updating report buckets failed", "calls", len(calls), "presence", len(pres), "err", err)
 		}
 		for _, d := range flushes {

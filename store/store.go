@@ -14,7 +14,6 @@ import (
 	"time"
 
 	bolt "go.etcd.io/bbolt"
-	berrors "go.etcd.io/bbolt/errors"
 )
 
 // ErrUnavailable is wrapped by every error that means "the store cannot take this
@@ -102,26 +101,34 @@ func Open(path string, opt Options) (*Store, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o750); err != nil {
 		return nil, fmt.Errorf("store: create directory for %s: %w", path, err)
 	}
-	if fi, err := os.Stat(path); err == nil && fi.Size() > 0 {
-		if err := checkLength(path, fi.Size()); err != nil {
-			return nil, fmt.Errorf("store: %w", err) // bbolt would fault on it (SIGBUS)
-		}
+	if err := checkBeforeOpen(path); err != nil {
+		return nil, fmt.Errorf("store: %w", err) // see opencheck.go
 	}
-	db, err := bolt.Open(path, 0o600, &bolt.Options{
-		Timeout:      time.Second,
-		NoSync:       opt.NoSync,
-		FreelistType: bolt.FreelistMapType, // faster than the array freelist in a large file
-	})
-	if errors.Is(err, berrors.ErrTimeout) {
+	db, err := openBolt(path, opt)
+	if errors.Is(err, errLockTimeout) {
 		return nil, fmt.Errorf("store: %s is locked: another process (a second ringside?) has it open", path)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("store: open %s: %w", path, err)
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	s := &Store{db: db, path: path, opt: opt,
 		reqs: make(chan *request, opt.MaxBatch), done: make(chan struct{}),
 		subs: map[*Subscription]struct{}{}}
-	err = db.Update(func(tx *bolt.Tx) error {
+	err = guard(path, func() error { return s.initialize(opt) })
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("store: initialize %s: %w", path, err)
+	}
+	noteHeld(path, s.LastSeq(), fileSize(path))
+	go s.writer()
+	return s, nil
+}
+
+// initialize creates missing buckets and indexes and reads the log's end and the
+// dedupe state.
+func (s *Store) initialize(opt Options) error {
+	db := s.db
+	err := db.Update(func(tx *bolt.Tx) error {
 		counted := tx.Bucket(bCDRValueCounts) != nil
 		for _, name := range append(allBuckets, fieldBuckets[:]...) {
 			if _, err := tx.CreateBucketIfNotExists(name); err != nil {
@@ -145,12 +152,7 @@ func Open(path string, opt Options) (*Store, error) {
 			return lerr
 		})
 	}
-	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("store: initialize %s: %w", path, err)
-	}
-	go s.writer()
-	return s, nil
+	return err
 }
 
 // Close stops accepting writes, commits the ones already queued, ends every
@@ -173,7 +175,9 @@ func (s *Store) Close() error {
 	for sub := range subs {
 		sub.Close()
 	}
-	return s.db.Close()
+	err := s.db.Close()
+	noteHeld(s.path, s.LastSeq(), fileSize(s.path))
+	return err
 }
 
 // LastSeq is the seq of the last durable event (0 for an empty log).

@@ -2,6 +2,7 @@ package store
 
 import (
 	"fmt"
+	"runtime/debug"
 
 	bolt "go.etcd.io/bbolt"
 
@@ -22,11 +23,21 @@ const UnreadableName = "ringside.unreadable"
 const unreadableTag = "error"
 
 // decodeStored decodes a stored event value, or gives its stand-in.
-func decodeStored(seq uint64, v []byte) call.Event {
+func decodeStored(seq uint64, v []byte) (ev call.Event) {
+	defer func() {
+		if p := recover(); p != nil { // a damaged length sent the decoder astray
+			ev = standIn(seq, fmt.Errorf("%v", p))
+		}
+	}()
 	ev, err := decodeEvent(seq, v)
 	if err == nil {
 		return ev
 	}
+	return standIn(seq, err)
+}
+
+// standIn is the stand-in for stored event seq, unreadable for err.
+func standIn(seq uint64, err error) call.Event {
 	return call.Event{Seq: seq, Type: call.Unknown, Name: UnreadableName,
 		Tags: map[string]string{unreadableTag: fmt.Sprintf("stored event %d cannot be read: %v", seq, err)}}
 }
@@ -44,6 +55,7 @@ func Unreadable(e call.Event) (reason string, ok bool) {
 // cannot parse) into an error that says what to do, so a damaged page does not end
 // the process.
 func (s *Store) view(fn func(tx *bolt.Tx) error) (err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true)) // a page past the file's end: a panic, not a crash
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("%s is damaged (%v): run `ringside check`, or restore a backup", s.path, p)
