@@ -180,6 +180,9 @@ func (s *Store) write(batch []*request) error {
 	}
 	s.dd.commit()
 	s.lastSeq.Store(seq)
+	if first == 1 && seq > 0 {
+		noteHeld(s.path, seq, fileSize(s.path)) // the first events: see opencheck.go
+	}
 	// Subscribers get the stored bytes, so live and replayed events decode identically.
 	p := published{first: first}
 	for _, r := range batch {

@@ -42,7 +42,7 @@ func checkBeforeOpen(path string) error {
 			path, strings.TrimSpace(string(held)), remedy, heldMarker(path))
 	}
 	if err := checkLength(path, fi.Size()); err != nil {
-		return fmt.Errorf("%w: %s", err, remedy)
+		return fmt.Errorf("%s: %s", strings.TrimSuffix(err.Error(), " (restore a backup)"), remedy)
 	}
 	return nil
 }
@@ -72,7 +72,7 @@ func noteHeld(path string, lastSeq uint64, size int64) {
 	if lastSeq == 0 {
 		return
 	}
-	msg := "log up to seq " + strconv.FormatUint(lastSeq, 10) + ", " + strconv.FormatInt(size, 10) + " bytes, " +
+	msg := "at least " + strconv.FormatUint(lastSeq, 10) + " events and " + strconv.FormatInt(size, 10) + " bytes on " +
 		time.Now().UTC().Format(time.RFC3339) + "\n"
 	tmp := heldMarker(path) + ".tmp"
 	if os.WriteFile(tmp, []byte(msg), 0o600) == nil {

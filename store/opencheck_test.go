@@ -40,7 +40,7 @@ func TestEmptyFileThatHeldDataIsRefused(t *testing.T) {
 		t.Fatal("an empty file that replaced a database with events opened as a fresh start")
 	}
 	msg := err.Error()
-	for _, want := range []string{path, "empty", "seq 1", "ringside restore", "ringside check", heldMarker(path)} {
+	for _, want := range []string{path, "empty", "at least 1 events", "ringside restore", "ringside check", heldMarker(path)} {
 		if !strings.Contains(msg, want) {
 			t.Errorf("error lacks %q: %s", want, msg)
 		}

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -117,7 +118,10 @@ func Open(path string, opt Options) (*Store, error) {
 	err = guard(path, func() error { return s.initialize(opt) })
 	if err != nil {
 		db.Close()
-		return nil, fmt.Errorf("store: initialize %s: %w", path, err)
+		if !strings.Contains(err.Error(), path) {
+			err = fmt.Errorf("initialize %s: %w", path, err)
+		}
+		return nil, fmt.Errorf("store: %w", err)
 	}
 	noteHeld(path, s.LastSeq(), fileSize(path))
 	go s.writer()

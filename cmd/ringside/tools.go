@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -160,7 +161,7 @@ func checkCmd(args []string) error {
 	if fs.NArg() == 1 {
 		path = fs.Arg(0)
 	}
-	r, err := store.Inspect(path)
+	r, err := inspect(path)
 	if err != nil {
 		return err
 	}
@@ -172,4 +173,16 @@ func checkCmd(args []string) error {
 		fmt.Fprintf(w, "%s\t%d\t%d\t\n", b.Name, b.Keys, b.Bytes)
 	}
 	return w.Flush()
+}
+
+// inspect is store.Inspect with a damaged page's panic or fault (bbolt walking a page
+// it cannot parse) as the verdict, not a runtime trace.
+func inspect(path string) (r store.Report, err error) {
+	defer debug.SetPanicOnFault(debug.SetPanicOnFault(true))
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("%s is damaged (%v): restore a backup (`ringside restore FILE`)", path, p)
+		}
+	}()
+	return store.Inspect(path)
 }
