@@ -5,7 +5,6 @@ package server
 // that keep every page showing the list in step.
 
 import (
-	"context"
 	"slices"
 
 	"github.com/gofiber/fiber/v2"
@@ -14,7 +13,6 @@ import (
 	"ringside/server/config"
 	"ringside/server/live"
 	"ringside/store"
-	"ringside/views"
 )
 
 func (s *Server) callbackRoutes() {
@@ -100,36 +98,6 @@ func (s *Server) displayName(u *config.User) string {
 		}
 	}
 	return u.Name
-}
-
-// pushCallbacks re-renders the list on the pages a change concerns: every wallboard, and
-// the pages of the agents of its queues or who were offered its calls.
-func (s *Server) pushCallbacks(a *live.Audience) {
-	if s.has("callbacks") {
-		s.publish("callbacks", "list", func(ctx context.Context) []byte {
-			var list []call.Callback
-			s.board.read(func(b *live.Board) { list = b.Callbacks() })
-			return frame(ctx, views.CallbackList(s.nowIn(ctx), list))
-		})
-	}
-	var agents []string
-	s.board.read(func(b *live.Board) {
-		for _, ag := range b.Agents() {
-			if concerns(call.Callback{Queues: a.Queues, Agents: a.Agents}, ag.ID, ag.Queues) && s.has("agent:"+ag.ID) {
-				agents = append(agents, ag.ID)
-			}
-		}
-	})
-	for _, id := range agents {
-		s.pushAgentCallbacks(id)
-	}
-}
-
-// pushAgentCallbacks re-renders one agent's list (also when their queues change).
-func (s *Server) pushAgentCallbacks(agent string) {
-	s.publish("agent:"+agent, "callbacks", func(ctx context.Context) []byte {
-		return frame(ctx, views.CallbackList(s.nowIn(ctx), s.agentCallbacks(agent)))
-	})
 }
 
 // handleCallbacks is GET /api/v1/callbacks: the callers to call back the API user sees.

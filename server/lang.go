@@ -150,11 +150,12 @@ func (s *Server) publish(topic, key string, render func(ctx context.Context) []b
 	}
 }
 
-// publishNow renders and sends at once, once per variant (screen-pops).
+// publishNow sends at once, not coalesced, once per variant (screen-pops); the hub
+// renders it on its own goroutine.
 func (s *Server) publishNow(topic string, render func(ctx context.Context) []byte) {
 	for _, v := range s.hub.Variants(topic) {
 		ctx := i18n.With(context.Background(), s.variantLocale(v))
-		s.hub.PublishNow(topic+hub.VariantSep+v, render(ctx))
+		s.hub.PublishNow(topic+hub.VariantSep+v, func() []byte { return render(ctx) })
 	}
 }
 

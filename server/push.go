@@ -6,93 +6,163 @@ import (
 
 	"ringside/server/call"
 	"ringside/server/live"
-	"ringside/views"
 )
 
-// push turns the board's changes into fragments for the hub's topics. It runs on the
-// board goroutine after each applied batch; render funcs run later on the hub's
-// goroutine and read the board then, so a burst renders only its latest state.
+// A publication is one fragment a change puts on a topic. Which publications a batch
+// of changes makes is decided by route, a pure function of the changes and what the
+// board said about them; what the fragment looks like is decided when it is rendered
+// (fragments.go), on the hub's goroutine, from the board as it is then, so a burst
+// renders only its latest state.
+type publication struct {
+	topic  string   // base topic (topics.go); published once per variant
+	key    string   // within the topic, the latest publication of a key wins
+	now    bool     // sent at once, not coalesced (a screen-pop); key unused
+	render fragment // what to render
+}
+
+// boardFacts is what routing needs to know of the board, read once per batch.
+type boardFacts struct {
+	calls      map[string]call.Call      // the changed calls that are on the board
+	agents     []call.Agent              // every agent (only for callback and voicemail changes)
+	voicemails map[string]call.Voicemail // the changed voicemails
+}
+
+// push publishes the fragments a batch of the board's changes concerns. It runs on the
+// board goroutine after each applied batch: it reads the board once, routes, and
+// hands renders to the hub, which calls them on its own goroutine.
 func (s *Server) push(changes []live.Change) {
-	wall := s.has("wallboard")
+	for _, p := range route(changes, s.factsOf(changes)) {
+		r := p.render
+		if p.now {
+			s.publishNow(p.topic, func(ctx context.Context) []byte { return s.renderFragment(ctx, r) })
+		} else {
+			s.publish(p.topic, p.key, func(ctx context.Context) []byte { return s.renderFragment(ctx, r) })
+		}
+	}
+}
+
+// factsOf reads what route needs about changes from the board, under one read lock.
+func (s *Server) factsOf(changes []live.Change) boardFacts {
+	f := boardFacts{calls: map[string]call.Call{}, voicemails: map[string]call.Voicemail{}}
+	s.board.read(func(b *live.Board) {
+		needAgents := false
+		for _, ch := range changes {
+			switch ch.Kind {
+			case live.KindCall:
+				if c, ok := b.Call(ch.ID); ok {
+					f.calls[ch.ID] = c
+				}
+			case live.KindVoicemail:
+				f.voicemails[ch.ID], _ = b.Voicemail(ch.ID)
+				needAgents = true
+			case live.KindCallback:
+				needAgents = true
+			}
+		}
+		if needAgents {
+			f.agents = b.Agents()
+		}
+	})
+	return f
+}
+
+// route decides, for a batch of changes, which fragments go to which topics, in the
+// order they are to be published. It is the one place that knows which page shows what.
+func route(changes []live.Change, f boardFacts) []publication {
+	var out []publication
 	summary := false
 	var callbacks []*live.Audience
 	for _, ch := range changes {
 		switch ch.Kind {
 		case live.KindCall:
-			id := ch.ID
-			var cl call.Call
-			var ok bool
-			s.board.read(func(b *live.Board) { cl, ok = b.Call(id) })
-			if !ok {
-				continue
-			}
-			if wall {
-				s.publish("wallboard", "call:"+id, func(ctx context.Context) []byte { return s.callRowFrame(ctx, id) })
-			}
-			if t := "call:" + id; s.has(t) {
-				s.publish(t, "card", func(ctx context.Context) []byte { return s.callCardFrame(ctx, id) })
-			}
-			if ch.Ring != "" { // a screen-pop goes out at once, not coalesced
-				if t := "agent:" + ch.Ring; s.has(t) {
-					hist := s.history(cl)
-					s.publishNow(t, func(ctx context.Context) []byte {
-						return frame(ctx, views.PopCard(s.nowIn(ctx), s.playable(cl), hist, s.names()))
-					})
-				}
-			}
-			for _, a := range involved(cl) {
-				if t := "agent:" + a; a != ch.Ring && s.has(t) {
-					s.publish(t, "pop:"+id, func(ctx context.Context) []byte { return s.popUpdateFrame(ctx, id) })
-				}
-			}
-			if ch.Ended {
-				if s.has("cdrs") {
-					s.publish("cdrs", "cdr:"+id, func(ctx context.Context) []byte {
-						return frame(ctx, views.CDRRow(s.nowIn(ctx), s.playable(cl), s.names()))
-					})
-				}
-				if cl.Agent != "" && s.has("agent:"+cl.Agent) {
-					s.publish("agent:"+cl.Agent, "recent:"+id, func(ctx context.Context) []byte { return frame(ctx, views.RecentRow(s.nowIn(ctx), s.playable(cl))) })
-				}
-				if wall {
-					s.publish("wallboard", "chart", func(ctx context.Context) []byte {
-						return frame(ctx, views.ChartSVG(s.hours.get(s.localNow()), s.thresholds()))
-					})
-				}
+			if c, ok := f.calls[ch.ID]; ok {
+				out = append(out, routeCall(ch, c)...)
 			}
 		case live.KindAgent:
-			id := ch.ID
-			if wall {
-				s.publish("wallboard", "agent:"+id, func(ctx context.Context) []byte { return s.agentRowFrame(ctx, id) })
-				summary = true
-			}
-			if t := "agent:" + id; s.has(t) {
-				s.pushAgentCallbacks(id) // their queues may have changed
-				s.pushAgentVoicemails(id)
-				s.publish(t, "me", func(ctx context.Context) []byte {
-					var a call.Agent
-					s.board.read(func(b *live.Board) { a, _ = b.Agent(id) })
-					return frame(ctx, views.AgentMe(s.nowIn(ctx), a))
-				})
-			}
+			out = append(out, routeAgent(ch.ID)...)
+			summary = true
+		case live.KindQueue:
+			out = append(out, publication{topic: topicWallboard, key: "queue:" + ch.ID, render: fragment{kind: fragQueueTile, id: ch.ID}})
+			summary = true
 		case live.KindCallback:
 			callbacks = append(callbacks, ch.Audience)
 		case live.KindVoicemail:
-			s.pushVoicemail(ch.ID)
-		case live.KindQueue:
-			id := ch.ID
-			if wall {
-				s.publish("wallboard", "queue:"+id, func(ctx context.Context) []byte { return s.queueTileFrame(ctx, id) })
-				summary = true
-			}
+			out = append(out, routeVoicemail(f.voicemails[ch.ID], f.agents)...)
 		}
 	}
 	if summary {
-		s.publish("wallboard", "summary", func(ctx context.Context) []byte { return frame(ctx, views.Summary(s.wallboardSummaryData(ctx))) })
+		out = append(out, publication{topic: topicWallboard, key: "summary", render: fragment{kind: fragSummary}})
 	}
 	if len(callbacks) > 0 {
-		s.pushCallbacks(mergeAudiences(callbacks))
+		out = append(out, routeCallbacks(mergeAudiences(callbacks), f.agents)...)
 	}
+	return out
+}
+
+// routeCall: the wallboard's row, the call's card, a screen-pop at the agent it started
+// ringing at, updates of the cards at every other agent it concerns and, once it has
+// ended, its record row, the agent's recent calls and the chart.
+func routeCall(ch live.Change, c call.Call) []publication {
+	id := ch.ID
+	out := []publication{
+		{topic: topicWallboard, key: "call:" + id, render: fragment{kind: fragCallRow, id: id}},
+		{topic: callTopic(id), key: "card", render: fragment{kind: fragCallCard, id: id}},
+	}
+	if ch.Ring != "" {
+		out = append(out, publication{topic: agentTopic(ch.Ring), now: true, render: fragment{kind: fragPopCard, id: id, call: &c}})
+	}
+	for _, a := range involved(c) {
+		if a != ch.Ring && a != "" {
+			out = append(out, publication{topic: agentTopic(a), key: "pop:" + id, render: fragment{kind: fragPopUpdate, id: id}})
+		}
+	}
+	if ch.Ended {
+		out = append(out, publication{topic: topicCDRs, key: "cdr:" + id, render: fragment{kind: fragCDRRow, id: id, call: &c}})
+		if c.Agent != "" {
+			out = append(out, publication{topic: agentTopic(c.Agent), key: "recent:" + id, render: fragment{kind: fragRecentRow, id: id, call: &c}})
+		}
+		out = append(out, publication{topic: topicWallboard, key: "chart", render: fragment{kind: fragChart}})
+	}
+	return out
+}
+
+// routeAgent: the wallboard's row and the agent's own page (their queues may have
+// changed, and with them their callers to call back and messages).
+func routeAgent(id string) []publication {
+	return []publication{
+		{topic: topicWallboard, key: "agent:" + id, render: fragment{kind: fragAgentRow, id: id}},
+		{topic: agentTopic(id), key: "callbacks", render: fragment{kind: fragAgentCallbacks, id: id}},
+		{topic: agentTopic(id), key: "voicemails", render: fragment{kind: fragAgentVoicemails, id: id}},
+		{topic: agentTopic(id), key: "me", render: fragment{kind: fragAgentMe, id: id}},
+	}
+}
+
+// routeCallbacks: the list on every wallboard, and on the pages of the agents of its
+// queues or who were offered its calls.
+func routeCallbacks(a *live.Audience, agents []call.Agent) []publication {
+	out := []publication{{topic: topicCallbacks, key: "list", render: fragment{kind: fragCallbackList}}}
+	cb := call.Callback{Queues: a.Queues, Agents: a.Agents}
+	for _, ag := range agents {
+		if concerns(cb, ag.ID, ag.Queues) {
+			out = append(out, publication{topic: agentTopic(ag.ID), key: "callbacks", render: fragment{kind: fragAgentCallbacks, id: ag.ID}})
+		}
+	}
+	return out
+}
+
+// routeVoicemail: the card of the call the message was left on, and the pages of the
+// agents it is for.
+func routeVoicemail(v call.Voicemail, agents []call.Agent) []publication {
+	var out []publication
+	if v.Call != "" {
+		out = append(out, publication{topic: callTopic(v.Call), key: "card", render: fragment{kind: fragCallCard, id: v.Call}})
+	}
+	for _, a := range agents {
+		if voicemailFor(v, a.ID, a.Queues) {
+			out = append(out, publication{topic: agentTopic(a.ID), key: "voicemails", render: fragment{kind: fragAgentVoicemails, id: a.ID}})
+		}
+	}
+	return out
 }
 
 // involved lists the agents a call concerns: the answering one, those ringing, its legs.
@@ -106,67 +176,4 @@ func involved(c call.Call) []string {
 	}
 	slices.Sort(out)
 	return slices.Compact(out)
-}
-
-func (s *Server) callRowFrame(ctx context.Context, id string) []byte {
-	var cl call.Call
-	var ok bool
-	s.board.read(func(b *live.Board) { cl, ok = b.Call(id) })
-	if !ok || cl.State == call.StateEnded {
-		return frame(ctx, views.CallRowGone(id))
-	}
-	return frame(ctx, views.CallRow(s.nowIn(ctx), cl, s.names()))
-}
-
-func (s *Server) popUpdateFrame(ctx context.Context, id string) []byte {
-	var cl call.Call
-	var ok bool
-	s.board.read(func(b *live.Board) { cl, ok = b.Call(id) })
-	if !ok {
-		return nil
-	}
-	return frame(ctx, views.PopCardUpdate(s.nowIn(ctx), s.playable(cl), s.history(cl), s.names()))
-}
-
-func (s *Server) agentRowFrame(ctx context.Context, id string) []byte {
-	var a call.Agent
-	var cur *call.Call
-	var ok bool
-	s.board.read(func(b *live.Board) {
-		if a, ok = b.Agent(id); ok && a.Call != "" {
-			if c, found := b.Call(a.Call); found {
-				cur = &c
-			}
-		}
-	})
-	if !ok {
-		return nil
-	}
-	return frame(ctx, views.AgentRow(s.nowIn(ctx), a, cur))
-}
-
-func (s *Server) queueTileFrame(ctx context.Context, id string) []byte {
-	now := s.nowIn(ctx)
-	var q *call.Queue
-	s.board.read(func(b *live.Board) {
-		for _, x := range b.Queues(now) {
-			if x.ID == id {
-				q = &x
-				break
-			}
-		}
-	})
-	if q == nil {
-		return frame(ctx, views.QueueTileGone(id))
-	}
-	return frame(ctx, views.QueueTile(now, *q, s.thresholds()))
-}
-
-// wallboardSummaryData is the part of the wallboard the summary strip reads.
-func (s *Server) wallboardSummaryData(ctx context.Context) views.WallboardData {
-	now := s.nowIn(ctx)
-	d := views.WallboardData{Now: now, Thresholds: s.thresholds()}
-	s.board.read(func(b *live.Board) { d.Queues, d.Agents = b.Queues(now), b.Agents() })
-	d.Total = live.Pool(d.Queues)
-	return d
 }

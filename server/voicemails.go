@@ -6,7 +6,6 @@ package server
 // proxy as recordings. What links a message to a call lives in live/voicemails.go.
 
 import (
-	"context"
 	"slices"
 
 	"github.com/gofiber/fiber/v2"
@@ -15,7 +14,6 @@ import (
 	"ringside/server/config"
 	"ringside/server/ingest"
 	"ringside/server/live"
-	"ringside/views"
 )
 
 // maxVoicemails is how many messages an agent's page lists.
@@ -95,33 +93,4 @@ func (s *Server) playVoicemail(c *fiber.Ctx) error {
 		return s.redirectRecording(c, call.Call{ID: v.ID, Source: v.Source}, v.Ref)
 	}
 	return s.streamFromPBX(c, v.Source, v.ID, v.Ref)
-}
-
-// pushVoicemail re-renders what shows a message that changed: its call's card and the
-// pages of the agents it is for.
-func (s *Server) pushVoicemail(key string) {
-	var v call.Voicemail
-	var agents []string
-	s.board.read(func(b *live.Board) {
-		v, _ = b.Voicemail(key)
-		for _, a := range b.Agents() {
-			if voicemailFor(v, a.ID, a.Queues) && s.has("agent:"+a.ID) {
-				agents = append(agents, a.ID)
-			}
-		}
-	})
-	if t := "call:" + v.Call; v.Call != "" && s.has(t) {
-		id := v.Call
-		s.publish(t, "card", func(ctx context.Context) []byte { return s.callCardFrame(ctx, id) })
-	}
-	for _, a := range agents {
-		s.pushAgentVoicemails(a)
-	}
-}
-
-// pushAgentVoicemails re-renders one agent's messages (also when their queues change).
-func (s *Server) pushAgentVoicemails(agent string) {
-	s.publish("agent:"+agent, "voicemails", func(ctx context.Context) []byte {
-		return frame(ctx, views.VoicemailList(s.nowIn(ctx), s.agentVoicemails(agent)))
-	})
 }

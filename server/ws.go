@@ -93,11 +93,3 @@ func (s *Server) sameOrigin(c *fiber.Ctx) bool {
 }
 
 func (s *Server) names() views.Names { return s.board.agentNames() }
-
-func (s *Server) callCardFrame(ctx context.Context, id string) []byte {
-	cl, ok, err := s.findCall(id)
-	if err != nil || !ok {
-		return nil
-	}
-	return frame(ctx, views.CallCardBody(s.nowIn(ctx), cl, true, s.names()))
-}

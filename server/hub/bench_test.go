@@ -46,7 +46,7 @@ func benchFanout(b *testing.B, n int) {
 		sent += k
 		target.Store(int64(n * sent))
 		for range k {
-			h.PublishNow("wb", frame)
+			h.PublishNow("wb", fixed(frame))
 		}
 		select {
 		case <-caught:

@@ -29,10 +29,29 @@ func (h *Hub) flushLoop() {
 		case <-h.wake:
 		case <-t.C:
 		}
+		h.flushNow()
 		batch, next := h.takeDue(time.Now())
 		h.flush(batch)
 		if !next.IsZero() {
 			t.Reset(time.Until(next))
+		}
+	}
+}
+
+// flushNow renders and sends what PublishNow queued, each on its own.
+func (h *Hub) flushNow() {
+	h.pmu.Lock()
+	now := h.now
+	h.now = nil
+	h.pmu.Unlock()
+	for _, d := range now {
+		if !h.HasSubscribers(d.topic) {
+			continue
+		}
+		if b := h.render(d.topic, d.render); len(b) > 0 {
+			if pm, err := fastws.NewPreparedMessage(fastws.TextMessage, b); err == nil {
+				h.send(d.topic, pm)
+			}
 		}
 	}
 }

@@ -31,7 +31,7 @@ type Options struct {
 type Stats struct {
 	Connections int
 	Frames      uint64 // frames written to connections, initial frames included
-	Renders     uint64 // render funcs called by flushes
+	Renders     uint64 // render funcs called (Publish and PublishNow)
 	Drops       uint64 // connections closed because their queue overflowed
 	Timeouts    uint64 // connections closed because the peer stopped answering or reading
 }
@@ -52,6 +52,7 @@ type Hub struct {
 	pending map[pkey]*entry
 	flushes map[string]time.Time // topic → its last flush, while within a window
 	seq     uint64
+	now     []dirty       // PublishNow's renders, in order, for the flusher's next turn
 	next    time.Time     // when the flusher wakes next; zero when it has nothing pending
 	wake    chan struct{} // cap 1: a publish needs a flush sooner than next
 	done    chan struct{} // closed by Close
@@ -161,18 +162,26 @@ func (h *Hub) window(topic string) time.Duration {
 	return h.opt.Coalesce
 }
 
-// PublishNow sends frame to the subscribers of topic at once, bypassing
-// coalescing (screen-pops). It may overtake earlier Publish calls still waiting
-// for their window.
-func (h *Hub) PublishNow(topic string, frame []byte) {
-	if len(frame) == 0 || !h.HasSubscribers(topic) {
+// PublishNow renders and sends to the subscribers of topic as soon as the flusher
+// can, bypassing coalescing (screen-pops): render runs on the flusher goroutine like
+// every other render, never on the publisher's. It may overtake earlier Publish calls
+// still waiting for their window; PublishNow calls keep their order.
+func (h *Hub) PublishNow(topic string, render func() []byte) {
+	if render == nil {
 		return
 	}
-	pm, err := fastws.NewPreparedMessage(fastws.TextMessage, frame)
-	if err != nil { // only for invalid message types
+	select {
+	case <-h.done:
 		return
+	default:
 	}
-	h.send(topic, pm)
+	h.pmu.Lock()
+	h.now = append(h.now, dirty{pkey: pkey{topic: topic}, render: render})
+	h.pmu.Unlock()
+	select {
+	case h.wake <- struct{}{}:
+	default:
+	}
 }
 
 // HasSubscribers tells whether any connection listens to topic, so a publisher

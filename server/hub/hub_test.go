@@ -128,9 +128,9 @@ func TestTopicsRouteOnlyToSubscribers(t *testing.T) {
 	b.expect(t, "init:b")
 	c.expect(t, "init:c")
 
-	h.PublishNow("agent:1", []byte("pop"))
-	h.PublishNow("agent:2", []byte("nobody"))
-	h.PublishNow("wallboard", []byte("board"))
+	h.PublishNow("agent:1", fixed("pop"))
+	h.PublishNow("agent:2", fixed("nobody"))
+	h.PublishNow("wallboard", fixed("board"))
 	a.expect(t, "board") // not "pop"
 	b.expect(t, "pop")
 	c.expect(t, "pop")
@@ -155,7 +155,7 @@ func TestInitialFirstThenFramesPublishedMeanwhile(t *testing.T) {
 	})
 	c := dial(t, url, "x", "t", false)
 	<-rendering
-	h.PublishNow("t", []byte("during"))
+	h.PublishNow("t", fixed("during"))
 	close(release)
 	c.expect(t, "full page")
 	c.expect(t, "during")
@@ -256,7 +256,7 @@ func TestPublishNowSkipsTheWindow(t *testing.T) {
 	c.expect(t, "s1")
 	h.Publish("agent:7", "state", func() []byte { return []byte("s2") }) // waits for the window
 	start := time.Now()
-	h.PublishNow("agent:7", []byte("pop"))
+	h.PublishNow("agent:7", fixed("pop"))
 	c.expect(t, "pop")
 	if d := time.Since(start); d > 100*time.Millisecond {
 		t.Fatalf("PublishNow took %v", d)
@@ -283,11 +283,11 @@ func TestSlowClientIsDroppedFastOneKeepsUp(t *testing.T) {
 			t.Fatal("slow client never dropped")
 		}
 		f := fmt.Sprintf("%d%s", i, big)
-		h.PublishNow("wb", []byte(f))
+		h.PublishNow("wb", fixed(f))
 		fast.expect(t, f)
 	}
 	waitConns(t, h, 1)
-	h.PublishNow("wb", []byte("after"))
+	h.PublishNow("wb", fixed("after"))
 	fast.expect(t, "after")
 
 	// The slow client finds its socket closed without a close frame: htmx reconnects on 1006.
@@ -329,7 +329,7 @@ func TestDeadPeerFoundByPing(t *testing.T) {
 	if s := h.Stats(); s.Connections != 1 || s.Timeouts != 1 {
 		t.Fatalf("stats %+v, want the dead peer gone and the live one kept", s)
 	}
-	h.PublishNow("wb", []byte("still here"))
+	h.PublishNow("wb", fixed("still here"))
 	alive.expect(t, "still here")
 }
 
@@ -368,7 +368,7 @@ func TestCloseEndsAllConnections(t *testing.T) {
 		t.Fatalf("dial after Close: %v", err)
 	}
 	h.Publish("wb", "k", func() []byte { return nil })
-	h.PublishNow("wb", []byte("x"))
+	h.PublishNow("wb", fixed("x"))
 	h.Close()
 }
 
@@ -404,7 +404,7 @@ func TestInitialPanicEndsOnlyThatConnection(t *testing.T) {
 		t.Fatal("bad not closed")
 	}
 	waitConns(t, h, 1)
-	h.PublishNow("wb", []byte("x"))
+	h.PublishNow("wb", fixed("x"))
 	good.expect(t, "x")
 }
 
@@ -414,4 +414,29 @@ func TestTopicKind(t *testing.T) {
 			t.Errorf("TopicKind(%q) = %q, want %q", topic, got, want)
 		}
 	}
+}
+
+// fixed is a render that always returns b.
+func fixed[T string | []byte](b T) func() []byte { return func() []byte { return []byte(b) } }
+
+// A screen-pop's render runs on the hub, not on the publisher (the board's goroutine):
+// PublishNow returns while the render is still blocked.
+func TestPublishNowRendersOffThePublisher(t *testing.T) {
+	h := New(Options{})
+	url := serve(t, h, nil)
+	c := dial(t, url, "c", "agent:7", false)
+	c.expect(t, "init:c")
+	release := make(chan struct{})
+	returned := make(chan struct{})
+	go func() {
+		h.PublishNow("agent:7", func() []byte { <-release; return []byte("pop") })
+		close(returned)
+	}()
+	select {
+	case <-returned:
+	case <-time.After(5 * time.Second):
+		t.Fatal("PublishNow waited for its render")
+	}
+	close(release)
+	c.expect(t, "pop")
 }
