@@ -5,8 +5,6 @@ import (
 	"sync"
 
 	"github.com/gofiber/contrib/websocket"
-
-	"ringside/server/hub"
 )
 
 // liveSockets are the open page sockets by session, so that logging out (or a new
@@ -27,7 +25,7 @@ type sessionSockets struct {
 func (l *liveSockets) add(sess *session, generation string, ws *websocket.Conn) func() {
 	// the raw connection: fasthttp's hijacked wrapper does not close until the handler
 	// returns, and contrib reuses ws after that
-	c := hub.RawConn(ws.NetConn())
+	c := rawConn(ws.NetConn())
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if l.bySession == nil {

@@ -68,7 +68,7 @@ func (s *Server) wsHandler() fiber.Handler {
 		if sess, _ := conn.Locals("session").(*session); sess != nil {
 			defer s.sockets.add(sess, s.sessions.generation(sess.User), conn)()
 		}
-		s.hub.Serve(conn, sub.topics, sub.initial)
+		s.hub.Serve(newWSTransport(conn), sub.topics, sub.initial)
 	}, websocket.Config{ReadBufferSize: 512, WriteBufferSize: 512})
 }
 

@@ -2,18 +2,12 @@ package hub
 
 import (
 	"errors"
-	"net"
+	"sync"
 	"sync/atomic"
 	"time"
-
-	fastws "github.com/fasthttp/websocket"
-	"github.com/gofiber/contrib/websocket"
 )
 
-const (
-	readLimit  = 64 << 10        // browsers send us nothing we use; cap what we discard
-	closeGrace = 1 * time.Second // for the close frame on shutdown
-)
+const closeGrace = 1 * time.Second // for the goodbye on shutdown
 
 // Why a connection ended; the first reason wins.
 const (
@@ -23,82 +17,88 @@ const (
 	endShutdown            // Hub.Close
 )
 
+// Transport is one subscriber's connection as the hub uses it. server/ws.go adapts a
+// WebSocket to it; tests use an in-memory pipe. Write, Ping and Goodbye are called
+// from one goroutine at a time, Receive from another; Close may be called from any,
+// and must unblock the others.
+type Transport interface {
+	// Write sends one message, giving up at deadline.
+	Write(m *Message, deadline time.Time) error
+	// Ping asks the peer for a sign of life, which Receive notices.
+	Ping(deadline time.Time) error
+	// Receive reads and discards what the peer sends until it goes away or sends
+	// nothing (no message, no answer to a ping) for idle, and says why: an error
+	// whose Timeout() is true for a silent peer.
+	Receive(idle time.Duration) error
+	// Goodbye tells the peer the server is restarting, so it reconnects (shutdown).
+	Goodbye(deadline time.Time) error
+	// Close ends the connection at once, without a goodbye.
+	Close() error
+}
+
+// Message is one frame for many subscribers. A transport may keep one encoding of it
+// for all of them (Encoded), so a frame is encoded once, not once per subscriber.
+type Message struct {
+	Data []byte
+	once sync.Once
+	enc  any
+}
+
+// NewMessage wraps data.
+func NewMessage(data []byte) *Message { return &Message{Data: data} }
+
+// Encoded returns encode(m.Data), calling encode only the first time.
+func (m *Message) Encoded(encode func([]byte) any) any {
+	m.once.Do(func() { m.enc = encode(m.Data) })
+	return m.enc
+}
+
 type conn struct {
 	h      *Hub
-	ws     *fastws.Conn
-	raw    net.Conn // the TCP conn: closing it is what unblocks reader and writer
+	t      Transport
 	topics []string
-	q      chan *fastws.PreparedMessage
+	q      chan *Message
 	quit   chan struct{} // closed by end: the writer stops
 	done   chan struct{} // closed when the writer has stopped
 	ended  atomic.Bool
 }
 
-// Serve runs one WebSocket connection until it ends: it subscribes to topics,
-// then sends initial() (the whole page state, so a reconnect re-syncs), then the
-// topic frames in order. Subscribing before rendering initial means a frame
-// published after that render is never lost; one published before it may arrive
-// after it too, which is harmless because OOB swaps are idempotent and the latest
-// publish is always flushed last. When the connection's queue overflows it is
-// closed without a close frame, which htmx-ext-ws answers by reconnecting.
-// Incoming messages are read and discarded; that is how closes and pongs are noticed.
-// initial runs on the connection's writer goroutine, before Serve returns.
-func (h *Hub) Serve(c *websocket.Conn, topics []string, initial func() []byte) {
-	ws := c.Conn // contrib releases c when the handler returns; keep the real one
+// Serve runs one connection until it ends: it subscribes to topics, then sends
+// initial() (the whole page state, so a reconnect re-syncs), then the topic frames in
+// order. Subscribing before rendering initial means a frame published after that
+// render is never lost; one published before it may arrive after it too, which is
+// harmless because OOB swaps are idempotent and the latest publish is always flushed
+// last. When the connection's queue overflows it is closed without a goodbye, which
+// htmx-ext-ws answers by reconnecting. initial runs on the connection's writer
+// goroutine, before Serve returns. When Serve returns, the hub is done with t.
+func (h *Hub) Serve(t Transport, topics []string, initial func() []byte) {
 	cn := &conn{
 		h:      h,
-		ws:     ws,
-		raw:    RawConn(ws.NetConn()),
+		t:      t,
 		topics: topics,
-		q:      make(chan *fastws.PreparedMessage, h.opt.QueueSize),
+		q:      make(chan *Message, h.opt.QueueSize),
 		quit:   make(chan struct{}),
 		done:   make(chan struct{}),
 	}
 	if !h.add(cn) {
-		_ = ws.WriteControl(fastws.CloseMessage, closeRestart, time.Now().Add(closeGrace))
+		_ = t.Goodbye(time.Now().Add(closeGrace))
 		return
 	}
 	go cn.writeLoop(initial)
-	err := cn.readLoop()
+	err := t.Receive(2 * h.opt.PingEvery)
 	if isTimeout(err) {
 		cn.end(endTimeout)
 	} else {
 		cn.end(endPeer)
 	}
-	<-cn.quit // whichever end won has finished with the socket: fasthttp reuses its wrapper
+	<-cn.quit // whichever end won has finished with the transport
 	<-cn.done
 	h.remove(cn)
 }
 
-var closeRestart = fastws.FormatCloseMessage(fastws.CloseServiceRestart, "")
-
-// RawConn unwraps fasthttp's hijacked conn, whose Close is a no-op until the
-// handler returns.
-func RawConn(nc net.Conn) net.Conn {
-	if u, ok := nc.(interface{ UnsafeConn() net.Conn }); ok {
-		return u.UnsafeConn()
-	}
-	return nc
-}
-
-func (c *conn) readLoop() error {
-	ws, wait := c.ws, 2*c.h.opt.PingEvery
-	ws.SetReadLimit(readLimit)
-	alive := func(string) error { return ws.SetReadDeadline(time.Now().Add(wait)) }
-	_ = alive("")
-	ws.SetPongHandler(alive)
-	for {
-		// NextReader skips the unread rest of the previous message.
-		if _, _, err := ws.NextReader(); err != nil {
-			return err
-		}
-		_ = alive("")
-	}
-}
-
 func (c *conn) writeLoop(initial func() []byte) {
 	defer close(c.done)
-	ws, h := c.ws, c.h
+	t, h := c.t, c.h
 	var first []byte
 	if initial != nil {
 		var ok bool
@@ -122,20 +122,18 @@ func (c *conn) writeLoop(initial func() []byte) {
 		return true
 	}
 	if len(first) > 0 {
-		_ = ws.SetWriteDeadline(time.Now().Add(h.opt.WriteTimeout))
-		if !write(ws.WriteMessage(fastws.TextMessage, first)) {
+		if !write(t.Write(NewMessage(first), time.Now().Add(h.opt.WriteTimeout))) {
 			return
 		}
 	}
 	for {
 		select {
-		case pm := <-c.q:
-			_ = ws.SetWriteDeadline(time.Now().Add(h.opt.WriteTimeout))
-			if !write(ws.WritePreparedMessage(pm)) {
+		case m := <-c.q:
+			if !write(t.Write(m, time.Now().Add(h.opt.WriteTimeout))) {
 				return
 			}
 		case <-ping.C:
-			if err := ws.WriteControl(fastws.PingMessage, nil, time.Now().Add(h.opt.WriteTimeout)); err != nil {
+			if err := t.Ping(time.Now().Add(h.opt.WriteTimeout)); err != nil {
 				write(err)
 				return
 			}
@@ -146,13 +144,13 @@ func (c *conn) writeLoop(initial func() []byte) {
 }
 
 // enqueue never blocks: a connection that cannot keep up is dropped. It reports
-// whether pm was queued.
-func (c *conn) enqueue(pm *fastws.PreparedMessage) bool {
+// whether m was queued.
+func (c *conn) enqueue(m *Message) bool {
 	if c.ended.Load() {
 		return false
 	}
 	select {
-	case c.q <- pm:
+	case c.q <- m:
 		return true
 	default:
 		c.end(endDrop)
@@ -161,8 +159,8 @@ func (c *conn) enqueue(pm *fastws.PreparedMessage) bool {
 }
 
 // end closes the connection once, for the first reason given; quit is closed
-// when that is done. Only shutdown says goodbye with a close frame (and may wait
-// closeGrace for it); the others just close the socket, so they never block.
+// when that is done. Only shutdown says goodbye (and may wait closeGrace for it);
+// the others just close the transport, so they never block.
 func (c *conn) end(why int) {
 	if !c.ended.CompareAndSwap(false, true) {
 		return
@@ -173,13 +171,14 @@ func (c *conn) end(why int) {
 	case endTimeout:
 		c.h.timeouts.Add(1)
 	case endShutdown:
-		_ = c.ws.WriteControl(fastws.CloseMessage, closeRestart, time.Now().Add(closeGrace))
+		_ = c.t.Goodbye(time.Now().Add(closeGrace))
 	}
-	_ = c.raw.Close()
+	_ = c.t.Close()
 	close(c.quit)
 }
 
+// isTimeout tells a silent peer or a stuck write (net.Error's Timeout) from the rest.
 func isTimeout(err error) bool {
-	var ne net.Error
-	return errors.As(err, &ne) && ne.Timeout()
+	var te interface{ Timeout() bool }
+	return errors.As(err, &te) && te.Timeout()
 }

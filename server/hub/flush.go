@@ -6,8 +6,6 @@ import (
 	"log"
 	"slices"
 	"time"
-
-	fastws "github.com/fasthttp/websocket"
 )
 
 type dirty struct {
@@ -49,9 +47,7 @@ func (h *Hub) flushNow() {
 			continue
 		}
 		if b := h.render(d.topic, d.render); len(b) > 0 {
-			if pm, err := fastws.NewPreparedMessage(fastws.TextMessage, b); err == nil {
-				h.send(d.topic, pm)
-			}
+			h.send(d.topic, NewMessage(b))
 		}
 	}
 }
@@ -112,11 +108,7 @@ func (h *Hub) flush(batch []dirty) {
 		if len(parts) > 1 {
 			frame = bytes.Join(parts, nil)
 		}
-		pm, err := fastws.NewPreparedMessage(fastws.TextMessage, frame)
-		if err != nil {
-			continue
-		}
-		h.send(topic, pm)
+		h.send(topic, NewMessage(frame))
 	}
 }
 

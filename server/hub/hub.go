@@ -11,8 +11,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	fastws "github.com/fasthttp/websocket"
 )
 
 // Options tunes a Hub; zero fields take the defaults.
@@ -230,11 +228,11 @@ func (h *Hub) Close() {
 }
 
 // send queues pm on every subscriber of topic without blocking.
-func (h *Hub) send(topic string, pm *fastws.PreparedMessage) {
+func (h *Hub) send(topic string, m *Message) {
 	dropped := 0
 	h.mu.RLock()
 	for c := range h.topics[topic] {
-		if !c.enqueue(pm) {
+		if !c.enqueue(m) {
 			dropped++
 		}
 	}

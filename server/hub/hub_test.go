@@ -1,58 +1,50 @@
 package hub
 
 import (
+	"errors"
 	"fmt"
-	"net"
 	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	fastws "github.com/fasthttp/websocket"
-	"github.com/gofiber/contrib/websocket"
-	"github.com/gofiber/fiber/v2"
 )
 
-// serve starts a fiber app on loopback whose /ws subscribes to ?t=a,b and sends
-// "init:{id}" first (or calls initial, when given). It returns the ws:// URL.
-func serve(t testing.TB, h *Hub, initial func(id string) []byte) string {
+// testServer serves connections of in-memory pipes (pipe_test.go) the way
+// server/ws.go serves WebSockets: subscribe to the topics, send initial first.
+type testServer struct {
+	h       *Hub
+	initial func(id string) []byte
+}
+
+// serve returns a server whose connections send "init:{id}" first (or initial's
+// answer, when given); the hub is closed when the test ends.
+func serve(t testing.TB, h *Hub, initial func(id string) []byte) *testServer {
 	t.Helper()
-	app := fiber.New(fiber.Config{DisableStartupMessage: true})
-	app.Get("/ws", websocket.New(func(c *websocket.Conn) {
-		id := c.Query("id")
-		init := func() []byte { return []byte("init:" + id) }
-		if initial != nil {
-			init = func() []byte { return initial(id) }
-		}
-		h.Serve(c, strings.Split(c.Query("t"), ","), init)
-	}))
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	go func() { _ = app.Listener(ln) }()
-	t.Cleanup(func() {
-		h.Close()
-		_ = app.ShutdownWithTimeout(time.Second)
-	})
-	return "ws://" + ln.Addr().String() + "/ws"
+	t.Cleanup(h.Close)
+	return &testServer{h: h, initial: initial}
 }
 
 type client struct {
-	ws     *fastws.Conn
+	p      *pipe
 	frames chan string
-	err    chan error // the read error that ended the client
+	err    chan error // why the connection ended: errRestart or errAbnormal
 }
 
-// dial connects; unless silent, a goroutine reads frames (answering pings) into frames.
-func dial(t testing.TB, url, id, topics string, silent bool) *client {
+// dial connects to topics (comma-separated); unless silent, a goroutine reads frames
+// (answering pings) into frames.
+func dial(t testing.TB, srv *testServer, id, topics string, silent bool) *client {
 	t.Helper()
-	ws, _, err := fastws.DefaultDialer.Dial(url+"?id="+id+"&t="+topics, nil)
-	if err != nil {
-		t.Fatal(err)
+	init := func() []byte { return []byte("init:" + id) }
+	if srv.initial != nil {
+		init = func() []byte { return srv.initial(id) }
 	}
-	t.Cleanup(func() { _ = ws.Close() })
-	c := &client{ws: ws, frames: make(chan string, 1024), err: make(chan error, 1)}
+	p := newPipe()
+	go func() {
+		srv.h.Serve(p, strings.Split(topics, ","), init)
+		_ = p.Close() // as a server does when its handler returns
+	}()
+	t.Cleanup(p.hangUp)
+	c := &client{p: p, frames: make(chan string, 1024), err: make(chan error, 1)}
 	if !silent {
 		go c.read()
 	}
@@ -61,7 +53,7 @@ func dial(t testing.TB, url, id, topics string, silent bool) *client {
 
 func (c *client) read() {
 	for {
-		_, b, err := c.ws.ReadMessage()
+		b, err := c.p.receive()
 		if err != nil {
 			c.err <- err
 			return
@@ -120,10 +112,10 @@ func waitConns(t *testing.T, h *Hub, n int) {
 
 func TestTopicsRouteOnlyToSubscribers(t *testing.T) {
 	h := New(Options{})
-	url := serve(t, h, nil)
-	a := dial(t, url, "a", "wallboard", false)
-	b := dial(t, url, "b", "agent:1", false)
-	c := dial(t, url, "c", "wallboard,agent:1", false)
+	srv := serve(t, h, nil)
+	a := dial(t, srv, "a", "wallboard", false)
+	b := dial(t, srv, "b", "agent:1", false)
+	c := dial(t, srv, "c", "wallboard,agent:1", false)
 	a.expect(t, "init:a")
 	b.expect(t, "init:b")
 	c.expect(t, "init:c")
@@ -148,12 +140,12 @@ func TestTopicsRouteOnlyToSubscribers(t *testing.T) {
 func TestInitialFirstThenFramesPublishedMeanwhile(t *testing.T) {
 	h := New(Options{})
 	rendering, release := make(chan struct{}), make(chan struct{})
-	url := serve(t, h, func(id string) []byte {
+	srv := serve(t, h, func(id string) []byte {
 		close(rendering)
 		<-release
 		return []byte("full page")
 	})
-	c := dial(t, url, "x", "t", false)
+	c := dial(t, srv, "x", "t", false)
 	<-rendering
 	h.PublishNow("t", fixed("during"))
 	close(release)
@@ -164,10 +156,10 @@ func TestInitialFirstThenFramesPublishedMeanwhile(t *testing.T) {
 func TestCoalesce(t *testing.T) {
 	const window = 200 * time.Millisecond
 	h := New(Options{Coalesce: window})
-	url := serve(t, h, nil)
+	srv := serve(t, h, nil)
 	var cs []*client
 	for i := range 3 {
-		c := dial(t, url, fmt.Sprint(i), "wb", false)
+		c := dial(t, srv, fmt.Sprint(i), "wb", false)
 		c.expect(t, fmt.Sprintf("init:%d", i))
 		cs = append(cs, c)
 	}
@@ -211,9 +203,9 @@ func TestCoalesce(t *testing.T) {
 // Keys of one topic dirty at the same flush go out as one frame, in publish order.
 func TestCoalesceJoinsKeysOfATopic(t *testing.T) {
 	h := New(Options{})
-	url := serve(t, h, nil)
-	wb := dial(t, url, "wb", "wb", false)
-	other := dial(t, url, "o", "other", false)
+	srv := serve(t, h, nil)
+	wb := dial(t, srv, "wb", "wb", false)
+	other := dial(t, srv, "o", "other", false)
 	wb.expect(t, "init:wb")
 	other.expect(t, "init:o")
 
@@ -232,8 +224,8 @@ func TestCoalesceJoinsKeysOfATopic(t *testing.T) {
 // A burst of different keys on one topic costs one frame per window, not one per key.
 func TestTopicFlushesOncePerWindow(t *testing.T) {
 	h := New(Options{Coalesce: 200 * time.Millisecond})
-	url := serve(t, h, nil)
-	wb := dial(t, url, "wb", "wb", false)
+	srv := serve(t, h, nil)
+	wb := dial(t, srv, "wb", "wb", false)
 	wb.expect(t, "init:wb")
 	h.Publish("wb", "call:1", func() []byte { return []byte("<c1/>") })
 	wb.expect(t, "<c1/>") // an idle topic goes out at once
@@ -249,8 +241,8 @@ func TestTopicFlushesOncePerWindow(t *testing.T) {
 
 func TestPublishNowSkipsTheWindow(t *testing.T) {
 	h := New(Options{Coalesce: 300 * time.Millisecond})
-	url := serve(t, h, nil)
-	c := dial(t, url, "c", "agent:7", false)
+	srv := serve(t, h, nil)
+	c := dial(t, srv, "c", "agent:7", false)
 	c.expect(t, "init:c")
 	h.Publish("agent:7", "state", func() []byte { return []byte("s1") })
 	c.expect(t, "s1")
@@ -266,17 +258,16 @@ func TestPublishNowSkipsTheWindow(t *testing.T) {
 
 func TestSlowClientIsDroppedFastOneKeepsUp(t *testing.T) {
 	h := New(Options{QueueSize: 2})
-	url := serve(t, h, nil)
-	slow := dial(t, url, "slow", "wb", true) // never reads
-	fast := dial(t, url, "fast", "wb", false)
+	srv := serve(t, h, nil)
+	slow := dial(t, srv, "slow", "wb", true) // never reads
+	fast := dial(t, srv, "fast", "wb", false)
 	fast.expect(t, "init:fast")
 	waitConns(t, h, 2)
 	if ts := h.TopicStats()["wb"]; ts.Subscribers != 2 || ts.Dropped != 0 {
 		t.Fatalf("topic stats before: %+v", ts)
 	}
 
-	// Lock-step with the fast client, so only the slow one can fall behind
-	// (once the socket buffers are full).
+	// Lock-step with the fast client, so only the slow one can fall behind.
 	big := strings.Repeat("x", 64<<10)
 	for i := 0; h.Stats().Drops == 0; i++ {
 		if i == 2000 {
@@ -290,14 +281,14 @@ func TestSlowClientIsDroppedFastOneKeepsUp(t *testing.T) {
 	h.PublishNow("wb", fixed("after"))
 	fast.expect(t, "after")
 
-	// The slow client finds its socket closed without a close frame: htmx reconnects on 1006.
+	// The slow client finds its connection closed without a goodbye: htmx reconnects on 1006.
 	go slow.read()
 	for {
 		select {
 		case <-slow.frames:
 			continue
 		case err := <-slow.err:
-			if !fastws.IsCloseError(err, fastws.CloseAbnormalClosure) {
+			if !errors.Is(err, errAbnormal) {
 				t.Fatalf("slow client ended with %v, want abnormal closure", err)
 			}
 		case <-time.After(3 * time.Second):
@@ -317,9 +308,9 @@ func TestDeadPeerFoundByPing(t *testing.T) {
 	// A period long enough that the live reader answers in time on a loaded
 	// machine; the dead peer is dropped after two periods of silence.
 	h := New(Options{PingEvery: 400 * time.Millisecond})
-	url := serve(t, h, nil)
-	alive := dial(t, url, "alive", "wb", false) // its reader answers pings
-	dial(t, url, "dead", "wb", true)
+	srv := serve(t, h, nil)
+	alive := dial(t, srv, "alive", "wb", false) // its reader answers pings
+	dial(t, srv, "dead", "wb", true)
 	alive.expect(t, "init:alive")
 	waitConns(t, h, 2)
 	for deadline := time.Now().Add(5 * time.Second); h.Stats().Timeouts == 0 && time.Now().Before(deadline); {
@@ -335,10 +326,10 @@ func TestDeadPeerFoundByPing(t *testing.T) {
 
 func TestCloseEndsAllConnections(t *testing.T) {
 	h := New(Options{})
-	url := serve(t, h, nil)
+	srv := serve(t, h, nil)
 	var cs []*client
 	for i := range 5 {
-		c := dial(t, url, fmt.Sprint(i), "wb", false)
+		c := dial(t, srv, fmt.Sprint(i), "wb", false)
 		c.expect(t, fmt.Sprintf("init:%d", i))
 		cs = append(cs, c)
 	}
@@ -354,7 +345,7 @@ func TestCloseEndsAllConnections(t *testing.T) {
 	for _, c := range cs {
 		select {
 		case err := <-c.err:
-			if !fastws.IsCloseError(err, fastws.CloseServiceRestart) {
+			if !errors.Is(err, errRestart) {
 				t.Fatalf("client ended with %v, want close 1012", err)
 			}
 		case f := <-c.frames:
@@ -363,8 +354,8 @@ func TestCloseEndsAllConnections(t *testing.T) {
 			t.Fatal("client not closed")
 		}
 	}
-	late := dial(t, url, "late", "wb", false)
-	if err := <-late.err; !fastws.IsCloseError(err, fastws.CloseServiceRestart) {
+	late := dial(t, srv, "late", "wb", false)
+	if err := <-late.err; !errors.Is(err, errRestart) {
 		t.Fatalf("dial after Close: %v", err)
 	}
 	h.Publish("wb", "k", func() []byte { return nil })
@@ -374,8 +365,8 @@ func TestCloseEndsAllConnections(t *testing.T) {
 
 func TestRenderPanicDoesNotStopFlushing(t *testing.T) {
 	h := New(Options{})
-	url := serve(t, h, nil)
-	c := dial(t, url, "c", "wb", false)
+	srv := serve(t, h, nil)
+	c := dial(t, srv, "c", "wb", false)
 	c.expect(t, "init:c")
 	h.Publish("wb", "bad", func() []byte { panic("boom") })
 	h.Publish("wb", "good", func() []byte { return []byte("ok") })
@@ -384,18 +375,18 @@ func TestRenderPanicDoesNotStopFlushing(t *testing.T) {
 
 func TestInitialPanicEndsOnlyThatConnection(t *testing.T) {
 	h := New(Options{})
-	url := serve(t, h, func(id string) []byte {
+	srv := serve(t, h, func(id string) []byte {
 		if id == "bad" {
 			panic("boom")
 		}
 		return []byte("init:" + id)
 	})
-	bad := dial(t, url, "bad", "wb", false)
-	good := dial(t, url, "good", "wb", false)
+	bad := dial(t, srv, "bad", "wb", false)
+	good := dial(t, srv, "good", "wb", false)
 	good.expect(t, "init:good")
 	select {
 	case err := <-bad.err:
-		if !fastws.IsCloseError(err, fastws.CloseAbnormalClosure) {
+		if !errors.Is(err, errAbnormal) {
 			t.Fatalf("bad ended with %v", err)
 		}
 	case f := <-bad.frames:
@@ -423,8 +414,8 @@ func fixed[T string | []byte](b T) func() []byte { return func() []byte { return
 // PublishNow returns while the render is still blocked.
 func TestPublishNowRendersOffThePublisher(t *testing.T) {
 	h := New(Options{})
-	url := serve(t, h, nil)
-	c := dial(t, url, "c", "agent:7", false)
+	srv := serve(t, h, nil)
+	c := dial(t, srv, "c", "agent:7", false)
 	c.expect(t, "init:c")
 	release := make(chan struct{})
 	returned := make(chan struct{})

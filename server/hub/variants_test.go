@@ -11,10 +11,10 @@ import (
 // language, and each subscriber gets its own language's bytes.
 func TestVariantsRenderOncePerVariant(t *testing.T) {
 	h := New(Options{Windows: map[string]time.Duration{"callbacks": time.Second}})
-	url := serve(t, h, nil)
-	fa1 := dial(t, url, "fa1", "wallboard@fa|Asia/Tehran", false)
-	fa2 := dial(t, url, "fa2", "wallboard@fa|Asia/Tehran", false)
-	cs := dial(t, url, "cs", "wallboard@cs|Europe/Prague", false)
+	srv := serve(t, h, nil)
+	fa1 := dial(t, srv, "fa1", "wallboard@fa|Asia/Tehran", false)
+	fa2 := dial(t, srv, "fa2", "wallboard@fa|Asia/Tehran", false)
+	cs := dial(t, srv, "cs", "wallboard@cs|Europe/Prague", false)
 	waitConns(t, h, 3)
 	for _, c := range []*client{fa1, fa2, cs} {
 		c.next(t) // init
@@ -39,6 +39,6 @@ func TestVariantsRenderOncePerVariant(t *testing.T) {
 	if w := h.window("callbacks@fa|UTC"); w != time.Second {
 		t.Fatalf("variant window = %v, want the topic's 1s", w)
 	}
-	cs.ws.Close()
+	cs.p.hangUp()
 	eventually(t, "cs variant gone", func() bool { return len(h.Variants("wallboard")) == 1 })
 }
