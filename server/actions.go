@@ -6,31 +6,12 @@ import (
 	"ringside/server/config"
 )
 
-// Who may make the PBX act (pause, resume, click-to-call). One table for the pages and
-// the API, so neither grants what the other refuses. A call placed through the PBX is
+// Who may make the PBX act (pause, resume, click-to-call) is in access.go, one table for
+// the pages and the API, so neither grants what the other refuses. A call placed through the PBX is
 // paid by the company's trunk: its first leg is always the extension of an agent in
 // the directory ([[agents]]), never an arbitrary "source:number", and the number it
 // dials must pass the source's dial_pattern (default: digits with an optional "+",
 // so no feature codes).
-
-// actionScope is how far a role's PBX actions reach.
-type actionScope int
-
-const (
-	actNobody actionScope = iota // managers (and unknown roles): they read records only
-	actSelf                      // an agent: for their own extension (their page's buttons)
-	actAny                       // any agent of the directory
-)
-
-// actionRoles is the table.
-var actionRoles = map[string]actionScope{
-	"admin":      actAny,
-	"supervisor": actAny,
-	"agent":      actSelf,
-}
-
-// MayAct says whether a role may make the PBX act at all (pages show the controls).
-func MayAct(role string) bool { return actionRoles[role] != actNobody }
 
 var (
 	errActionForbidden = say("err_action_forbidden")
@@ -40,17 +21,17 @@ var (
 // actor resolves which agent a person makes act: their own for an agent ("" or their
 // id), the named one for supervisors and admins. It refuses anything else.
 func actor(u *config.User, agentID string) (string, error) {
-	switch actionRoles[u.Role] {
-	case actSelf:
-		if agentID != "" && agentID != u.Agent {
-			return "", errActionForbidden
-		}
-		return u.Agent, nil
-	case actAny:
+	switch {
+	case may(u, actForAnyone):
 		if agentID == "" {
 			return "", say("err_choose_agent")
 		}
 		return agentID, nil
+	case may(u, actForSelf):
+		if agentID != "" && agentID != u.Agent {
+			return "", errActionForbidden
+		}
+		return u.Agent, nil
 	}
 	return "", errActionForbidden
 }

@@ -62,8 +62,8 @@ type logEvent struct {
 
 // handleEvents pages through the event log: ?after=SEQ&limit=N (default 100, at most 1000).
 func (s *Server) handleEvents(c *fiber.Ctx) error {
-	if u, _ := c.Locals("user").(*config.User); u == nil || (u.Role != "admin" && u.Role != "supervisor" && u.Role != "manager") {
-		return apiError(c, fiber.StatusForbidden, "Access denied")
+	if !seesAll(c) {
+		return apiDenied(c)
 	}
 	after, err := strconv.ParseUint(c.Query("after", "0"), 10, 64)
 	if err != nil {
@@ -78,7 +78,7 @@ func (s *Server) handleEvents(c *fiber.Ctx) error {
 	}
 	evs, err := s.store.Events(after, limit)
 	if err != nil {
-		return apiError(c, fiber.StatusServiceUnavailable, "store unavailable")
+		return apiError(c, fiber.StatusServiceUnavailable, msgStoreUnavailable)
 	}
 	out := make([]logEvent, len(evs))
 	for i, e := range evs {

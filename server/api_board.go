@@ -15,12 +15,12 @@ import (
 // seesAll reports whether an API user may read every call (agents may not).
 func seesAll(c *fiber.Ctx) bool {
 	u, _ := c.Locals("user").(*config.User)
-	return u != nil && u.Role != "agent"
+	return may(u, seeAllCalls)
 }
 
 func (s *Server) handleCalls(c *fiber.Ctx) error {
 	if !seesAll(c) {
-		return apiError(c, fiber.StatusForbidden, "Access denied")
+		return apiDenied(c)
 	}
 	var out []call.Call
 	s.board.read(func(b *live.Board) { out = b.Calls() })
@@ -30,11 +30,11 @@ func (s *Server) handleCalls(c *fiber.Ctx) error {
 // handleCall answers one call, live or stored, with its timeline.
 func (s *Server) handleCall(c *fiber.Ctx) error {
 	if !seesAll(c) {
-		return apiError(c, fiber.StatusForbidden, "Access denied")
+		return apiDenied(c)
 	}
 	cl, ok, err := s.findCall(pathParam(c, "id"))
 	if err != nil {
-		return apiError(c, fiber.StatusServiceUnavailable, "store unavailable")
+		return apiError(c, fiber.StatusServiceUnavailable, msgStoreUnavailable)
 	}
 	if !ok {
 		return apiError(c, fiber.StatusNotFound, "no such call")
@@ -67,7 +67,7 @@ func (s *Server) findCall(id string) (call.Call, bool, error) {
 
 func (s *Server) handleAgents(c *fiber.Ctx) error {
 	if !seesAll(c) {
-		return apiError(c, fiber.StatusForbidden, "Access denied")
+		return apiDenied(c)
 	}
 	var out []call.Agent
 	s.board.read(func(b *live.Board) { out = b.Agents() })
@@ -76,7 +76,7 @@ func (s *Server) handleAgents(c *fiber.Ctx) error {
 
 func (s *Server) handleQueues(c *fiber.Ctx) error {
 	if !seesAll(c) {
-		return apiError(c, fiber.StatusForbidden, "Access denied")
+		return apiDenied(c)
 	}
 	var out []call.Queue
 	now := s.now()
@@ -99,12 +99,12 @@ type cdrSearch struct {
 
 func (s *Server) handleCDRSearch(c *fiber.Ctx) error {
 	if !seesAll(c) {
-		return apiError(c, fiber.StatusForbidden, "Access denied")
+		return apiDenied(c)
 	}
 	var req cdrSearch
 	if len(c.Body()) > 0 {
 		if err := json.Unmarshal(c.Body(), &req); err != nil {
-			return apiError(c, fiber.StatusBadRequest, "Unable to parse content")
+			return apiError(c, fiber.StatusBadRequest, msgUnparsable)
 		}
 	}
 	p := &req.Pagination
@@ -141,7 +141,7 @@ func (s *Server) handleCDRSearch(c *fiber.Ctx) error {
 	}
 	rows, total, err := s.store.SearchCDRs(q)
 	if err != nil {
-		return apiError(c, fiber.StatusServiceUnavailable, "store unavailable")
+		return apiError(c, fiber.StatusServiceUnavailable, msgStoreUnavailable)
 	}
 	return c.JSON(envelope{Success: 1, Data: fiber.Map{
 		"pagination": fiber.Map{"start": p.Start, "count": p.Count, "sorting": p.Sorting, "total": total},

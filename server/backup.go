@@ -15,8 +15,8 @@ import (
 // is made on the data directory's disk first (seconds), so a slow download never
 // holds a read transaction open.
 func (s *Server) handleBackup(c *fiber.Ctx) error {
-	if u, _ := c.Locals("user").(*config.User); u == nil || u.Role != "admin" {
-		return apiError(c, fiber.StatusForbidden, "Access denied")
+	if u, _ := c.Locals("user").(*config.User); !may(u, administer) {
+		return apiDenied(c)
 	}
 	tmp := filepath.Join(s.cfg().Data, "backup-"+randomID()+".db")
 	seq, err := s.store.Backup(tmp)

@@ -17,7 +17,7 @@ import (
 
 func (s *Server) callbackRoutes() {
 	for path, typ := range map[string]call.Type{"/callbacks/done": call.CallbackDone, "/callbacks/take": call.CallbackTaken} {
-		s.app.Post(path, s.people("agent", "supervisor", "admin"), s.markCallback(typ))
+		s.app.Post(path, s.people(workCallbacks), s.markCallback(typ))
 	}
 }
 
@@ -30,7 +30,7 @@ func (s *Server) callbacksOf(u *config.User) []call.Callback {
 		list = b.Callbacks()
 		me, _ = b.Agent(u.Agent)
 	})
-	if u.Role != "agent" {
+	if may(u, seeAllCalls) {
 		return list
 	}
 	return slices.DeleteFunc(list, func(cb call.Callback) bool { return !concerns(cb, u.Agent, me.Queues) })
@@ -104,7 +104,7 @@ func (s *Server) displayName(u *config.User) string {
 func (s *Server) handleCallbacks(c *fiber.Ctx) error {
 	u, _ := c.Locals("user").(*config.User)
 	if u == nil {
-		return apiError(c, fiber.StatusForbidden, "Access denied")
+		return apiDenied(c)
 	}
 	return s.boardJSON(c, nonNil(s.callbacksOf(u)))
 }

@@ -155,8 +155,8 @@ func (s *Server) metricsAuth(c *fiber.Ctx) error {
 		}
 	}
 	if sess, ok := s.session(c); ok {
-		if sess.User.Role != "admin" {
-			return apiError(c, fiber.StatusForbidden, "Access denied")
+		if !may(sess.User, administer) {
+			return apiDenied(c)
 		}
 		return c.Next()
 	}
@@ -164,8 +164,8 @@ func (s *Server) metricsAuth(c *fiber.Ctx) error {
 }
 
 func (s *Server) handleMetrics(c *fiber.Ctx) error {
-	if u, ok := c.Locals("user").(*config.User); ok && u.Role != "admin" {
-		return apiError(c, fiber.StatusForbidden, "Access denied")
+	if u, ok := c.Locals("user").(*config.User); ok && !may(u, administer) {
+		return apiDenied(c)
 	}
 	mfs, err := s.metrics.reg.Gather()
 	if err != nil {

@@ -22,47 +22,40 @@ import (
 	"ringside/views"
 )
 
-// Who may open what (the README's page list).
-var (
-	wallboardRoles = []string{"supervisor", "admin"}
-	cdrRoles       = []string{"manager", "supervisor", "admin"}
-	allRoles       = []string{"agent", "manager", "supervisor", "admin"}
-)
-
 func (s *Server) pageRoutes() {
 	a := s.app
 	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 365 * 24 * 3600}))
 	a.Use(s.withLocale)
 	a.Get("/login", s.loginPage)
 	a.Get("/catching-up", s.catchUpNotice)
-	a.Post("/lang", s.people(allRoles...), s.setLanguage)
+	a.Post("/lang", s.people(signedIn), s.setLanguage)
 	a.Post("/login", s.login)
-	a.Post("/logout", s.people(allRoles...), s.logout)
-	a.Get("/", s.people(allRoles...), s.home)
-	a.Get("/wallboard", s.people(wallboardRoles...), s.wallboardPage)
-	a.Get("/agent", s.people("agent"), s.agentPage)
-	a.Get("/calls/:id", s.people(allRoles...), s.callPage)
-	a.Get("/cdrs", s.people(cdrRoles...), s.cdrPage)
-	a.Get("/cdrs.csv", s.people(cdrRoles...), s.cdrCSV)
-	a.Get("/reports", s.people(reportRoles...), s.reportsPage)
-	a.Get("/reports.csv", s.people(reportRoles...), s.reportsCSV)
-	a.Get("/settings", s.people("admin"), s.settingsPage)
-	a.Post("/settings/reload", s.people("admin"), s.settingsReload)
-	a.Get("/ws", s.people(allRoles...), s.wsUpgrade, s.wsHandler())
-	a.Get("/recordings/:call/:n", s.people(allRoles...), s.recording)
-	a.Post("/calls/originate", s.people(allRoles...), s.pageOriginate)
-	a.Post("/agent/pause", s.people("agent"), s.pagePause(true))
-	a.Post("/agent/resume", s.people("agent"), s.pagePause(false))
-	a.Post("/agents/:id/pause", s.people(wallboardRoles...), s.pagePause(true))
-	a.Post("/agents/:id/resume", s.people(wallboardRoles...), s.pagePause(false))
+	a.Post("/logout", s.people(signedIn), s.logout)
+	a.Get("/", s.people(signedIn), s.home)
+	a.Get("/wallboard", s.people(seeWallboard), s.wallboardPage)
+	a.Get("/agent", s.people(seeOwnCalls, previewAgents), s.agentPage)
+	a.Get("/calls/:id", s.people(signedIn), s.callPage)
+	a.Get("/cdrs", s.people(seeAllCalls), s.cdrPage)
+	a.Get("/cdrs.csv", s.people(seeAllCalls), s.cdrCSV)
+	a.Get("/reports", s.people(seeReports), s.reportsPage)
+	a.Get("/reports.csv", s.people(seeReports), s.reportsCSV)
+	a.Get("/settings", s.people(administer), s.settingsPage)
+	a.Post("/settings/reload", s.people(administer), s.settingsReload)
+	a.Get("/ws", s.people(signedIn), s.wsUpgrade, s.wsHandler())
+	a.Get("/recordings/:call/:n", s.people(signedIn), s.recording)
+	a.Post("/calls/originate", s.people(signedIn), s.pageOriginate)
+	a.Post("/agent/pause", s.people(actForSelf), s.pagePause(true))
+	a.Post("/agent/resume", s.people(actForSelf), s.pagePause(false))
+	a.Post("/agents/:id/pause", s.people(actForAnyone), s.pagePause(true))
+	a.Post("/agents/:id/resume", s.people(actForAnyone), s.pagePause(false))
 	s.callbackRoutes()
 	s.voicemailRoutes()
 }
 
-// people admits a logged-in person with one of roles. Without a session a page
-// redirects to /login and anything else answers 401; a state-changing request must
-// carry the session's CSRF token.
-func (s *Server) people(roles ...string) fiber.Handler {
+// people admits a logged-in person with one of the permissions (access.go). Without a
+// session a page redirects to /login and anything else answers 401; a state-changing
+// request must carry the session's CSRF token.
+func (s *Server) people(perms ...permission) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		sess, ok := s.session(c)
 		if !ok {
@@ -71,7 +64,7 @@ func (s *Server) people(roles ...string) fiber.Handler {
 			}
 			return plain(c, fiber.StatusUnauthorized, "err_log_in_first")
 		}
-		if !slices.Contains(roles, sess.User.Role) {
+		if !mayAny(sess.User, perms...) {
 			return s.errorPage(c, sess, fiber.StatusForbidden, "error_role")
 		}
 		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
@@ -120,11 +113,6 @@ func frame(ctx context.Context, comp templ.Component) []byte {
 	return b.Bytes()
 }
 
-// errorPage answers an error as a page; msg is a catalog key.
-func (s *Server) errorPage(c *fiber.Ctx, sess *session, code int, msg string) error {
-	return renderPage(c, code, views.ErrorPage(s.pageOf(c, sess, "error_title", ""), code, msg))
-}
-
 // zone is where people's clocks are: the first source with a configured time zone.
 func (s *Server) zone() *time.Location {
 	for _, src := range s.cfg().Sources {
@@ -142,7 +130,7 @@ func (s *Server) pageOf(c *fiber.Ctx, sess *session, title, topic string) views.
 	loc := localeOf(c)
 	p := views.Page{Title: loc.T(title), Topic: topic, Now: s.now().In(loc.Zone), Back: c.OriginalURL(), CatchingUp: s.catchingUp()}
 	if sess != nil {
-		p.User = views.User{Name: sess.User.Name, Role: sess.User.Role, Agent: sess.User.Agent}
+		p.User = views.User{Name: sess.User.Name, Role: sess.User.Role, Agent: sess.User.Agent, Pages: navOf(sess.User)}
 		p.CSRF = s.sessions.csrf(sess.ID)
 		p.MayAct = MayAct(sess.User.Role)
 		if p.MayAct && sess.User.Role != "agent" {
@@ -230,27 +218,29 @@ func (s *Server) wallboardPage(c *fiber.Ctx) error {
 	return renderPage(c, fiber.StatusOK, views.Wallboard(p, s.wallboardData(c.UserContext())))
 }
 
+// agentPage is an agent's own page, or for an admin the page of the agent they chose
+// (?agent=id), as a preview: live like the agent's, without the controls that would
+// act for them.
 func (s *Server) agentPage(c *fiber.Ctx) error {
 	sess := sessionOf(c)
-	p := s.pageOf(c, sess, "nav_my_calls", "agent")
-	return renderPage(c, fiber.StatusOK, views.Agent(p, s.agentData(c.UserContext(), sess.User.Agent)))
-}
-
-// mayView says whether a person may see a call: everyone but agents, and an agent the
-// calls that were offered to them.
-func mayView(u *config.User, c call.Call) bool {
-	if u.Role != "agent" {
-		return true
+	if may(sess.User, seeOwnCalls) {
+		p := s.pageOf(c, sess, "nav_my_calls", "agent")
+		return renderPage(c, fiber.StatusOK, views.Agent(p, s.agentData(c.UserContext(), sess.User.Agent)))
 	}
-	if c.Agent == u.Agent || slices.Contains(c.Ringing, u.Agent) {
-		return true
+	var agents []call.Agent
+	s.board.read(func(b *live.Board) { agents = b.Agents() })
+	id := c.Query("agent")
+	if id == "" {
+		return renderPage(c, fiber.StatusOK, views.AgentPreviewChooser(s.pageOf(c, sess, "preview_choose", ""), agents))
 	}
-	for _, l := range c.Legs {
-		if l.Agent == u.Agent {
-			return true
-		}
+	if !slices.ContainsFunc(agents, func(a call.Agent) bool { return a.ID == id }) {
+		return s.errorPage(c, sess, fiber.StatusNotFound, "error_not_found_page")
 	}
-	return false
+	d := s.agentData(c.UserContext(), id)
+	p := s.pageOf(c, sess, "", agentTopic(id))
+	p.Title = localeOf(c).T("preview_title", "Name", d.Agent.Name)
+	p.MayAct = false
+	return renderPage(c, fiber.StatusOK, views.Agent(p, d))
 }
 
 func (s *Server) callPage(c *fiber.Ctx) error {

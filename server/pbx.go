@@ -253,11 +253,11 @@ func (s *Server) pagePause(pause bool) fiber.Handler {
 func (s *Server) apiOriginate(c *fiber.Ctx) error {
 	var req struct{ Agent, Number string }
 	if err := json.Unmarshal(c.Body(), &req); err != nil {
-		return apiError(c, fiber.StatusBadRequest, "Unable to parse content")
+		return apiError(c, fiber.StatusBadRequest, msgUnparsable)
 	}
 	agent, err := actor(apiCaller(c), req.Agent)
 	if err != nil {
-		return apiError(c, fiber.StatusForbidden, "Access denied: "+err.Error())
+		return apiDeniedBecause(c, err)
 	}
 	id, err := s.originate(c.UserContext(), agent, req.Number)
 	if err != nil {
@@ -270,12 +270,12 @@ func (s *Server) apiPause(pause bool) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		agent, err := actor(apiCaller(c), pathParam(c, "id"))
 		if err != nil {
-			return apiError(c, fiber.StatusForbidden, "Access denied: "+err.Error())
+			return apiDeniedBecause(c, err)
 		}
 		var req struct{ Queue, Reason string }
 		if len(c.Body()) > 0 {
 			if err := json.Unmarshal(c.Body(), &req); err != nil {
-				return apiError(c, fiber.StatusBadRequest, "Unable to parse content")
+				return apiError(c, fiber.StatusBadRequest, msgUnparsable)
 			}
 		}
 		if err := s.pauseAgent(c.UserContext(), agent, req.Queue, req.Reason, pause); err != nil {

@@ -14,9 +14,6 @@ import (
 	"ringside/server/report"
 )
 
-// reportRoles may read reports (pages and API).
-var reportRoles = []string{"manager", "supervisor", "admin"}
-
 // Limits of one report: a longer range or finer grouping is refused with a message,
 // so one request cannot make the server build millions of rows.
 const (
@@ -121,8 +118,8 @@ func (s *Server) reports() *report.Reader {
 func (s *Server) apiReport(kind byte) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		u, _ := c.Locals("user").(*config.User)
-		if u == nil || !slices.Contains(reportRoles, u.Role) {
-			return apiError(c, fiber.StatusForbidden, "Access denied")
+		if !may(u, seeReports) {
+			return apiDenied(c)
 		}
 		var req reportRequest
 		if body := c.Body(); len(body) > 0 {
@@ -145,7 +142,7 @@ func (s *Server) apiReport(kind byte) fiber.Handler {
 		}
 		if err != nil {
 			s.log.Error("report failed", "err", err)
-			return apiError(c, fiber.StatusServiceUnavailable, "store unavailable")
+			return apiError(c, fiber.StatusServiceUnavailable, msgStoreUnavailable)
 		}
 		return c.JSON(envelope{Success: 1, Data: data})
 	}

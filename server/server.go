@@ -4,7 +4,6 @@ package server
 
 import (
 	"context"
-	"errors"
 	"log/slog"
 	"net"
 	"sync"
@@ -131,7 +130,7 @@ func (s *Server) routes() {
 	api.Post("/agents/:id/resume", s.apiPause(false))
 	api.Get("/backup", s.handleBackup)
 	api.All("/*", func(c *fiber.Ctx) error {
-		return apiError(c, fiber.StatusNotImplemented, "Requested service does not exist")
+		return apiError(c, fiber.StatusNotImplemented, msgNoService)
 	})
 	s.pageRoutes()
 }
@@ -169,43 +168,4 @@ func (s *Server) Shutdown(ctx context.Context) error {
 	s.board.Close()
 	s.users().pool.close()
 	return err
-}
-
-// errorHandler answers fiber's own errors (413 body limit, 404, 405) in our envelope.
-func (s *Server) errorHandler(c *fiber.Ctx, err error) error {
-	code := fiber.StatusInternalServerError
-	var fe *fiber.Error
-	if errors.As(err, &fe) {
-		code = fe.Code
-	}
-	msg := err.Error()
-	switch code {
-	case fiber.StatusRequestEntityTooLarge:
-		msg = "body larger than 1 MiB"
-	case fiber.StatusMethodNotAllowed:
-		msg = "Method not allowed"
-	case fiber.StatusInternalServerError:
-		s.log.Error("request failed", "path", c.Path(), "err", err)
-		msg = "internal error"
-		if wantsPage(c) {
-			c.Response().ResetBody()
-			sess, _ := s.session(c)
-			return s.errorPage(c, sess, code, "")
-		}
-	}
-	return c.Status(code).JSON(envelope{Success: 0, Message: msg})
-}
-
-// envelope is the Simotel-style answer every JSON route uses.
-type envelope struct {
-	Success int    `json:"success"`
-	Message string `json:"message"`
-	Data    any    `json:"data,omitempty"`
-	// CatchingUp is set on answers read from the board: true while it restores and
-	// replays the log after a start, so the data may be partial.
-	CatchingUp *bool `json:"catching_up,omitempty"`
-}
-
-func apiError(c *fiber.Ctx, code int, msg string) error {
-	return c.Status(code).JSON(envelope{Success: 0, Message: msg})
 }

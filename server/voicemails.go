@@ -14,13 +14,14 @@ import (
 	"ringside/server/config"
 	"ringside/server/ingest"
 	"ringside/server/live"
+	"ringside/views"
 )
 
 // maxVoicemails is how many messages an agent's page lists.
 const maxVoicemails = 10
 
 func (s *Server) voicemailRoutes() {
-	s.app.Get("/voicemails/:source/:id", s.people(allRoles...), s.playVoicemail)
+	s.app.Get("/voicemails/:source/:id", s.people(signedIn), s.playVoicemail)
 }
 
 // voicemailsOf lists the messages a person sees, the latest first, marked when held.
@@ -31,7 +32,7 @@ func (s *Server) voicemailsOf(u *config.User) []call.Voicemail {
 		list = b.Voicemails()
 		me, _ = b.Agent(u.Agent)
 	})
-	if u.Role == "agent" {
+	if !may(u, seeAllCalls) {
 		list = slices.DeleteFunc(list, func(v call.Voicemail) bool { return !voicemailFor(v, u.Agent, me.Queues) })
 	}
 	for i := range list {

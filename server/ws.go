@@ -8,6 +8,7 @@ import (
 	"github.com/gofiber/contrib/websocket"
 	"github.com/gofiber/fiber/v2"
 
+	"ringside/server/config"
 	"ringside/server/hub"
 	"ringside/views"
 	"ringside/views/i18n"
@@ -32,27 +33,9 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 	page := c.Query("page")
 	loc := localeOf(c)
 	ctx := i18n.With(context.Background(), loc)
-	var sub subscription
-	switch {
-	case page == "wallboard" && (sess.User.Role == "supervisor" || sess.User.Role == "admin"):
-		sub = subscription{[]string{"wallboard", "callbacks"}, func() []byte { return frame(ctx, views.WallboardState(s.wallboardData(ctx))) }}
-	case page == "agent" && sess.User.Role == "agent":
-		me := sess.User.Agent
-		sub = subscription{[]string{"agent:" + me}, func() []byte {
-			d := s.agentData(ctx, me)
-			return frame(ctx, views.AgentState(d, s.names()))
-		}}
-	case page == "cdrs" && sess.User.Role != "agent":
-		sub = subscription{[]string{"cdrs"}, func() []byte { return nil }}
-	case strings.HasPrefix(page, "call:"):
-		id := strings.TrimPrefix(page, "call:")
-		cl, ok, err := s.findCall(id)
-		if err != nil || !ok || !mayView(sess.User, cl) {
-			return plain(c, fiber.StatusForbidden, "err_not_your_call")
-		}
-		sub = subscription{[]string{"call:" + id}, func() []byte { return s.callCardFrame(ctx, id) }}
-	default:
-		return plain(c, fiber.StatusForbidden, "err_no_page_for_role")
+	sub, refused := s.subscriptionOf(ctx, sess.User, page)
+	if refused != "" {
+		return plain(c, fiber.StatusForbidden, refused)
 	}
 	v := variantOf(loc.Lang, loc.Zone)
 	for i, t := range sub.topics { // the person's language and zone: rendered once for all who share them
@@ -60,6 +43,34 @@ func (s *Server) wsUpgrade(c *fiber.Ctx) error {
 	}
 	c.Locals("sub", sub)
 	return c.Next()
+}
+
+// subscriptionOf is what the socket of page listens to, if u may open that page;
+// otherwise why not (a catalog key).
+func (s *Server) subscriptionOf(ctx context.Context, u *config.User, page string) (subscription, string) {
+	switch {
+	case page == "wallboard" && may(u, seeWallboard):
+		return subscription{[]string{topicWallboard, topicCallbacks}, func() []byte { return frame(ctx, views.WallboardState(s.wallboardData(ctx))) }}, ""
+	case page == "agent" && may(u, seeOwnCalls):
+		return s.agentSubscription(ctx, u.Agent), ""
+	case strings.HasPrefix(page, "agent:") && may(u, previewAgents):
+		return s.agentSubscription(ctx, strings.TrimPrefix(page, "agent:")), ""
+	case page == "cdrs" && may(u, seeAllCalls):
+		return subscription{[]string{topicCDRs}, func() []byte { return nil }}, ""
+	case strings.HasPrefix(page, "call:"):
+		id := strings.TrimPrefix(page, "call:")
+		cl, ok, err := s.findCall(id)
+		if err != nil || !ok || !mayView(u, cl) {
+			return subscription{}, "err_not_your_call"
+		}
+		return subscription{[]string{callTopic(id)}, func() []byte { return s.callCardFrame(ctx, id) }}, ""
+	}
+	return subscription{}, "err_no_page_for_role"
+}
+
+// agentSubscription is one agent's page: their topic, and the whole page on (re)connect.
+func (s *Server) agentSubscription(ctx context.Context, id string) subscription {
+	return subscription{[]string{agentTopic(id)}, func() []byte { return frame(ctx, views.AgentState(s.agentData(ctx, id), s.names())) }}
 }
 
 func (s *Server) wsHandler() fiber.Handler {

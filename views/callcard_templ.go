@@ -48,7 +48,7 @@ func CallCard(p Page, c call.Call, canSeeRecordings bool) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			if canSee(p.User.Role, "cdrs") {
+			if canSee(p.User, "cdrs") {
 				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 1, "<nav class=\"crumbs\"><a href=\"/cdrs\">")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"net/url"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -241,18 +242,8 @@ func dirArrow(d call.Direction) string {
 	return "·"
 }
 
-// canSee says which nav entries a role has.
-func canSee(role, page string) bool {
-	switch page {
-	case "wallboard":
-		return role == RoleAdmin || role == RoleSupervisor
-	case "cdrs", "reports":
-		return role == RoleAdmin || role == RoleSupervisor || role == RoleManager
-	case "settings":
-		return role == RoleAdmin
-	}
-	return false
-}
+// canSee says whether the nav shows a page to u (the server decides: User.Pages).
+func canSee(u User, page string) bool { return slices.Contains(u.Pages, page) }
 
 // wsURL is the socket address for a page topic.
 func wsURL(topic string) string { return "/ws?page=" + url.QueryEscape(topic) }
@@ -342,4 +333,9 @@ func (n Names) IDs() []string {
 	}
 	sort.Slice(ids, func(i, j int) bool { return n[ids[i]] < n[ids[j]] || (n[ids[i]] == n[ids[j]] && ids[i] < ids[j]) })
 	return ids
+}
+
+// previewURL is an agent's page as an admin previews it.
+func previewURL(agentID string) templ.SafeURL {
+	return templ.SafeURL("/agent?agent=" + url.QueryEscape(agentID))
 }

@@ -417,7 +417,7 @@ func nav(p Page, active string) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		if canSee(p.User.Role, "wallboard") {
+		if canSee(p.User, "wallboard") {
 			var templ_7745c5c3_Var23 = []any{templ.KV("active", active == "wallboard")}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var23...)
 			if templ_7745c5c3_Err != nil {
@@ -491,7 +491,7 @@ func nav(p Page, active string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if canSee(p.User.Role, "cdrs") {
+		if canSee(p.User, "cdrs") {
 			var templ_7745c5c3_Var29 = []any{templ.KV("active", active == "cdrs" || active == "call")}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var29...)
 			if templ_7745c5c3_Err != nil {
@@ -528,7 +528,7 @@ func nav(p Page, active string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if canSee(p.User.Role, "reports") {
+		if canSee(p.User, "reports") {
 			var templ_7745c5c3_Var32 = []any{templ.KV("active", active == "reports")}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var32...)
 			if templ_7745c5c3_Err != nil {
@@ -565,7 +565,7 @@ func nav(p Page, active string) templ.Component {
 				return templ_7745c5c3_Err
 			}
 		}
-		if canSee(p.User.Role, "settings") {
+		if canSee(p.User, "settings") {
 			var templ_7745c5c3_Var35 = []any{templ.KV("active", active == "settings")}
 			templ_7745c5c3_Err = templ.RenderCSSItems(ctx, templ_7745c5c3_Buffer, templ_7745c5c3_Var35...)
 			if templ_7745c5c3_Err != nil {

@@ -17,7 +17,10 @@ import (
 )
 
 // User is the signed-in person, for the nav.
-type User struct{ Name, Role, Agent string }
+type User struct {
+	Name, Role, Agent string
+	Pages             []string // the nav's pages they may open ("wallboard", "cdrs", "reports", "settings")
+}
 
 // Roles (User.Role).
 const (
