@@ -133,7 +133,7 @@ func (s *Server) pageOf(c *fiber.Ctx, sess *session, title, topic string) views.
 		p.User = views.User{Name: sess.User.Name, Role: sess.User.Role, Agent: sess.User.Agent, Pages: navOf(sess.User)}
 		p.CSRF = s.sessions.csrf(sess.ID)
 		p.MayAct = MayAct(sess.User.Role)
-		if p.MayAct && sess.User.Role != "agent" {
+		if may(sess.User, actForAnyone) {
 			p.Callers = s.callers()
 		}
 	}
