@@ -7,45 +7,7 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"ringside/server/call"
-	"ringside/server/config"
 )
-
-// apiAuth admits API users by HTTP Basic and/or X-APIKEY (Simotel's convention: when
-// both are sent, both must be right).
-func (s *Server) apiAuth(c *fiber.Ctx) error {
-	user, pass, hasBasic := basicAuth(c)
-	key := c.Get("X-APIKEY")
-	if !hasBasic && key == "" {
-		return apiError(c, fiber.StatusUnauthorized, "BasicAuth or ApiKey is missing")
-	}
-	keys := s.guessKeys(c, user)
-	if s.lockedOut(c, keys) > 0 {
-		return apiError(c, fiber.StatusTooManyRequests, "too many failed attempts, retry later")
-	}
-	var who *config.User
-	if hasBasic {
-		u, ok, err := s.users().password(user, pass)
-		if err != nil {
-			c.Set(fiber.HeaderRetryAfter, "5")
-			return apiError(c, fiber.StatusServiceUnavailable, err.Error())
-		}
-		if !ok {
-			s.guesses.failed(s.now(), keys...)
-			return apiError(c, fiber.StatusUnauthorized, "BasicAuth or ApiKey is invalid")
-		}
-		who = u
-	}
-	if key != "" {
-		u, ok := s.users().apiKey(key)
-		if !ok || (who != nil && u != who) {
-			s.guesses.failed(s.now(), keys[0]) // a wrong key counts against the address
-			return apiError(c, fiber.StatusUnauthorized, "BasicAuth or ApiKey is invalid")
-		}
-		who = u
-	}
-	c.Locals("user", who)
-	return c.Next()
-}
 
 // logEvent is one line of GET /api/v1/events.
 type logEvent struct {
@@ -60,11 +22,8 @@ type logEvent struct {
 	ReceivedAt string    `json:"received_at"`
 }
 
-// handleEvents pages through the event log: ?after=SEQ&limit=N (default 100, at most 1000).
-func (s *Server) handleEvents(c *fiber.Ctx) error {
-	if !seesAll(c) {
-		return apiDenied(c)
-	}
+// apiEvents pages through the event log: ?after=SEQ&limit=N (default 100, at most 1000).
+func (s *Server) apiEvents(c *fiber.Ctx) error {
 	after, err := strconv.ParseUint(c.Query("after", "0"), 10, 64)
 	if err != nil {
 		return apiError(c, fiber.StatusBadRequest, "after must be a sequence number")

@@ -7,31 +7,18 @@ import (
 	"github.com/gofiber/fiber/v2"
 
 	"ringside/server/call"
-	"ringside/server/config"
 	"ringside/server/live"
 	"ringside/store"
 )
 
-// seesAll reports whether an API user may read every call (agents may not).
-func seesAll(c *fiber.Ctx) bool {
-	u, _ := c.Locals("user").(*config.User)
-	return may(u, seeAllCalls)
-}
-
-func (s *Server) handleCalls(c *fiber.Ctx) error {
-	if !seesAll(c) {
-		return apiDenied(c)
-	}
+func (s *Server) apiCalls(c *fiber.Ctx) error {
 	var out []call.Call
 	s.board.read(func(b *live.Board) { out = b.Calls() })
 	return s.boardJSON(c, nonNil(out))
 }
 
-// handleCall answers one call, live or stored, with its timeline.
-func (s *Server) handleCall(c *fiber.Ctx) error {
-	if !seesAll(c) {
-		return apiDenied(c)
-	}
+// apiCall answers one call, live or stored, with its timeline.
+func (s *Server) apiCall(c *fiber.Ctx) error {
 	cl, ok, err := s.findCall(pathParam(c, "id"))
 	if err != nil {
 		return apiError(c, fiber.StatusServiceUnavailable, msgStoreUnavailable)
@@ -65,19 +52,13 @@ func (s *Server) findCall(id string) (call.Call, bool, error) {
 	return s.playable(cl), true, nil
 }
 
-func (s *Server) handleAgents(c *fiber.Ctx) error {
-	if !seesAll(c) {
-		return apiDenied(c)
-	}
+func (s *Server) apiAgents(c *fiber.Ctx) error {
 	var out []call.Agent
 	s.board.read(func(b *live.Board) { out = b.Agents() })
 	return s.boardJSON(c, nonNil(out))
 }
 
-func (s *Server) handleQueues(c *fiber.Ctx) error {
-	if !seesAll(c) {
-		return apiDenied(c)
-	}
+func (s *Server) apiQueues(c *fiber.Ctx) error {
 	var out []call.Queue
 	now := s.now()
 	s.board.read(func(b *live.Board) { out = b.Queues(now) })
@@ -97,10 +78,7 @@ type cdrSearch struct {
 	} `json:"pagination"`
 }
 
-func (s *Server) handleCDRSearch(c *fiber.Ctx) error {
-	if !seesAll(c) {
-		return apiDenied(c)
-	}
+func (s *Server) apiCDRSearch(c *fiber.Ctx) error {
 	var req cdrSearch
 	if len(c.Body()) > 0 {
 		if err := json.Unmarshal(c.Body(), &req); err != nil {

@@ -6,18 +6,13 @@ import (
 	"strconv"
 
 	"github.com/gofiber/fiber/v2"
-
-	"ringside/server/config"
 )
 
-// handleBackup is GET /api/v1/backup (admin): a consistent copy of the database,
+// apiBackup is GET /api/v1/backup (admin): a consistent copy of the database,
 // taken while intake goes on. X-Ringside-Seq names the last event it holds. The copy
 // is made on the data directory's disk first (seconds), so a slow download never
 // holds a read transaction open.
-func (s *Server) handleBackup(c *fiber.Ctx) error {
-	if u, _ := c.Locals("user").(*config.User); !may(u, administer) {
-		return apiDenied(c)
-	}
+func (s *Server) apiBackup(c *fiber.Ctx) error {
 	tmp := filepath.Join(s.cfg().Data, "backup-"+randomID()+".db")
 	seq, err := s.store.Backup(tmp)
 	if err != nil {

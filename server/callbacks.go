@@ -15,12 +15,6 @@ import (
 	"ringside/store"
 )
 
-func (s *Server) callbackRoutes() {
-	for path, typ := range map[string]call.Type{"/callbacks/done": call.CallbackDone, "/callbacks/take": call.CallbackTaken} {
-		s.app.Post(path, s.people(workCallbacks), s.markCallback(typ))
-	}
-}
-
 // callbacksOf lists the callers to call back a person sees: supervisors and admins all
 // of them, an agent those of their queues and those offered to them.
 func (s *Server) callbacksOf(u *config.User) []call.Callback {
@@ -45,11 +39,11 @@ func (s *Server) agentCallbacks(agent string) []call.Callback {
 	return s.callbacksOf(&config.User{Role: "agent", Agent: agent})
 }
 
-// markCallback logs that a person has dealt with a caller (done) or is calling them back
+// pageMarkCallback logs that a person has dealt with a caller (done) or is calling them back
 // (take). The form names the row they acted on: the number and its latest abandoned
 // call. The mark covers that call and every earlier one of the number, so a caller who
 // gave up again meanwhile stays listed.
-func (s *Server) markCallback(typ call.Type) fiber.Handler {
+func (s *Server) pageMarkCallback(typ call.Type) fiber.Handler {
 	return func(c *fiber.Ctx) error {
 		u := sessionOf(c).User
 		number, callID := c.FormValue("number"), c.FormValue("call")
@@ -100,12 +94,9 @@ func (s *Server) displayName(u *config.User) string {
 	return u.Name
 }
 
-// handleCallbacks is GET /api/v1/callbacks: the callers to call back the API user sees.
-func (s *Server) handleCallbacks(c *fiber.Ctx) error {
+// apiCallbacks is GET /api/v1/callbacks: the callers to call back the API user sees.
+func (s *Server) apiCallbacks(c *fiber.Ctx) error {
 	u, _ := c.Locals("user").(*config.User)
-	if u == nil {
-		return apiDenied(c)
-	}
 	return s.boardJSON(c, nonNil(s.callbacksOf(u)))
 }
 

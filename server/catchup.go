@@ -21,9 +21,9 @@ func (s *Server) boardJSON(c *fiber.Ctx, data any) error {
 	return c.JSON(envelope{Success: 1, Data: data, CatchingUp: &catchingUp})
 }
 
-// catchUpNotice is GET /catching-up: the pages' notice while the board catches up,
+// pageCatchingUp is GET /catching-up: the pages' notice while the board catches up,
 // nothing once it has (the notice polls it and so removes itself).
-func (s *Server) catchUpNotice(c *fiber.Ctx) error {
+func (s *Server) pageCatchingUp(c *fiber.Ctx) error {
 	c.Set("Cache-Control", "no-store")
 	if !s.catchingUp() {
 		return c.Type("html", "utf-8").SendString("")

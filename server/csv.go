@@ -17,9 +17,9 @@ import (
 var csvHeader = []string{"id", "source", "direction", "from", "to", "did", "queue", "queue_name", "agent", "agent_name", "started_at", "answered_at",
 	"ended_at", "wait_s", "talk_s", "duration_s", "disposition", "hangup_reason", "contact", "recordings"}
 
-// cdrCSV streams the CDRs of the current filter: rows are written as the store yields
+// pageCDRsCSV streams the CDRs of the current filter: rows are written as the store yields
 // them, so 100k rows never sit in memory.
-func (s *Server) cdrCSV(c *fiber.Ctx) error {
+func (s *Server) pageCDRsCSV(c *fiber.Ctx) error {
 	_, q := s.cdrQuery(c)
 	q.Count = 0 // all
 	if !datesInRange(q) {

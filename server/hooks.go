@@ -30,8 +30,8 @@ const appendWait = 20 * time.Second
 // maxClockSkew bounds a signed delivery's timestamp (SipSim).
 const maxClockSkew = 5 * time.Minute
 
-// handleHook is the webhook intake: authenticate, decode, append durably, then answer.
-func (s *Server) handleHook(c *fiber.Ctx) error {
+// hookDelivery is the webhook intake: authenticate, decode, append durably, then answer.
+func (s *Server) hookDelivery(c *fiber.Ctx) error {
 	received := s.now()
 	src, ok := s.cfg().Source(pathParam(c, "source"))
 	if !ok {

@@ -97,8 +97,8 @@ func localeOf(c *fiber.Ctx) *i18n.Locale {
 	return i18n.From(nil)
 }
 
-// setLanguage keeps the person's choice from the header's menu and goes back.
-func (s *Server) setLanguage(c *fiber.Ctx) error {
+// pageSetLanguage keeps the person's choice from the header's menu and goes back.
+func (s *Server) pageSetLanguage(c *fiber.Ctx) error {
 	lang := c.FormValue("lang")
 	if !i18n.Known(lang) {
 		return plain(c, fiber.StatusBadRequest, "err_unknown_language")

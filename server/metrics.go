@@ -163,7 +163,7 @@ func (s *Server) metricsAuth(c *fiber.Ctx) error {
 	return s.apiAuth(c) // then handleMetrics checks the role
 }
 
-func (s *Server) handleMetrics(c *fiber.Ctx) error {
+func (s *Server) opsMetrics(c *fiber.Ctx) error {
 	if u, ok := c.Locals("user").(*config.User); ok && !may(u, administer) {
 		return apiDenied(c)
 	}

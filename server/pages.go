@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,92 +11,13 @@ import (
 
 	"github.com/a-h/templ"
 	"github.com/gofiber/fiber/v2"
-	"github.com/gofiber/fiber/v2/middleware/filesystem"
 
 	"ringside/server/call"
 	"ringside/server/config"
 	"ringside/server/live"
-	"ringside/static"
 	"ringside/store"
 	"ringside/views"
 )
-
-func (s *Server) pageRoutes() {
-	a := s.app
-	a.Use("/static", filesystem.New(filesystem.Config{Root: http.FS(static.FS), MaxAge: 365 * 24 * 3600}))
-	a.Use(s.withLocale)
-	a.Get("/login", s.loginPage)
-	a.Get("/catching-up", s.catchUpNotice)
-	a.Post("/lang", s.people(signedIn), s.setLanguage)
-	a.Post("/login", s.login)
-	a.Post("/logout", s.people(signedIn), s.logout)
-	a.Get("/", s.people(signedIn), s.home)
-	a.Get("/wallboard", s.people(seeWallboard), s.wallboardPage)
-	a.Get("/agent", s.people(seeOwnCalls, previewAgents), s.agentPage)
-	a.Get("/calls/:id", s.people(signedIn), s.callPage)
-	a.Get("/cdrs", s.people(seeAllCalls), s.cdrPage)
-	a.Get("/cdrs.csv", s.people(seeAllCalls), s.cdrCSV)
-	a.Get("/reports", s.people(seeReports), s.reportsPage)
-	a.Get("/reports.csv", s.people(seeReports), s.reportsCSV)
-	a.Get("/settings", s.people(administer), s.settingsPage)
-	a.Post("/settings/reload", s.people(administer), s.settingsReload)
-	a.Get("/ws", s.people(signedIn), s.wsUpgrade, s.wsHandler())
-	a.Get("/recordings/:call/:n", s.people(signedIn), s.recording)
-	a.Post("/calls/originate", s.people(signedIn), s.pageOriginate)
-	a.Post("/agent/pause", s.people(actForSelf), s.pagePause(true))
-	a.Post("/agent/resume", s.people(actForSelf), s.pagePause(false))
-	a.Post("/agents/:id/pause", s.people(actForAnyone), s.pagePause(true))
-	a.Post("/agents/:id/resume", s.people(actForAnyone), s.pagePause(false))
-	s.callbackRoutes()
-	s.voicemailRoutes()
-}
-
-// people admits a logged-in person with one of the permissions (access.go). Without a
-// session a page redirects to /login and anything else answers 401; a state-changing
-// request must carry the session's CSRF token.
-func (s *Server) people(perms ...permission) fiber.Handler {
-	return func(c *fiber.Ctx) error {
-		sess, ok := s.session(c)
-		if !ok {
-			if c.Method() == fiber.MethodGet && c.Path() != "/ws" {
-				return c.Redirect("/login", fiber.StatusSeeOther)
-			}
-			return plain(c, fiber.StatusUnauthorized, "err_log_in_first")
-		}
-		if !mayAny(sess.User, perms...) {
-			return s.errorPage(c, sess, fiber.StatusForbidden, "error_role")
-		}
-		if c.Method() != fiber.MethodGet && c.Method() != fiber.MethodHead {
-			tok := c.FormValue("csrf")
-			if tok == "" {
-				tok = c.Get("X-CSRF-Token")
-			}
-			if !equal(tok, s.sessions.csrf(sess.ID)) {
-				return plain(c, fiber.StatusForbidden, "err_csrf")
-			}
-		}
-		c.Locals("session", sess)
-		return c.Next()
-	}
-}
-
-func (s *Server) session(c *fiber.Ctx) (*session, bool) {
-	v := c.Cookies(sessionCookie)
-	if v == "" {
-		return nil, false
-	}
-	ck, err := s.sessions.parse(v, s.now())
-	if err != nil {
-		return nil, false
-	}
-	u, ok := s.users().byName[ck.user]
-	if !ok || !equal(ck.generation, s.sessions.generation(u)) {
-		return nil, false // gone, or their password changed since
-	}
-	return &session{ID: ck.id, User: u}, true
-}
-
-func sessionOf(c *fiber.Ctx) *session { s, _ := c.Locals("session").(*session); return s }
 
 // renderPage writes a templ component as the HTML answer.
 func renderPage(c *fiber.Ctx, code int, comp templ.Component) error {
@@ -143,7 +63,7 @@ func (s *Server) pageOf(c *fiber.Ctx, sess *session, title, topic string) views.
 
 // ---- login -------------------------------------------------------------------
 
-func (s *Server) loginPage(c *fiber.Ctx) error {
+func (s *Server) pageLogin(c *fiber.Ctx) error {
 	if _, ok := s.session(c); ok {
 		return c.Redirect("/", fiber.StatusSeeOther)
 	}
@@ -156,7 +76,7 @@ func (s *Server) renderLogin(c *fiber.Ctx, code int, msg string) error {
 	return renderPage(c, code, views.Login(msg, tok))
 }
 
-func (s *Server) login(c *fiber.Ctx) error {
+func (s *Server) pageSignIn(c *fiber.Ctx) error {
 	if tok := c.Cookies(loginCookie); tok == "" || !equal(tok, c.FormValue("csrf")) {
 		return s.renderLogin(c, fiber.StatusForbidden, "login_expired")
 	}
@@ -183,7 +103,7 @@ func (s *Server) login(c *fiber.Ctx) error {
 	return c.Redirect(homeOf(u), fiber.StatusSeeOther)
 }
 
-func (s *Server) logout(c *fiber.Ctx) error {
+func (s *Server) pageSignOut(c *fiber.Ctx) error {
 	id := sessionOf(c).ID
 	if err := s.sessions.revoke(id, s.now()); err != nil {
 		s.log.Error("keeping a logout failed: the session ends now, but a restart would forget it", "err", err)
@@ -206,22 +126,22 @@ func homeOf(u *config.User) string {
 	return "/wallboard"
 }
 
-func (s *Server) home(c *fiber.Ctx) error {
+func (s *Server) pageHome(c *fiber.Ctx) error {
 	return c.Redirect(homeOf(sessionOf(c).User), fiber.StatusSeeOther)
 }
 
 // ---- pages -------------------------------------------------------------------
 
-func (s *Server) wallboardPage(c *fiber.Ctx) error {
+func (s *Server) pageWallboard(c *fiber.Ctx) error {
 	p := s.pageOf(c, sessionOf(c), "nav_wallboard", "wallboard")
 	p.TV = c.Query("tv") == "1"
 	return renderPage(c, fiber.StatusOK, views.Wallboard(p, s.wallboardData(c.UserContext())))
 }
 
-// agentPage is an agent's own page, or for an admin the page of the agent they chose
+// pageAgent is an agent's own page, or for an admin the page of the agent they chose
 // (?agent=id), as a preview: live like the agent's, without the controls that would
 // act for them.
-func (s *Server) agentPage(c *fiber.Ctx) error {
+func (s *Server) pageAgent(c *fiber.Ctx) error {
 	sess := sessionOf(c)
 	if may(sess.User, seeOwnCalls) {
 		p := s.pageOf(c, sess, "nav_my_calls", "agent")
@@ -243,7 +163,7 @@ func (s *Server) agentPage(c *fiber.Ctx) error {
 	return renderPage(c, fiber.StatusOK, views.Agent(p, d))
 }
 
-func (s *Server) callPage(c *fiber.Ctx) error {
+func (s *Server) pageCall(c *fiber.Ctx) error {
 	sess := sessionOf(c)
 	cl, ok, err := s.findCall(pathParam(c, "id"))
 	if err != nil {
@@ -273,7 +193,7 @@ func (s *Server) cdrQuery(c *fiber.Ctx) (views.CDRQuery, store.Query) {
 	return f, q
 }
 
-func (s *Server) cdrPage(c *fiber.Ctx) error {
+func (s *Server) pageCDRs(c *fiber.Ctx) error {
 	sess := sessionOf(c)
 	f, q := s.cdrQuery(c)
 	if !datesInRange(q) {
@@ -308,7 +228,7 @@ func (s *Server) cdrPage(c *fiber.Ctx) error {
 	return renderPage(c, fiber.StatusOK, views.CDRs(s.pageOf(c, sess, "nav_call_records", "cdrs"), d))
 }
 
-func (s *Server) settingsPage(c *fiber.Ctx) error {
+func (s *Server) pageSettings(c *fiber.Ctx) error {
 	var d views.SettingsData
 	base := s.cfg().PublicURL
 	if base == "" {

@@ -46,10 +46,10 @@ func (s *Server) apiStatus(c *fiber.Ctx, src *config.Source) (status, why string
 	return views.APIOK, ""
 }
 
-// recording plays /recordings/{call}/{n}: a Simotel file streams through the API (the
+// pageRecording plays /recordings/{call}/{n}: a Simotel file streams through the API (the
 // browser never sees PBX credentials) with Range passed on, so <audio> can seek; a
 // vendor https URL is redirected to. Nothing else is ever linked.
-func (s *Server) recording(c *fiber.Ctx) error {
+func (s *Server) pageRecording(c *fiber.Ctx) error {
 	sess := sessionOf(c)
 	cl, ok, err := s.findCall(pathParam(c, "call"))
 	if err != nil {

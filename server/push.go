@@ -9,7 +9,7 @@ import (
 )
 
 // A publication is one fragment a change puts on a topic. Which publications a batch
-// of changes makes is decided by route, a pure function of the changes and what the
+// of changes makes is decided by routeChanges, a pure function of the changes and what the
 // board said about them; what the fragment looks like is decided when it is rendered
 // (fragments.go), on the hub's goroutine, from the board as it is then, so a burst
 // renders only its latest state.
@@ -31,7 +31,7 @@ type boardFacts struct {
 // board goroutine after each applied batch: it reads the board once, routes, and
 // hands renders to the hub, which calls them on its own goroutine.
 func (s *Server) push(changes []live.Change) {
-	for _, p := range route(changes, s.factsOf(changes)) {
+	for _, p := range routeChanges(changes, s.factsOf(changes)) {
 		r := p.render
 		if p.now {
 			s.publishNow(p.topic, func(ctx context.Context) []byte { return s.renderFragment(ctx, r) })
@@ -66,9 +66,9 @@ func (s *Server) factsOf(changes []live.Change) boardFacts {
 	return f
 }
 
-// route decides, for a batch of changes, which fragments go to which topics, in the
+// routeChanges decides, for a batch of changes, which fragments go to which topics, in the
 // order they are to be published. It is the one place that knows which page shows what.
-func route(changes []live.Change, f boardFacts) []publication {
+func routeChanges(changes []live.Change, f boardFacts) []publication {
 	var out []publication
 	summary := false
 	var callbacks []*live.Audience

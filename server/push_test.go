@@ -9,7 +9,7 @@ import (
 	"ringside/server/live"
 )
 
-// TestRoute pins which fragments each kind of change puts on which topic, in order.
+// TestRouteChanges pins which fragments each kind of change puts on which topic, in order.
 // Each publication is written "topic key fragment(id)"; "!" marks one sent at once.
 func TestRoute(t *testing.T) {
 	ringing := call.Call{ID: "c1", State: call.StateRinging, Ringing: []string{"petr"}, Legs: []call.Leg{{Agent: "mia"}, {Agent: ""}}}
@@ -72,7 +72,7 @@ func TestRoute(t *testing.T) {
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			var got []string
-			for _, p := range route(tc.changes, facts) {
+			for _, p := range routeChanges(tc.changes, facts) {
 				got = append(got, p.String())
 			}
 			if strings.Join(got, "\n") != strings.Join(tc.want, "\n") {
@@ -85,7 +85,7 @@ func TestRoute(t *testing.T) {
 // The call a screen-pop or a record row shows is the one the change left, not a later one.
 func TestRouteCarriesTheCallAsChanged(t *testing.T) {
 	c := call.Call{ID: "c1", State: call.StateEnded, Agent: "petr", From: "0912"}
-	pubs := route([]live.Change{{Kind: live.KindCall, ID: "c1", Ring: "petr", Ended: true}}, boardFacts{calls: map[string]call.Call{"c1": c}})
+	pubs := routeChanges([]live.Change{{Kind: live.KindCall, ID: "c1", Ring: "petr", Ended: true}}, boardFacts{calls: map[string]call.Call{"c1": c}})
 	n := 0
 	for _, p := range pubs {
 		if p.render.call != nil {

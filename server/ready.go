@@ -3,6 +3,8 @@ package server
 import (
 	"time"
 
+	"ringside/server/version"
+
 	"github.com/gofiber/fiber/v2"
 )
 
@@ -14,12 +16,12 @@ const stuckAfter = 30 * time.Second
 // /readyz calls it behind.
 const behindBy = 10000
 
-// handleReady is /readyz: 200 once the board has applied the log present at start
+// opsReady is /readyz: 200 once the board has applied the log present at start
 // and keeps up with it; 503 while it catches up ("catching_up"), when it lags the log
 // by more than behindBy events ("behind"), and when it lags and has not moved for
 // stuckAfter or can no longer read the log ("stuck", with "error"). /healthz only says
 // the process answers. Skipped unreadable events are counted in "skipped".
-func (s *Server) handleReady(c *fiber.Ctx) error {
+func (s *Server) opsReady(c *fiber.Ctx) error {
 	b := s.board
 	applied, logged := b.progressed.Load(), s.store.LastSeq()
 	body := fiber.Map{"applied": applied, "seq": logged}
@@ -45,4 +47,9 @@ func (s *Server) handleReady(c *fiber.Ctx) error {
 		return c.JSON(body)
 	}
 	return c.Status(fiber.StatusServiceUnavailable).JSON(body)
+}
+
+// opsHealth is /healthz: the process answers, with the last logged event and the version.
+func (s *Server) opsHealth(c *fiber.Ctx) error {
+	return c.JSON(fiber.Map{"status": "ok", "seq": s.store.LastSeq(), "version": version.String()})
 }

@@ -138,9 +138,9 @@ func (s *Server) noteReload(err error) {
 	s.lastReload.Store(&n)
 }
 
-// settingsReload is the settings page's "Reload configuration" button: the outcome
+// pageReload is the settings page's "Reload configuration" button: the outcome
 // shows on the page it returns to.
-func (s *Server) settingsReload(c *fiber.Ctx) error {
+func (s *Server) pageReload(c *fiber.Ctx) error {
 	if err := s.ReloadConfig(); err != nil && s.lastReload.Load() == nil {
 		s.noteReload(err) // no loader: nothing was noted
 	}

@@ -148,7 +148,7 @@ func (s *Server) reportChoices(d *views.ReportData) {
 	}
 }
 
-func (s *Server) reportsPage(c *fiber.Ctx) error {
+func (s *Server) pageReports(c *fiber.Ctx) error {
 	sess := sessionOf(c)
 	if s.reportsBuilding() {
 		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "Reports are being built from the stored calls and the event log. Try again in a minute.")
@@ -161,8 +161,8 @@ func (s *Server) reportsPage(c *fiber.Ctx) error {
 	return renderPage(c, fiber.StatusOK, views.Reports(s.pageOf(c, sess, "nav_reports", ""), d))
 }
 
-// reportsCSV exports one table of the page (?table=) for the same form.
-func (s *Server) reportsCSV(c *fiber.Ctx) error {
+// pageReportsCSV exports one table of the page (?table=) for the same form.
+func (s *Server) pageReportsCSV(c *fiber.Ctx) error {
 	f := reportForm(c)
 	table := c.Query("table")
 	switch table {

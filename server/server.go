@@ -15,8 +15,6 @@ import (
 	"ringside/server/config"
 	"ringside/server/hub"
 	"ringside/server/live"
-	"ringside/server/report"
-	"ringside/server/version"
 	"ringside/store"
 )
 
@@ -99,41 +97,6 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 
 // Ready is closed once the board has applied the log present at start.
 func (s *Server) Ready() <-chan struct{} { return s.board.ready }
-
-func (s *Server) routes() {
-	a := s.app
-	a.Use(s.recoverPanics()) // outermost: see recover.go
-	a.Use(s.realClient)
-	a.Use(securityHeaders, s.transportHeaders, boundBodies)
-	a.Get("/healthz", func(c *fiber.Ctx) error {
-		return c.JSON(fiber.Map{"status": "ok", "seq": s.store.LastSeq(), "version": version.String()})
-	})
-	a.Get("/readyz", s.handleReady)
-	a.Get("/metrics", s.metricsAuth, s.handleMetrics)
-	for _, p := range []string{"/hooks/:source", "/hooks/:source/:event"} {
-		a.Get(p, s.countAnswer, s.handleHook)
-		a.Post(p, s.countAnswer, s.handleHook)
-		a.Put(p, s.countAnswer, s.handleHook)
-	}
-	api := a.Group("/api/v1", s.apiAuth)
-	api.Get("/events", s.handleEvents)
-	api.Get("/calls", s.handleCalls)
-	api.Get("/calls/:id", s.handleCall)
-	api.Get("/agents", s.handleAgents)
-	api.Get("/queues", s.handleQueues)
-	api.Get("/callbacks", s.handleCallbacks)
-	api.Post("/cdrs/search", s.handleCDRSearch)
-	api.Post("/reports/queues", s.apiReport(report.KindQueue))
-	api.Post("/reports/agents", s.apiReport(report.KindAgent))
-	api.Post("/calls/originate", s.apiOriginate)
-	api.Post("/agents/:id/pause", s.apiPause(true))
-	api.Post("/agents/:id/resume", s.apiPause(false))
-	api.Get("/backup", s.handleBackup)
-	api.All("/*", func(c *fiber.Ctx) error {
-		return apiError(c, fiber.StatusNotImplemented, msgNoService)
-	})
-	s.pageRoutes()
-}
 
 // App exposes the fiber app (tests use App().Test; main listens).
 func (s *Server) App() *fiber.App { return s.app }

@@ -20,10 +20,6 @@ import (
 // maxVoicemails is how many messages an agent's page lists.
 const maxVoicemails = 10
 
-func (s *Server) voicemailRoutes() {
-	s.app.Get("/voicemails/:source/:id", s.people(signedIn), s.playVoicemail)
-}
-
 // voicemailsOf lists the messages a person sees, the latest first, marked when held.
 func (s *Server) voicemailsOf(u *config.User) []call.Voicemail {
 	var list []call.Voicemail
@@ -79,9 +75,9 @@ func (s *Server) playableVoicemail(v call.Voicemail) call.Voicemail {
 	return v
 }
 
-// playVoicemail is GET /voicemails/{source}/{id}: the message's file through the
+// pageVoicemail is GET /voicemails/{source}/{id}: the message's file through the
 // source's Simotel API, or a redirect to the vendor's link.
-func (s *Server) playVoicemail(c *fiber.Ctx) error {
+func (s *Server) pageVoicemail(c *fiber.Ctx) error {
 	u := sessionOf(c).User
 	key := pathParam(c, "source") + ":" + pathParam(c, "id")
 	i := slices.IndexFunc(s.voicemailsOf(u), func(v call.Voicemail) bool { return v.ID == key })

@@ -20,9 +20,9 @@ type subscription struct {
 	initial func() []byte
 }
 
-// wsUpgrade admits the WebSocket of a page: same-origin only, topics chosen by the
+// pageSocket admits the WebSocket of a page: same-origin only, topics chosen by the
 // page and the person's role.
-func (s *Server) wsUpgrade(c *fiber.Ctx) error {
+func (s *Server) pageSocket(c *fiber.Ctx) error {
 	if !websocket.IsWebSocketUpgrade(c) {
 		return fiber.ErrUpgradeRequired
 	}
@@ -73,7 +73,7 @@ func (s *Server) agentSubscription(ctx context.Context, id string) subscription 
 	return subscription{[]string{agentTopic(id)}, func() []byte { return frame(ctx, views.AgentState(s.agentData(ctx, id), s.names())) }}
 }
 
-func (s *Server) wsHandler() fiber.Handler {
+func (s *Server) socketServe() fiber.Handler {
 	return websocket.New(func(conn *websocket.Conn) {
 		sub, _ := conn.Locals("sub").(subscription)
 		if sess, _ := conn.Locals("session").(*session); sess != nil {
