@@ -28,3 +28,10 @@ func queryValues(c *fiber.Ctx) url.Values {
 	}
 	return v
 }
+
+func nonNil[T any](xs []T) []T {
+	if xs == nil {
+		return []T{}
+	}
+	return xs
+}

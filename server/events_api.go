@@ -1,5 +1,7 @@
 package server
 
+// GET /api/v1/events: the event log, page by page.
+
 import (
 	"strconv"
 	"time"

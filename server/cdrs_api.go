@@ -1,69 +1,15 @@
 package server
 
+// POST /api/v1/cdrs/search, in the Simotel API's search shape.
+
 import (
 	"encoding/json"
 	"time"
 
 	"github.com/gofiber/fiber/v2"
 
-	"ringside/server/call"
-	"ringside/server/live"
 	"ringside/store"
 )
-
-func (s *Server) apiCalls(c *fiber.Ctx) error {
-	var out []call.Call
-	s.board.read(func(b *live.Board) { out = b.Calls() })
-	return s.boardJSON(c, nonNil(out))
-}
-
-// apiCall answers one call, live or stored, with its timeline.
-func (s *Server) apiCall(c *fiber.Ctx) error {
-	cl, ok, err := s.findCall(pathParam(c, "id"))
-	if err != nil {
-		return apiError(c, fiber.StatusServiceUnavailable, msgStoreUnavailable)
-	}
-	if !ok {
-		return apiError(c, fiber.StatusNotFound, "no such call")
-	}
-	return s.boardJSON(c, cl)
-}
-
-// findCall looks on the board first, then in the CDR store, and adds the timeline.
-func (s *Server) findCall(id string) (call.Call, bool, error) {
-	var cl call.Call
-	var ok bool
-	s.board.read(func(b *live.Board) { cl, ok = b.Call(id) })
-	if !ok {
-		var err error
-		if cl, ok, err = s.store.CDR(id); err != nil || !ok {
-			return cl, ok, err
-		}
-	}
-	evs, err := s.store.CallEvents(id)
-	if err != nil {
-		return cl, true, err
-	}
-	for i := range evs {
-		evs[i].Recordings = nil // vendor references never leave the server; cl.Recordings has our URLs
-	}
-	cl.Events = evs
-	cl.Voicemails = s.voicemailsOfCall(id)
-	return s.playable(cl), true, nil
-}
-
-func (s *Server) apiAgents(c *fiber.Ctx) error {
-	var out []call.Agent
-	s.board.read(func(b *live.Board) { out = b.Agents() })
-	return s.boardJSON(c, nonNil(out))
-}
-
-func (s *Server) apiQueues(c *fiber.Ctx) error {
-	var out []call.Queue
-	now := s.now()
-	s.board.read(func(b *live.Board) { out = b.Queues(now) })
-	return s.boardJSON(c, nonNil(out))
-}
 
 // cdrSearch is POST /api/v1/cdrs/search, in the Simotel API's search shape.
 type cdrSearch struct {
@@ -125,11 +71,4 @@ func (s *Server) apiCDRSearch(c *fiber.Ctx) error {
 		"pagination": fiber.Map{"start": p.Start, "count": p.Count, "sorting": p.Sorting, "total": total},
 		"data":       nonNil(s.playables(rows)),
 	}})
-}
-
-func nonNil[T any](xs []T) []T {
-	if xs == nil {
-		return []T{}
-	}
-	return xs
 }
