@@ -293,7 +293,7 @@ func (b *Board) Call(id string) (call.Call, bool) {
 	if !ok || c.ghost {
 		return call.Call{}, false
 	}
-	return c.view, true
+	return c.full(), true
 }
 
 // Agents lists the agents by name.

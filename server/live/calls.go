@@ -20,6 +20,7 @@ type callEntry struct {
 	count    *countEntry            // its contribution to the queue counters
 	waitQ    string                 // the queue it waits in, if it does
 	compact  bool                   // settled: events dropped, view kept (compact.go)
+	packed   []byte                 // settled: the view's lists, packed (compact.go)
 	gen      uint64                 // folds so far
 }
 

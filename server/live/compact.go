@@ -16,8 +16,9 @@ import (
 // A call's events are what its fold needs while facts about it still arrive; once it
 // has ended and heard nothing for SettleAfter (by the board's clock, the latest receive
 // time), the board keeps only what they derived: the call's view, each agent's part in
-// it and its contribution to the queue counters. A 48-hour history then costs a view a
-// call, not every event of every call. A late event for a settled call (a record hours
+// it and its contribution to the queue counters; the view's lists (legs, transfers,
+// recordings, contact, tags) are packed as JSON, unpacked when the call is read. A
+// 48-hour history then costs about a kilobyte a call, not every event of every call. A late event for a settled call (a record hours
 // after its hangup, a rating) reloads the call's events from the log (Config.CallEvents,
 // the log's by-call index), those logged before the late one, and refolds: the board
 // stays the function of the events applied to it, as if it had never let them go.
@@ -58,6 +59,7 @@ func (b *Board) settle() {
 			continue
 		}
 		ce.events, ce.compact = nil, true
+		ce.pack()
 	}
 	if n > 0 {
 		b.settling = slices.Delete(b.settling, 0, n)
@@ -87,9 +89,44 @@ func (b *Board) reload(id string, ce *callEntry, seq uint64) error {
 		}
 		ce.events, _ = insert(ce.events, normalize(e))
 	}
-	ce.compact = false
+	ce.view, ce.packed, ce.compact = ce.full(), nil, false
 	b.reloaded++
 	return nil
+}
+
+// viewLists are the parts of a settled call's view kept packed.
+type viewLists struct {
+	Ringing    []string          `json:"r,omitempty"`
+	Recordings []call.Recording  `json:"rec,omitempty"`
+	Contact    *call.Contact     `json:"c,omitempty"`
+	Legs       []call.Leg        `json:"l,omitempty"`
+	Transfers  []call.Transfer   `json:"t,omitempty"`
+	Tags       map[string]string `json:"g,omitempty"`
+}
+
+// pack moves the view's lists into packed.
+func (ce *callEntry) pack() {
+	v := &ce.view
+	l := viewLists{Ringing: v.Ringing, Recordings: v.Recordings, Contact: v.Contact, Legs: v.Legs, Transfers: v.Transfers, Tags: v.Tags}
+	data, err := json.Marshal(l)
+	if err != nil {
+		return // kept unpacked
+	}
+	ce.packed = data
+	v.Ringing, v.Recordings, v.Contact, v.Legs, v.Transfers, v.Tags = nil, nil, nil, nil, nil, nil
+}
+
+// full is the call's whole view, unpacked if it is packed.
+func (ce *callEntry) full() call.Call {
+	c := ce.view
+	if ce.packed == nil {
+		return c
+	}
+	var l viewLists
+	if json.Unmarshal(ce.packed, &l) == nil {
+		c.Ringing, c.Recordings, c.Contact, c.Legs, c.Transfers, c.Tags = l.Ringing, l.Recordings, l.Contact, l.Legs, l.Transfers, l.Tags
+	}
+	return c
 }
 
 // Reloads says how many settled calls were given back their events by a late event,
@@ -142,7 +179,7 @@ type snapInvolve struct {
 }
 
 func settledOf(ce *callEntry) *snapSettled {
-	s := &snapSettled{View: ce.view, Start: ce.start, LastAt: ce.lastAt, Answered: ce.answered}
+	s := &snapSettled{View: ce.full(), Start: ce.start, LastAt: ce.lastAt, Answered: ce.answered}
 	for _, a := range sortedKeys(ce.inv) {
 		p := ce.inv[a]
 		s.Parts = append(s.Parts, snapInvolve{Agent: a, Queue: p.queue, OnCall: p.onCall, Ringing: p.ringing, End: p.end})
@@ -165,4 +202,5 @@ func (b *Board) restoreSettled(id string, s *snapSettled, ch *changes) {
 		ch.agents[p.Agent] = true
 	}
 	b.noteCallback(id, ce, ch)
+	ce.pack()
 }

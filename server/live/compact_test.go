@@ -110,6 +110,9 @@ func TestCompactDropsSettledEvents(t *testing.T) {
 			if !ce.compact || ce.events != nil {
 				t.Errorf("%s ended an hour ago and still holds %d events", id, len(ce.events))
 			}
+			if full := ce.full(); ce.packed == nil || ce.view.Legs != nil || len(full.Legs) == 0 {
+				t.Errorf("%s: lists not packed (%d legs in the view, %d unpacked)", id, len(ce.view.Legs), len(full.Legs))
+			}
 			settled++
 		case ce.compact:
 			t.Errorf("%s (%s) compacted before it ended", id, ce.view.State)

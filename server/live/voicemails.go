@@ -114,7 +114,7 @@ func (b *Board) voicemailView(k string, e call.Event, ce *callEntry) call.Voicem
 		}
 	}
 	if ce != nil && !ce.ghost {
-		c := ce.view
+		c := ce.full()
 		v.Call, v.Queue = c.ID, c.Queue
 		if c.Agent != "" {
 			v.Agents = append(v.Agents, c.Agent)
