@@ -20,7 +20,7 @@ func (s *Server) pageWallboard(c *fiber.Ctx) error {
 // wallboardData is the wallboard's picture now.
 func (s *Server) wallboardData(ctx context.Context) views.WallboardData {
 	now := s.nowIn(ctx)
-	d := views.WallboardData{Now: now, Thresholds: s.thresholds()}
+	d := views.WallboardData{Now: now, Thresholds: s.thresholds(), PageS: s.cfg().TVPageS}
 	s.board.read(func(b *live.Board) {
 		d.Queues, d.Agents, d.Calls = b.Queues(now), b.Agents(), b.Calls()
 	})

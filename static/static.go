@@ -9,9 +9,9 @@ import (
 	"io/fs"
 )
 
-// FS holds app.js, app.css, the notification sound and the icon.
+// FS holds app.js, app.css, the notification sound, the icon and the fonts (with their licences).
 //
-//go:embed app.js app.css beep.wav favicon.svg
+//go:embed app.js app.css beep.wav favicon.svg fonts
 var FS embed.FS
 
 // Version changes whenever an asset does; pages add it to asset URLs (?v=) so a

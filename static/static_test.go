@@ -60,3 +60,35 @@ func TestBeepIsAShortWAV(t *testing.T) {
 		t.Errorf("beep lasts %.2f s", secs)
 	}
 }
+
+// TestFontsBundled: the pages' font faces are here, as WOFF2, small, with their licences.
+func TestFontsBundled(t *testing.T) {
+	css, err := FS.ReadFile("app.css")
+	if err != nil {
+		t.Fatal(err)
+	}
+	faces := regexp.MustCompile(`url\((fonts/[^)]+\.woff2)\)`).FindAllStringSubmatch(string(css), -1)
+	if len(faces) < 4 {
+		t.Fatalf("app.css names %d bundled font files, want the Latin weights and the Persian face", len(faces))
+	}
+	total := 0
+	for _, f := range faces {
+		b, err := FS.ReadFile(f[1])
+		if err != nil {
+			t.Errorf("app.css names %s: %v", f[1], err)
+			continue
+		}
+		if !bytes.HasPrefix(b, []byte("wOF2")) {
+			t.Errorf("%s is not WOFF2", f[1])
+		}
+		total += len(b)
+	}
+	if total > 200<<10 {
+		t.Errorf("the fonts weigh %d KB: subset them (web/fonts/build.py)", total>>10)
+	}
+	for _, l := range []string{"fonts/OFL-Inter.txt", "fonts/OFL-Vazirmatn.txt"} {
+		if b, err := FS.ReadFile(l); err != nil || !bytes.Contains(b, []byte("SIL Open Font License")) {
+			t.Errorf("licence %s missing or not the OFL: %v", l, err)
+		}
+	}
+}

@@ -71,9 +71,26 @@ func roundStep(s int) bool {
 
 func f1(f float64) string { return strconv.FormatFloat(math.Round(f*10)/10, 'f', -1, 64) }
 
+// chartBox is where a chart draws: its viewBox, the margins for the axes' labels, and
+// the least room between two hour labels.
+type chartBox struct {
+	W, H, L, R, T, B float64
+	LabelGap         float64
+}
+
+// deskChart is the wide chart of the desk pages.
+var deskChart = chartBox{W: chartW, H: chartH, L: chartL, R: chartR, T: chartT, B: chartB, LabelGap: 34}
+
 // buildChart lays out calls per hour (answered and abandoned stacked) and the
 // service level line through the day.
 func buildChart(hours []HourPoint, th Thresholds) chartModel {
+	return buildChartIn(deskChart, hours, th)
+}
+
+// buildChartIn lays the chart out in a box.
+func buildChartIn(box chartBox, hours []HourPoint, th Thresholds) chartModel {
+	plotW, plotH := box.W-box.L-box.R, box.H-box.T-box.B
+	chartL, chartT := box.L, box.T
 	th = th.orDefault()
 	h := sortedHours(hours)
 	// Leading hours without a call are noise: start at the first busy hour, but show
@@ -107,7 +124,7 @@ func buildChart(hours []HourPoint, th Thresholds) chartModel {
 	}
 	slot := plotW / float64(len(h))
 	every := 1
-	for float64(every)*slot < 34 {
+	for float64(every)*slot < box.LabelGap {
 		every++
 	}
 	var pts []string

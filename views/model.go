@@ -142,6 +142,7 @@ type WallboardData struct {
 	Hours      []HourPoint
 	Thresholds Thresholds
 	Callbacks  []call.Callback // callers to call back, the latest abandon first
+	PageS      float64         // TV: seconds each page of a list that does not fit is shown
 }
 
 // AgentData is one agent's page.

@@ -168,6 +168,81 @@ document.addEventListener('htmx:wsAfterMessage', () => {
   tick()
 })
 
+// ---- wallboard order and TV pages -----------------------------------------
+// Agents on the wallboard are grouped by state (the server renders data-rank: on a
+// call, ringing, paused, available, offline last) and by name within a group; a row
+// replaced live moves to its group.
+function sortAgents () {
+  const box = document.getElementById('agent-rows')
+  if (!box) return
+  const rows = [...box.children]
+  const rank = (r) => parseInt(r.dataset.rank, 10)
+  const sorted = rows.slice().sort((a, b) => (rank(a) - rank(b)) ||
+    (a.dataset.name || '').localeCompare(b.dataset.name || '', I18N.lang || 'en', { sensitivity: 'base' }))
+  if (sorted.some((r, i) => r !== rows[i])) box.append(...sorted)
+}
+
+// On the TV, lists that do not fit their place (data-pages: agents and active calls by
+// the rows that fit the panel's height, queue tiles by one row of the grid) show a page
+// at a time: each turn (every data-page-s seconds, the tv_page_s key) the next page
+// starts after the last item shown, and after the end the first page comes again, so
+// every item comes up in a round even when a page holds fewer (a taller row above it).
+// The panel says which page it shows. Nothing is faded out or cut.
+let turned = false
+function paginate () {
+  if (!document.body.classList.contains('tv')) return
+  for (const box of document.querySelectorAll('[data-pages]')) paginateBox(box, turned)
+  turned = false
+}
+
+function paginateBox (box, turn) {
+  const items = [...box.children].filter((el) => !el.hidden && !el.classList.contains('empty-note'))
+  for (const el of items) el.classList.remove('off-page')
+  const per = Math.max(1, box.dataset.pages === 'tiles' ? tilesPerRow(box) : rowsThatFit(box, items))
+  let start = parseInt(box.dataset.start, 10) || 0
+  if (turn) start += parseInt(box.dataset.shown, 10) || per
+  if (start >= items.length || items.length <= per) start = 0
+  items.forEach((el, i) => el.classList.toggle('off-page', i < start || i >= start + per))
+  box.dataset.start = String(start)
+  box.dataset.shown = String(Math.min(per, items.length - start))
+  const pages = Math.ceil(items.length / per)
+  const note = document.querySelector('[data-page-of="' + box.id + '"]')
+  if (!note) return
+  note.hidden = pages < 2
+  const page = Math.min(pages, Math.ceil(start / per) + 1)
+  note.textContent = (note.dataset.text || '{n}/{of}').replace('{n}', digits(page)).replace('{of}', digits(pages))
+}
+
+// tilesPerRow is how many queue tiles one row of the grid holds.
+function tilesPerRow (box) {
+  return getComputedStyle(box).gridTemplateColumns.split(' ').filter(Boolean).length
+}
+
+// rowsThatFit counts the rows (all shown) whose bottom is within the list's panel.
+function rowsThatFit (box, items) {
+  const panel = box.closest('.panel') || box
+  const bottom = panel.getBoundingClientRect().bottom - 4
+  let n = 0
+  for (const el of items) {
+    if (el.getBoundingClientRect().bottom <= bottom) n++
+  }
+  return n
+}
+
+function startPages () {
+  if (!document.body.classList.contains('tv')) return
+  const wb = document.querySelector('[data-page-s]')
+  const secs = parseFloat(wb && wb.dataset.pageS) || 10
+  paginate()
+  setInterval(() => { turned = true; paginate() }, secs * 1000)
+  window.addEventListener('resize', paginate)
+}
+
+document.addEventListener('htmx:wsAfterMessage', () => {
+  sortAgents()
+  paginate()
+})
+
 // ---- connection banner ----------------------------------------------------
 function banner (down) {
   const b = document.getElementById('conn')
@@ -292,6 +367,8 @@ function start () {
   tick()
   setInterval(tick, 1000)
   watchPops()
+  sortAgents()
+  startPages()
 }
 if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start)
 else start()

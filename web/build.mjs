@@ -1,7 +1,7 @@
 // npm run build: web/ → static/ (committed, embedded by Go). Deterministic, so a
 // rebuild of unchanged sources leaves static/ byte-identical.
 import * as esbuild from 'esbuild'
-import { copyFileSync, writeFileSync } from 'node:fs'
+import { copyFileSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs'
 
 await esbuild.build({
   entryPoints: ['web/app.js'],
@@ -14,6 +14,11 @@ await esbuild.build({
 })
 copyFileSync('web/app.css', 'static/app.css')
 copyFileSync('web/favicon.svg', 'static/favicon.svg')
+// the bundled fonts (built by web/fonts/build.py) and their licences
+mkdirSync('static/fonts', { recursive: true })
+for (const f of readdirSync('web/fonts')) {
+  if (f.endsWith('.woff2') || f.startsWith('OFL')) copyFileSync('web/fonts/' + f, 'static/fonts/' + f)
+}
 writeFileSync('static/beep.wav', chime())
 
 // chime is a short two-note notification sound: 8 kHz, 8-bit mono PCM WAV (~2 KB).

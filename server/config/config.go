@@ -42,6 +42,9 @@ type Config struct {
 	RedSLPct float64 `toml:"red_sl_pct"`
 	// PauseReasons agents choose from (default Break, Lunch, Training, Meeting).
 	PauseReasons []string `toml:"pause_reasons"`
+	// TVPageS is how long the TV wallboard shows each page of agents, calls and queue
+	// tiles when they do not all fit the screen (default 10 s).
+	TVPageS float64 `toml:"tv_page_s"`
 	// Lang is the language of people whose own choice and browser name none Ringside
 	// speaks (default en).
 	Lang string `toml:"lang"`
@@ -270,6 +273,9 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 	}
 	if len(c.PauseReasons) == 0 {
 		c.PauseReasons = []string{"Break", "Lunch", "Training", "Meeting"}
+	}
+	if c.TVPageS <= 0 {
+		c.TVPageS = 10
 	}
 	switch c.LogFormat {
 	case "", "text", "json":
