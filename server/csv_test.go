@@ -48,11 +48,7 @@ func TestCSVCell(t *testing.T) {
 func TestCSVExportDefusesFormulas(t *testing.T) {
 	e := startEnv(t, testConfig(t))
 	<-e.srv.Ready()
-	// An agent's state first: on an empty board, a days-old record as the very first
-	// delivery does not reach the board or the CDRs (a separate bug, not this test's).
-	if code, resp := e.post("/hooks/pbx1", newState, basic("hook", "pw-pbx1")); code != 200 {
-		t.Fatalf("%d %s", code, resp)
-	}
+	// The first delivery is a days-old record: it becomes a CDR on an empty board too.
 	for i, p := range owaspPayloads {
 		body := fmt.Sprintf(`{"event_name":"Cdr","unique_id":"csv-%d","src":%q,"dst":%q,"type":"incoming","disposition":"ANSWERED",`+
 			`"starttime":"2026-11-23 10:00:00.000000","endtime":"2026-11-23 10:01:00.000000","duration":60,"billsec":50,"wait":10}`, i, p, p)

@@ -193,6 +193,15 @@ func (b *Board) Apply(e call.Event) []Change {
 		b.applyVoicemail(e, ch)
 		return b.finish(ch)
 	}
+	// The day's sweep before the event, not after: a late record of a call older than
+	// the new cutoff (or the first event of a fresh board, dated days back) must end
+	// its call, and be stored as its CDR, before a later sweep drops it.
+	if c := cutoffOf(b.clock); c.After(b.cutoff) {
+		b.cutoff = c
+		b.sweep(ch)
+		b.pruneCallbacks(ch)
+		b.pruneVoicemails(ch)
+	}
 	if e.Agent != "" {
 		ch.agents[b.addAgentFacts(e)] = true
 	}
@@ -200,12 +209,6 @@ func (b *Board) Apply(e call.Event) []Change {
 		b.applyCall(e, seq, ch)
 	}
 	b.settle()
-	if c := cutoffOf(b.clock); c.After(b.cutoff) {
-		b.cutoff = c
-		b.sweep(ch)
-		b.pruneCallbacks(ch)
-		b.pruneVoicemails(ch)
-	}
 	return b.finish(ch)
 }
 
