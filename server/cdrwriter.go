@@ -1,0 +1,350 @@
+package server
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"time"
+
+	"ringside/server/call"
+	"ringside/server/live"
+	"ringside/server/report"
+	"ringside/store"
+)
+
+// cdrWriter stores ended calls off the board's goroutine, as many per transaction as
+// have queued up meanwhile (each transaction is an fsync, and bbolt has one writer,
+// which the event log needs for intake), then adds them and the agents' presence
+// facts to the report buckets.
+//
+// CDRs are derived from the log, so none is lost to a failed write: a failed batch
+// is kept and retried (with a growing pause) together with what came after it, and
+// the store's CDR mark stays at the last seq known to have every CDR. Once writes
+// succeed again, and at every start, the writer checks the log after the mark and
+// stores the CDR of every ended call that has none, folded from that call's events.
+type cdrWriter struct {
+	st       *store.Store
+	log      *slog.Logger
+	rules    report.Rules
+	lc       live.Config // for calls folded from the log
+	building atomic.Bool // the report buckets are being rebuilt: reports would be partial
+	in       chan cdrBatch
+	done     chan struct{}
+
+	retry   cdrBatch      // what failed to store, retried before anything newer
+	failed  atomic.Bool   // retry holds something, or a check from the mark is due
+	seen    uint64        // the board's applied seq with the last batch (writer only)
+	markAt  time.Time     // when the mark was last stored (writer only)
+	pause   time.Duration // before the next retry (writer only)
+	checked atomic.Uint64 // how far the log is known to have its CDRs
+}
+
+// cdrBatch is calls and presence facts to store, or (done set) a flush: done closes
+// once everything sent before it is stored, or has failed and waits for a retry.
+type cdrBatch struct {
+	seq   uint64 // the board's applied seq when it ended these calls
+	calls []call.Call
+	pres  []store.Presence
+	cbs   []report.Callback
+	lc    *live.Config // a new configuration (a reload): count by its rules, rebuilding the buckets if they differ
+	done  chan struct{}
+}
+
+func (c *cdrBatch) add(o cdrBatch) {
+	c.calls = append(c.calls, o.calls...)
+	c.pres = append(c.pres, o.pres...)
+	c.cbs = append(c.cbs, o.cbs...)
+	c.seq = max(c.seq, o.seq)
+}
+
+func (c *cdrBatch) empty() bool { return len(c.calls)+len(c.pres)+len(c.cbs) == 0 }
+
+// maxRetryCalls bounds what a failing writer holds in memory; beyond it, the oldest
+// calls are let go and come back from the log once writes succeed (the mark stays
+// behind them).
+const maxRetryCalls = 50000
+
+// retryPause is the first pause before a retry; it doubles up to maxRetryPause.
+const (
+	retryPause    = time.Second
+	maxRetryPause = 30 * time.Second
+	markEvery     = 10 * time.Second
+)
+
+func startCDRWriter(st *store.Store, log *slog.Logger, lc live.Config) *cdrWriter {
+	w := &cdrWriter{st: st, log: log, rules: report.RulesOf(lc), lc: lc, in: make(chan cdrBatch, 1024), done: make(chan struct{})}
+	w.checked.Store(st.CDRMark())
+	w.seen = w.checked.Load()
+	w.failed.Store(true) // check the log after the mark once, at start
+	go w.run()
+	return w
+}
+
+// put hands over what the board applied through seq ended.
+func (w *cdrWriter) put(seq uint64, calls []call.Call, pres []store.Presence, cbs []report.Callback) {
+	w.in <- cdrBatch{seq: seq, calls: calls, pres: pres, cbs: cbs}
+}
+
+// flush waits until every call put before has been written or has failed (and waits
+// for a retry); stored tells which.
+func (w *cdrWriter) flush() (stored bool) {
+	if w == nil {
+		return true
+	}
+	select {
+	case <-w.done:
+		return !w.failed.Load()
+	default:
+	}
+	done := make(chan struct{})
+	w.in <- cdrBatch{done: done}
+	<-done
+	return !w.failed.Load()
+}
+
+func (w *cdrWriter) close() {
+	close(w.in)
+	<-w.done
+}
+
+// cdrLinger is how long the writer gathers CDRs before a transaction. Each stored CDR
+// touches a page of every index, scattered across the files's B+trees, and bbolt
+// rewrites each touched page per transaction: gathering many CDRs into one shares
+// those rewrites. Searches see a call this much later; pages get it pushed at once.
+const cdrLinger = 250 * time.Millisecond
+
+func (w *cdrWriter) run() {
+	defer close(w.done)
+	for {
+		first, ok := w.next()
+		if !ok {
+			w.stop()
+			return
+		}
+		if first.lc != nil {
+			w.reconfigure(*first.lc)
+			continue
+		}
+		batch, flushes, pending, open := w.gather(first)
+		w.write(batch, flushes)
+		if pending != nil {
+			w.reconfigure(*pending)
+		}
+		if !open {
+			w.stop()
+			return
+		}
+	}
+}
+
+// stop tries what failed once more and stores the mark, so the next start checks
+// only the log after it.
+func (w *cdrWriter) stop() {
+	if w.failed.Load() {
+		w.write(cdrBatch{}, nil)
+	}
+	if !w.failed.Load() && w.seen > w.st.CDRMark() {
+		if err := w.st.SetCDRMark(w.seen); err != nil {
+			w.log.Warn("storing the CDR mark failed; the next start checks more of the log", "err", err)
+		}
+	}
+}
+
+// next waits for input, or (while writes fail) for the next retry.
+func (w *cdrWriter) next() (cdrBatch, bool) {
+	if !w.failed.Load() {
+		b, ok := <-w.in
+		return b, ok
+	}
+	t := time.NewTimer(w.pause)
+	defer t.Stop()
+	select {
+	case b, ok := <-w.in:
+		return b, ok
+	case <-t.C:
+		return cdrBatch{}, true
+	}
+}
+
+// gather collects what queues up within cdrLinger after first (none for a flush).
+func (w *cdrWriter) gather(first cdrBatch) (batch cdrBatch, flushes []chan struct{}, pending *live.Config, open bool) {
+	batch, flushes, open = first, []chan struct{}{first.done}, true
+	if first.done != nil || first.empty() && first.seq == 0 {
+		return batch, flushes, nil, open // a flush or a retry: write now
+	}
+	linger := time.NewTimer(cdrLinger)
+	defer linger.Stop()
+	for {
+		select {
+		case next, ok := <-w.in:
+			if !ok {
+				return batch, flushes, nil, false
+			}
+			if next.lc != nil {
+				return batch, flushes, next.lc, open // after what came before it
+			}
+			batch.add(next)
+			flushes = append(flushes, next.done)
+			if next.done != nil {
+				return batch, flushes, nil, open // someone waits: write now
+			}
+		case <-linger.C:
+			return batch, flushes, nil, open
+		}
+	}
+}
+
+// write stores batch after whatever failed before, then answers the flushes.
+func (w *cdrWriter) write(batch cdrBatch, flushes []chan struct{}) {
+	all := w.retry
+	all.add(batch)
+	all.calls = latestOnly(all.calls)
+	err := w.store(all)
+	if err == nil {
+		err = w.heal(all.seq)
+	}
+	if err != nil {
+		w.retry = all
+		if n := len(all.calls) - maxRetryCalls; n > 0 {
+			w.retry.calls = all.calls[n:] // the log still has them: healed after the mark
+		}
+		w.pause = min(max(2*w.pause, retryPause), maxRetryPause)
+		w.failed.Store(true)
+	} else {
+		w.retry, w.pause = cdrBatch{}, 0
+		w.failed.Store(false)
+	}
+	for _, d := range flushes {
+		if d != nil {
+			close(d)
+		}
+	}
+}
+
+// store writes the CDRs and the report buckets of b.
+func (w *cdrWriter) store(b cdrBatch) error {
+	if b.empty() {
+		return nil
+	}
+	if len(b.calls) > 0 {
+		if err := safely(func() error { return w.st.PutCDRs(context.Background(), b.calls) }); err != nil {
+			w.log.Error("storing CDRs failed; retrying", "count", len(b.calls), "err", err)
+			return err
+		}
+	}
+	if err := safely(func() error { return report.UpdateAll(w.st, w.rules, b.calls, b.pres, b.cbs) }); err != nil {
+		w.log.Error("updating report buckets failed; retrying", "calls", len(b.calls), "presence", len(b.pres), "err", err)
+		return err
+	}
+	return nil
+}
+
+// heal moves the CDR mark up to seq (or the stored snapshot's seq, which the board
+// had applied), checking the log after the mark first when writes had failed or this
+// is the start. It runs after a successful write.
+func (w *cdrWriter) heal(seq uint64) error {
+	w.seen = max(w.seen, seq, w.st.SnapshotSeq())
+	if w.failed.Load() {
+		if err := w.check(w.seen); err != nil {
+			return err
+		}
+	}
+	w.checked.Store(w.seen)
+	if w.seen > w.st.CDRMark() && time.Since(w.markAt) >= markEvery {
+		w.markAt = time.Now()
+		return w.st.SetCDRMark(w.seen)
+	}
+	return nil
+}
+
+// check stores the CDR of every call that an event after the mark, up to upto, ended
+// and that has none, folding the call from its events in the log.
+func (w *cdrWriter) check(upto uint64) error {
+	const chunk = 20000
+	for from := w.checked.Load(); from < upto; {
+		ids, through, err := w.st.EndedWithoutCDR(from, upto, chunk)
+		if err != nil {
+			return err
+		}
+		var calls []call.Call
+		for _, id := range ids {
+			evs, err := w.st.CallEvents(id)
+			if err != nil {
+				return err
+			}
+			if c, ok := foldEnded(w.lc, evs); ok {
+				calls = append(calls, c)
+			}
+		}
+		if len(calls) > 0 {
+			if err := w.store(cdrBatch{calls: calls}); err != nil {
+				return err
+			}
+			w.log.Info("stored the CDRs of ended calls the log had without one", "count", len(calls), "through_seq", through)
+		}
+		if through == from {
+			break // the log ends before upto
+		}
+		w.checked.Store(through)
+		from = through
+	}
+	return nil
+}
+
+// foldEnded is the call evs (one call's events, in log order) make on their own, if
+// they end it.
+func foldEnded(lc live.Config, evs []call.Event) (call.Call, bool) {
+	if len(evs) == 0 {
+		return call.Call{}, false
+	}
+	b := live.New(lc)
+	for _, e := range evs {
+		b.Apply(e)
+	}
+	c, ok := b.Call(evs[0].Call)
+	return c, ok && c.State == call.StateEnded
+}
+
+// reconfigure counts by new rules from now on, rebuilding the buckets when they were
+// built under other ones (a reload changed a threshold or the directory).
+func (w *cdrWriter) reconfigure(lc live.Config) {
+	r := report.RulesOf(lc)
+	w.rules, w.lc = r, lc
+	if report.Current(w.st, r) {
+		return
+	}
+	w.building.Store(true)
+	if err := report.Ensure(context.Background(), w.st, r, w.log); err != nil {
+		w.log.Error("building the report buckets failed; reports stay unavailable until a restart", "err", err)
+		return
+	}
+	w.building.Store(false)
+}
+
+// newConfig hands the writer a new configuration; until it has rebuilt the buckets
+// for its rules (if they differ from what the buckets were built under), reports say
+// they are not ready.
+func (w *cdrWriter) newConfig(lc live.Config) {
+	if !report.Current(w.st, report.RulesOf(lc)) {
+		w.building.Store(true)
+	}
+	w.in <- cdrBatch{lc: &lc}
+}
+
+// latestOnly keeps each call's last version (a call updated twice in a burst).
+func latestOnly(calls []call.Call) []call.Call {
+	last := make(map[string]int, len(calls))
+	for i, c := range calls {
+		last[c.ID] = i
+	}
+	if len(last) == len(calls) {
+		return calls
+	}
+	out := calls[:0:0]
+	for i, c := range calls {
+		if last[c.ID] == i {
+			out = append(out, c)
+		}
+	}
+	return out
+}

@@ -1,0 +1,58 @@
+package server
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"ringside/server/call"
+	"ringside/server/live"
+	"ringside/store"
+)
+
+// TestCDRWriterHealsFromTheLog: calls ended in the log whose CDRs were never stored
+// (a writer that failed, a crash) get them when the writer starts, folded from their
+// events, and the CDR mark moves past them.
+func TestCDRWriterHealsFromTheLog(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "ringside.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	at := time.Now().Add(-time.Hour).UTC()
+	ids := []string{"pbx1:a", "pbx1:b", "pbx1:open"}
+	for i, id := range ids {
+		evs := []call.Event{{Source: "pbx1", Vendor: "simotel", Name: "IncomingCall", Type: call.CallOffered, Call: id,
+			At: at, ReceivedAt: at, Direction: call.Inbound, From: "0912000000" + string(rune('0'+i))}}
+		if id != "pbx1:open" {
+			evs = append(evs, call.Event{Source: "pbx1", Vendor: "simotel", Name: "Hangup", Type: call.CallEnded, Call: id,
+				At: at.Add(time.Minute), ReceivedAt: at.Add(time.Minute), EndedAt: call.T(at.Add(time.Minute))})
+		}
+		if _, err := st.Append(context.Background(), store.Delivery{Source: "pbx1", Body: []byte(id)}, evs); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.PutSnapshot(st.LastSeq(), nil); err != nil { // a board had applied them all
+		t.Fatal(err)
+	}
+	w := startCDRWriter(st, slog.New(slog.NewTextHandler(io.Discard, nil)), live.Config{})
+	if !w.flush() {
+		t.Fatal("the writer reports a failed write")
+	}
+	w.close()
+	for _, id := range ids {
+		c, ok, err := st.CDR(id)
+		if err != nil || ok != (id != "pbx1:open") {
+			t.Errorf("%s: CDR stored %v (%v), want it for ended calls only", id, ok, err)
+		}
+		if ok && (c.State != call.StateEnded || c.From == "") {
+			t.Errorf("%s: folded CDR %+v", id, c)
+		}
+	}
+	if m := st.CDRMark(); m != st.LastSeq() {
+		t.Errorf("CDR mark %d, want %d", m, st.LastSeq())
+	}
+}
