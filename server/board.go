@@ -213,13 +213,7 @@ func (b *board) run(readyAt uint64) {
 			if b.isReady() { // during the replay, the logged expiries and hangups are still to come
 				b.expire(now)
 			}
-			if days := b.cfg.CDRRetentionDays; days > 0 {
-				if n, err := b.st.PruneCDRs(now.AddDate(0, 0, -days)); err != nil {
-					b.log.Error("pruning CDRs failed", "err", err)
-				} else if n > 0 {
-					b.log.Info("pruned old CDRs", "count", n, "days", days)
-				}
-			}
+			b.cdrs.sweep(now, b.cfg)
 		}
 	}
 }

@@ -47,8 +47,12 @@ type cdrBatch struct {
 	pres  []store.Presence
 	cbs   []report.Callback
 	lc    *live.Config // a new configuration (a reload): count by its rules, rebuilding the buckets if they differ
+	sweep *sweepJob    // retention's turn (see retention.go)
 	done  chan struct{}
 }
+
+// control tells a batch that asks the writer to do something else than store.
+func (c *cdrBatch) control() bool { return c.lc != nil || c.sweep != nil }
 
 func (c *cdrBatch) add(o cdrBatch) {
 	c.calls = append(c.calls, o.calls...)
@@ -121,14 +125,14 @@ func (w *cdrWriter) run() {
 			w.stop()
 			return
 		}
-		if first.lc != nil {
-			w.reconfigure(*first.lc)
+		if first.control() {
+			w.do(first)
 			continue
 		}
 		batch, flushes, pending, open := w.gather(first)
 		w.write(batch, flushes)
 		if pending != nil {
-			w.reconfigure(*pending)
+			w.do(*pending)
 		}
 		if !open {
 			w.stop()
@@ -150,6 +154,16 @@ func (w *cdrWriter) stop() {
 	}
 }
 
+// do runs a control batch.
+func (w *cdrWriter) do(c cdrBatch) {
+	if c.lc != nil {
+		w.reconfigure(*c.lc)
+	}
+	if c.sweep != nil {
+		w.prune(*c.sweep)
+	}
+}
+
 // next waits for input, or (while writes fail) for the next retry.
 func (w *cdrWriter) next() (cdrBatch, bool) {
 	if !w.failed.Load() {
@@ -167,7 +181,7 @@ func (w *cdrWriter) next() (cdrBatch, bool) {
 }
 
 // gather collects what queues up within cdrLinger after first (none for a flush).
-func (w *cdrWriter) gather(first cdrBatch) (batch cdrBatch, flushes []chan struct{}, pending *live.Config, open bool) {
+func (w *cdrWriter) gather(first cdrBatch) (batch cdrBatch, flushes []chan struct{}, pending *cdrBatch, open bool) {
 	batch, flushes, open = first, []chan struct{}{first.done}, true
 	if first.done != nil || first.empty() && first.seq == 0 {
 		return batch, flushes, nil, open // a flush or a retry: write now
@@ -180,8 +194,8 @@ func (w *cdrWriter) gather(first cdrBatch) (batch cdrBatch, flushes []chan struc
 			if !ok {
 				return batch, flushes, nil, false
 			}
-			if next.lc != nil {
-				return batch, flushes, next.lc, open // after what came before it
+			if next.control() {
+				return batch, flushes, &next, open // after what came before it
 			}
 			batch.add(next)
 			flushes = append(flushes, next.done)

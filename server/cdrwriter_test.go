@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"ringside/server/call"
+	"ringside/server/config"
 	"ringside/server/live"
 	"ringside/store"
 )
@@ -54,5 +55,37 @@ func TestCDRWriterHealsFromTheLog(t *testing.T) {
 	}
 	if m := st.CDRMark(); m != st.LastSeq() {
 		t.Errorf("CDR mark %d, want %d", m, st.LastSeq())
+	}
+}
+
+// TestSweepKeepsWhatARestartNeeds: the writer's sweep deletes raw deliveries and
+// events past their retention, but no event after the board's snapshot.
+func TestSweepKeepsWhatARestartNeeds(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "ringside.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	now := time.Now()
+	for i := range 10 {
+		at := now.Add(-time.Duration(100-i) * 24 * time.Hour) // 100 to 91 days ago
+		ev := call.Event{Source: "pbx1", Name: "NewState", Type: call.AgentState, Agent: "pbx1:99" + string(rune('0'+i)), At: at, ReceivedAt: at}
+		if _, err := st.Append(context.Background(), store.Delivery{Source: "pbx1", Body: []byte{byte(i)}, ReceivedAt: at}, []call.Event{ev}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := st.PutSnapshot(4, nil); err != nil {
+		t.Fatal(err)
+	}
+	w := startCDRWriter(st, slog.New(slog.NewTextHandler(io.Discard, nil)), live.Config{})
+	defer w.close()
+	w.flush()
+	w.sweep(now, &config.Config{RawRetentionDays: 95, EventRetentionDays: 95})
+	w.flush()
+	ds, _ := st.Deliveries(0, 100)
+	evs, _ := st.Events(0, 100)
+	if len(ds) != 5 || len(evs) != 6 || evs[0].Seq != 5 {
+		t.Errorf("%d deliveries (want the 5 of the last 95 days), %d events from seq %d (want 6 from 5: none after the snapshot's seq 4 go)",
+			len(ds), len(evs), evs[0].Seq)
 	}
 }

@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -454,54 +453,4 @@ func (s *Store) PruneCDRs(before time.Time) (int, error) {
 			return total, nil
 		}
 	}
-}
-
-// Snapshots: the latest serialized board and the seq it includes.
-var (
-	keySnapSeq  = []byte("snapshot_seq")
-	keySnapData = []byte("snapshot")
-)
-
-// PutSnapshot replaces the snapshot; seq is the last event it includes.
-func (s *Store) PutSnapshot(seq uint64, data []byte) error {
-	if last := s.LastSeq(); seq > last {
-		return fmt.Errorf("store: snapshot at seq %d is ahead of the log (%d)", seq, last)
-	}
-	return unavailable(s.db.Update(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bMeta)
-		if err := meta.Put(keySnapData, data); err != nil {
-			return err
-		}
-		return meta.Put(keySnapSeq, u64(seq))
-	}))
-}
-
-// SnapshotSeq is the seq of the latest snapshot (0: none).
-func (s *Store) SnapshotSeq() uint64 {
-	var seq uint64
-	_ = s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bMeta).Get(keySnapSeq); len(v) == 8 {
-			seq = binary.BigEndian.Uint64(v)
-		}
-		return nil
-	})
-	return seq
-}
-
-// Snapshot returns the latest snapshot, or seq 0 and nil data when there is none.
-func (s *Store) Snapshot() (seq uint64, data []byte, err error) {
-	err = s.db.View(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bMeta)
-		v := meta.Get(keySnapSeq)
-		if v == nil {
-			return nil
-		}
-		if len(v) != 8 {
-			return errors.New("store: malformed snapshot seq")
-		}
-		seq = binary.BigEndian.Uint64(v)
-		data = append([]byte(nil), meta.Get(keySnapData)...)
-		return nil
-	})
-	return seq, data, unavailable(err)
 }

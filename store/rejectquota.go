@@ -57,3 +57,31 @@ func (s *Store) keepRejected(tx *bolt.Tx, source string, rec []byte) error {
 	}
 	return quota.Put([]byte(source), append(u64(n), u64(size)...))
 }
+
+// forgetRejected takes a rejected record deleted by retention off its source's quota.
+func forgetRejected(tx *bolt.Tx, id uint64, rec []byte) error {
+	n, w := binary.Uvarint(rec[min(len(rec), recHeader):])
+	start := recHeader + w
+	if len(rec) < recHeader || w <= 0 || uint64(len(rec)-start) < n {
+		return nil
+	}
+	m, err := decodeMeta(rec[0], rec[start:start+int(n)])
+	if err != nil {
+		return nil
+	}
+	idx, quota := tx.Bucket(bRejectedBySource), tx.Bucket(bRejectedQuota)
+	key := append(append([]byte(m.Source), 0), u64(id)...)
+	size := idx.Get(key)
+	if len(size) != 8 {
+		return nil // kept before the quota: never counted
+	}
+	q := quota.Get([]byte(m.Source))
+	if len(q) != 16 {
+		return idx.Delete(key)
+	}
+	left := append(u64(binary.BigEndian.Uint64(q[:8])-1), u64(binary.BigEndian.Uint64(q[8:])-binary.BigEndian.Uint64(size))...)
+	if err := idx.Delete(key); err != nil {
+		return err
+	}
+	return quota.Put([]byte(m.Source), left)
+}

@@ -23,6 +23,7 @@ var tools = map[string]func(args []string) error{
 	"backup":  backupCmd,
 	"restore": restoreCmd,
 	"check":   checkCmd,
+	"compact": compactCmd,
 	"help":    func([]string) error { fmt.Print(toolsHelp); return nil },
 }
 
@@ -41,6 +42,9 @@ ringside restore [-data DIR] FILE
     file it replaces is kept beside it as ringside.db.before-restore-TIME
 ringside check [-data DIR | FILE]
     verify a database file page by page and report its size per bucket
+ringside compact [-data DIR] [-keep]
+    rewrite a stopped server's database without its free pages (needs free
+    space for the copy); -keep leaves the old file as ringside.db.before-compact-TIME
 `
 
 func toolFlags(name string) (*flag.FlagSet, *string) {
@@ -185,4 +189,29 @@ func inspect(path string) (r store.Report, err error) {
 		}
 	}()
 	return store.Inspect(path)
+}
+
+func compactCmd(args []string) error {
+	fs, data := toolFlags("compact")
+	keep := fs.Bool("keep", false, "keep the old file beside the compacted one")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if fs.NArg() != 0 {
+		return errors.New("compact takes no file: ringside compact [-data DIR] [-keep]")
+	}
+	path := filepath.Join(*data, "ringside.db")
+	if _, err := inspect(path); err != nil {
+		return fmt.Errorf("not compacting: %w", err)
+	}
+	before, after, kept, err := store.Compact(path, *keep)
+	if err != nil {
+		return err
+	}
+	fmt.Printf("compacted %s: %d bytes -> %d bytes (%d free pages dropped), %d events up to seq %d, checked\n",
+		path, before.FileBytes, after.FileBytes, before.FreePages, after.Events, after.LastSeq)
+	if kept != "" {
+		fmt.Printf("the old file is kept as %s\n", kept)
+	}
+	return nil
 }

@@ -33,6 +33,9 @@ type Config struct {
 	CallExpiry Duration `toml:"call_expiry"`
 	// CDRRetentionDays drops older CDRs (0 keeps them forever).
 	CDRRetentionDays int `toml:"cdr_retention_days"`
+	// RawRetentionDays and EventRetentionDays bound the log; see retention.go.
+	RawRetentionDays   int `toml:"raw_retention_days"`
+	EventRetentionDays int `toml:"event_retention_days"`
 	// SnapshotEvery is how many applied events trigger a board snapshot (default 20000;
 	// one is also taken every 30 s and at shutdown). Bounds the replay at start.
 	SnapshotEvery int `toml:"snapshot_every"`
@@ -281,6 +284,9 @@ func (c *Config) check(at func(table string, i int, key string) string) error {
 	case "", "text", "json":
 	default:
 		return fmt.Errorf("%s: log_format %q unknown (text or json)", at("", 0, "log_format"), c.LogFormat)
+	}
+	if err := c.checkRetention(at); err != nil {
+		return err
 	}
 	if err := c.checkLanguages(at); err != nil {
 		return err

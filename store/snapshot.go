@@ -1,0 +1,99 @@
+package store
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+
+	bolt "go.etcd.io/bbolt"
+)
+
+// Snapshots: the latest serialized board and the seq it includes. The board is
+// stored in fixed-size chunks in its own bucket, rewritten in place: bbolt stores a
+// large value in one run of consecutive pages, so a single growing value never fits
+// the run its predecessor freed and went to the end of the file each time (a file of
+// mostly free pages). Chunks of one size reuse each other's runs, so the file holds
+// about two snapshots, however often and however large.
+var (
+	keySnapSeq  = []byte("snapshot_seq")
+	keySnapData = []byte("snapshot") // the whole snapshot as one value: files written before chunks
+	bSnapshot   = []byte("snapshot_chunks")
+)
+
+// snapChunk is a chunk's size: with its page and element headers, 16 pages of 4 KiB.
+const snapChunk = 64<<10 - 64
+
+// PutSnapshot replaces the snapshot; seq is the last event it includes.
+func (s *Store) PutSnapshot(seq uint64, data []byte) error {
+	if last := s.LastSeq(); seq > last {
+		return fmt.Errorf("store: snapshot at seq %d is ahead of the log (%d)", seq, last)
+	}
+	return unavailable(s.db.Update(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		if err := meta.Delete(keySnapData); err != nil {
+			return err
+		}
+		b, err := tx.CreateBucketIfNotExists(bSnapshot)
+		if err != nil {
+			return err
+		}
+		b.FillPercent = 1
+		n := uint32(0)
+		for ; len(data) > 0 || n == 0; n++ {
+			chunk := data[:min(len(data), snapChunk)]
+			data = data[len(chunk):]
+			if err := b.Put(binary.BigEndian.AppendUint32(nil, n), chunk); err != nil {
+				return err
+			}
+		}
+		// drop the chunks of a larger predecessor
+		c := b.Cursor()
+		for k, _ := c.Seek(binary.BigEndian.AppendUint32(nil, n)); k != nil; k, _ = c.Seek(binary.BigEndian.AppendUint32(nil, n)) {
+			if err := b.Delete(k); err != nil {
+				return err
+			}
+		}
+		return meta.Put(keySnapSeq, u64(seq))
+	}))
+}
+
+// SnapshotSeq is the seq of the latest snapshot (0: none).
+func (s *Store) SnapshotSeq() uint64 {
+	var seq uint64
+	_ = s.db.View(func(tx *bolt.Tx) error {
+		if v := tx.Bucket(bMeta).Get(keySnapSeq); len(v) == 8 {
+			seq = binary.BigEndian.Uint64(v)
+		}
+		return nil
+	})
+	return seq
+}
+
+// Snapshot returns the latest snapshot, or seq 0 and nil data when there is none.
+func (s *Store) Snapshot() (seq uint64, data []byte, err error) {
+	err = s.db.View(func(tx *bolt.Tx) error {
+		meta := tx.Bucket(bMeta)
+		v := meta.Get(keySnapSeq)
+		if v == nil {
+			return nil
+		}
+		if len(v) != 8 {
+			return errors.New("store: malformed snapshot seq")
+		}
+		seq = binary.BigEndian.Uint64(v)
+		if old := meta.Get(keySnapData); old != nil {
+			data = append([]byte(nil), old...)
+			return nil
+		}
+		if b := tx.Bucket(bSnapshot); b != nil {
+			data = []byte{}
+			err := b.ForEach(func(_, chunk []byte) error {
+				data = append(data, chunk...)
+				return nil
+			})
+			return err
+		}
+		return nil
+	})
+	return seq, data, unavailable(err)
+}
