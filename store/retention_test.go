@@ -43,7 +43,10 @@ func TestPruneLog(t *testing.T) {
 		t.Errorf("%d rejected left, want the 20 from day 40", len(rs))
 	}
 	var quota []byte
-	s.db.View(func(tx *bolt.Tx) error { quota = append(quota, tx.Bucket(bRejectedQuota).Get([]byte("pbx1"))...); return nil })
+	s.db.View(func(tx *bolt.Tx) error {
+		quota = append(quota, tx.Bucket(bRejectedQuota).Get([]byte("pbx1"))...)
+		return nil
+	})
 	if len(quota) != 16 || quota[7] != 20 {
 		t.Errorf("rejected quota %x, want 20 records counted", quota)
 	}
