@@ -52,7 +52,7 @@ func (s *Server) renderFragment(ctx context.Context, f fragment) []byte {
 	case fragRecentRow:
 		return frame(ctx, views.RecentRow(now, s.playable(*f.call)))
 	case fragChart:
-		return frame(ctx, views.ChartSVG(s.hours.get(s.localNow()), s.thresholds()))
+		return frame(ctx, views.ChartSVG(s.hours.get(s.nowIn(ctx)), s.thresholds()))
 	case fragAgentRow:
 		return s.agentRowFrame(ctx, f.id)
 	case fragAgentMe:

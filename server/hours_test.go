@@ -52,3 +52,33 @@ func TestHourChartUsesQueueRules(t *testing.T) {
 		}
 	}
 }
+
+// Two people in two zones at once each get today's chart in their own zone: hours from
+// their own midnight, calls by the hour they started there (a cached chart of the
+// other zone is never handed out).
+func TestHourChartPerZone(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "z.db"), store.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	teh, err := time.LoadLocation("Asia/Tehran")
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 3, 10, 10, 30, 0, 0, time.UTC) // 14:00 in Tehran
+	start := call.T(time.Date(2026, 3, 10, 9, 1, 0, 0, time.UTC))
+	c := call.Call{ID: "p:1", Source: "p", Queue: "p:q", Direction: call.Inbound, State: call.StateEnded, Disposition: call.Answered,
+		StartedAt: start, EndedAt: call.T(start.Add(time.Minute)), WaitS: call.F(5), TalkS: call.F(30)}
+	if err := st.PutCDRs(context.Background(), []call.Call{c}); err != nil {
+		t.Fatal(err)
+	}
+	h := &hourCache{st: st, ttl: time.Hour, rules: live.NewRules(live.Config{})}
+	utc, tehran := h.get(now), h.get(now.In(teh))
+	if len(utc) != 11 || utc[9].Offered != 1 {
+		t.Errorf("UTC chart: %d hours, hour 09 %+v; want 11 hours, the call at 09", len(utc), utc[min(9, len(utc)-1)])
+	}
+	if len(tehran) != 15 || tehran[12].Offered != 1 || tehran[9].Offered != 0 {
+		t.Errorf("Tehran chart: %d hours; want 15 (00..14), the call at 12 (09:01 UTC is 12:31 there)", len(tehran))
+	}
+}

@@ -110,7 +110,7 @@ func (s *Server) Reload(cfg *config.Config) error {
 func (h *hourCache) setRules(r live.Rules) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	h.rules, h.at, h.hours = r, time.Time{}, nil
+	h.rules, h.zones = r, nil
 }
 
 // added names the sources in now that were not in before.
