@@ -23,10 +23,10 @@ import (
 func TestBrowserLanguages(t *testing.T) {
 	teh, _ := time.LoadLocation("Asia/Tehran")
 	prg, _ := time.LoadLocation("Europe/Prague")
-	e := startBrowser(t,
+	e := startBrowser(t, append(languageUsers(teh, prg),
 		config.User{Name: "ali", PasswordHash: cheapHash(), Role: "agent", Agent: "petr", Lang: "fa", Timezone: "Asia/Tehran", Location: teh},
 		config.User{Name: "maryam", PasswordHash: cheapHash(), Role: "supervisor", Lang: "fa", Timezone: "Asia/Tehran", Location: teh},
-		config.User{Name: "eva", PasswordHash: cheapHash(), Role: "supervisor", Lang: "cs", Timezone: "Europe/Prague", Location: prg})
+		config.User{Name: "eva", PasswordHash: cheapHash(), Role: "supervisor", Lang: "cs", Timezone: "Europe/Prague", Location: prg})...)
 	e.t = t
 	fa := i18n.New("fa", teh)
 	cs := i18n.New("cs", prg)
@@ -124,6 +124,8 @@ func TestBrowserLanguages(t *testing.T) {
 	}
 	eva.notReloaded()
 	eva.shot("cs-cdrs")
+
+	languageTour(t, e, teh, prg)
 
 	// Eva picks French in the header; a new session of hers is French too.
 	eva.do(chromedp.SetValue(chromedp.CSS(`.lang-menu select`), "fr"))
