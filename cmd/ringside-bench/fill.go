@@ -38,11 +38,11 @@ func decode(src sim.Source, d sim.Delivery, at time.Time) (store.Delivery, []cal
 // fillEvents appends the generator's mixed traffic to the log at path, decoded as the
 // server would, until it holds at least n events, its calls spread evenly over the span
 // before now; then marker (of source msrc). It writes without fsync (a prefill, closed
-// cleanly) from many goroutines, so group commits are big.
-func fillEvents(ctx context.Context, path string, srcs []sim.Source, n int, span time.Duration, marker sim.Delivery, msrc sim.Source) error {
+// cleanly) from many goroutines, so group commits are big. It returns the marker's seq.
+func fillEvents(ctx context.Context, path string, srcs []sim.Source, n int, span time.Duration, marker sim.Delivery, msrc sim.Source) (uint64, error) {
 	st, err := store.Open(path, store.Options{NoSync: true})
 	if err != nil {
-		return err
+		return 0, err
 	}
 	g := sim.NewGenerator(5, srcs, sim.Options{AgentsPerSource: 12, Speed: 600})
 	bySrc := map[string]sim.Source{}
@@ -100,13 +100,14 @@ fill:
 			_, err = st.Append(ctx, sd, evs)
 		}
 	}
+	last := st.LastSeq()
 	if cerr := st.Close(); err == nil {
 		err = cerr
 	}
 	if err == nil {
 		err = ctx.Err()
 	}
-	return err
+	return last, err
 }
 
 // eventsPerStory is about how many events a story of the generator's mixed traffic

@@ -45,7 +45,8 @@ func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error)
 	first, firstID := markerCall(b.creds.push, fmt.Sprintf("%d.1", time.Now().Unix()))
 	b.o.progress("history: logging %d events of complete calls over %s", n, historySpan)
 	t := time.Now()
-	if err := fillEvents(ctx, db, b.creds.sources, n, historySpan, first, b.creds.push); err != nil {
+	markerSeq, err := fillEvents(ctx, db, b.creds.sources, n, historySpan, first, b.creds.push)
+	if err != nil {
 		return res, fmt.Errorf("filling the event log: %w", err)
 	}
 	res.fillTook = time.Since(t)
@@ -65,7 +66,7 @@ func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error)
 	res.firstStart = time.Since(t)
 	b.o.progress("history: first start caught up in %.1fs", res.firstStart.Seconds())
 	// A server that has run has a snapshot: wait for the one taken on catching up.
-	if err := waitSnapshot(ctx, s, b.creds.apiKey, 10*time.Minute); err != nil {
+	if err := waitSnapshot(ctx, s, b.creds.apiKey, markerSeq, 15*time.Minute); err != nil {
 		return res, err
 	}
 	res.firstSnap = time.Since(t)

@@ -33,24 +33,21 @@ func waitCall(ctx context.Context, s *server, key, id string, limit time.Duratio
 	}
 }
 
-// waitSnapshot polls /metrics until the server's snapshot covers the log it had when
-// the wait began.
-func waitSnapshot(ctx context.Context, s *server, key string, limit time.Duration) error {
+// waitSnapshot polls /metrics until the server's snapshot covers seq (the log may
+// grow meanwhile: expiries the server logs itself).
+func waitSnapshot(ctx context.Context, s *server, key string, want uint64, limit time.Duration) error {
 	deadline := time.Now().Add(limit)
-	var want uint64
 	for {
 		m := gauges(ctx, s, key)
-		if want == 0 {
-			want = m["ringside_log_seq"]
-		}
-		if want > 0 && m["ringside_snapshot_seq"] >= want {
+		if m["ringside_snapshot_seq"] >= want {
 			return nil
 		}
 		if err := s.pause(ctx, 50*time.Millisecond); err != nil {
 			return err
 		}
 		if time.Now().After(deadline) {
-			return fmt.Errorf("%s: no snapshot at seq %d within %s (metrics %v)", s.name, want, limit, m)
+			return fmt.Errorf("%s: no snapshot at seq %d within %s (snapshot seq %d, log seq %d)", s.name, want, limit,
+				m["ringside_snapshot_seq"], m["ringside_log_seq"])
 		}
 	}
 }
