@@ -6,6 +6,10 @@
 // queue counters are sums over the calls' final facts. Nothing reads the wall clock:
 // times come from events or from the caller (Queues, Expired).
 //
+// A call that has settled (ended, then quiet for a while) keeps only what its events
+// derived, and a late event reads its events back from the log (compact.go), so memory
+// follows the calls of the last 48 hours, not their events.
+//
 // A Board is not safe for concurrent use: the caller serializes Apply with readers.
 // Values returned by readers share slices with the board; treat them as read-only.
 package live
