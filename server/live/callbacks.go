@@ -112,9 +112,15 @@ func (b *Board) noteCallback(id string, ce *callEntry, ch *changes) {
 		return // side events only: a kept abandon of a call past retention stays
 	}
 	f, ok := b.callbackFact(ce.view)
+	legs := ce.view.Legs
+	if ok && f.Abandon && ce.packed != nil { // a settled call: its lists are packed
+		full := ce.full()
+		f, ok = b.callbackFact(full)
+		legs = full.Legs
+	}
 	if ok && f.Abandon {
 		f.Call.Agent = "" // nobody answered; keep the offered agents as the audience
-		for _, l := range ce.view.Legs {
+		for _, l := range legs {
 			f.Call.Ringing = append(f.Call.Ringing, l.Agent)
 		}
 		slices.Sort(f.Call.Ringing)

@@ -160,13 +160,15 @@ func foldKey(cfg Config) string {
 	return hex.EncodeToString(sum[:12])
 }
 
-// snapSettled is a settled call in a snapshot: what its events derived.
+// snapSettled is a settled call in a snapshot: what its events derived, its view's
+// lists kept packed (restoring reads them only when the call is read).
 type snapSettled struct {
-	View     call.Call     `json:"view"`
-	Start    time.Time     `json:"start"`
-	LastAt   time.Time     `json:"last_at"`
-	Answered bool          `json:"answered,omitempty"`
-	Parts    []snapInvolve `json:"parts,omitempty"`
+	View     call.Call       `json:"view"`
+	Lists    json.RawMessage `json:"lists,omitempty"`
+	Start    time.Time       `json:"start"`
+	LastAt   time.Time       `json:"last_at"`
+	Answered bool            `json:"answered,omitempty"`
+	Parts    []snapInvolve   `json:"parts,omitempty"`
 }
 
 // snapInvolve is one agent's part in a settled call.
@@ -179,7 +181,7 @@ type snapInvolve struct {
 }
 
 func settledOf(ce *callEntry) *snapSettled {
-	s := &snapSettled{View: ce.full(), Start: ce.start, LastAt: ce.lastAt, Answered: ce.answered}
+	s := &snapSettled{View: ce.view, Lists: ce.packed, Start: ce.start, LastAt: ce.lastAt, Answered: ce.answered}
 	for _, a := range sortedKeys(ce.inv) {
 		p := ce.inv[a]
 		s.Parts = append(s.Parts, snapInvolve{Agent: a, Queue: p.queue, OnCall: p.onCall, Ringing: p.ringing, End: p.end})
@@ -190,7 +192,7 @@ func settledOf(ce *callEntry) *snapSettled {
 // restoreSettled puts a settled call back as the snapshot holds it, counted under the
 // board's (possibly new) queue rules.
 func (b *Board) restoreSettled(id string, s *snapSettled, ch *changes) {
-	ce := &callEntry{view: s.View, start: s.Start, lastAt: s.LastAt, answered: s.Answered, compact: true,
+	ce := &callEntry{view: s.View, packed: s.Lists, start: s.Start, lastAt: s.LastAt, answered: s.Answered, compact: true,
 		inv: map[string]involvement{}}
 	ce.view.QueueName = b.rules.For(ce.view.Queue).Name
 	b.calls[id] = ce
@@ -202,5 +204,7 @@ func (b *Board) restoreSettled(id string, s *snapSettled, ch *changes) {
 		ch.agents[p.Agent] = true
 	}
 	b.noteCallback(id, ce, ch)
-	ce.pack()
+	if ce.packed == nil {
+		ce.pack()
+	}
 }
