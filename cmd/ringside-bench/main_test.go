@@ -28,7 +28,7 @@ func TestQuickRun(t *testing.T) {
 	if bin := os.Getenv("RINGSIDE_BENCH_BIN"); bin != "" {
 		args = append(args, "-bin", bin)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // generous: a loaded 2-core machine
 	defer cancel()
 	var out, errs bytes.Buffer
 	if code := run(ctx, args, &out, &errs); code != 0 {
