@@ -8,7 +8,7 @@ import (
 )
 
 // checkLanguages validates the top-level lang and each user's lang and timezone.
-func (c *Config) checkLanguages(at func(table string, i int, key string) string) error {
+func (c *Config) checkLanguages(at keyAt) error {
 	if c.Lang != "" && !i18n.Known(c.Lang) {
 		return fmt.Errorf("%s: lang %q unknown (one of %s)", at("", 0, "lang"), c.Lang, languageList())
 	}
