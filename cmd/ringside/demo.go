@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"ringside/server/config"
+	"ringside/server/ingest"
 	"ringside/server/sim"
 )
 
@@ -91,7 +92,7 @@ func addDemoPeople(cfg *config.Config, g *sim.Generator) {
 // demoMembership lists the queues a simulated agent belongs to, for the vendors that
 // report no presence (SipSim, cloudcdr): the directory is what says they are logged in.
 func demoMembership(g *sim.Generator, s sim.Source, a sim.Agent) []string {
-	if v := strings.ToLower(s.Vendor); v != "sipsim" && v != "cloudcdr" {
+	if v, ok := ingest.Lookup(s.Vendor); !ok || !v.NoPresence {
 		return nil
 	}
 	var out []string

@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"strings"
 	"time"
+
+	"ringside/server/ingest"
 )
 
 // sourceChecks validate one [[sources]] entry, one concern each, in this order, after
@@ -44,8 +46,8 @@ func (c *Config) checkSources(at keyAt) error {
 
 func (s *Source) checkVendor(at func(key string) string) error {
 	s.Vendor = strings.ToLower(s.Vendor)
-	if !contains(Vendors, s.Vendor) {
-		return fmt.Errorf("%s: vendor %q unknown (one of %s)", at("vendor"), s.Vendor, strings.Join(Vendors, ", "))
+	if !ingest.Known(s.Vendor) {
+		return fmt.Errorf("%s: vendor %q unknown (one of %s)", at("vendor"), s.Vendor, strings.Join(ingest.Vendors(), ", "))
 	}
 	return nil
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/BurntSushi/toml"
+
+	"ringside/server/ingest"
 )
 
 // Config is the whole configuration.
@@ -167,9 +169,6 @@ func (d *Duration) UnmarshalText(b []byte) error {
 	return err
 }
 
-// Vendors are the vendor keys a source may name.
-var Vendors = []string{"simotel", "voipex", "cloudcdr", "sipsim"}
-
 // Roles a user may have.
 var Roles = []string{"admin", "supervisor", "manager", "agent"}
 
@@ -293,13 +292,8 @@ func (c *Config) generateDefaults() error {
 		}
 	} else {
 		g = generated{
-			Sources: []Source{
-				{Name: "simotel", Vendor: "simotel", Username: "simotel", Password: secret()},
-				{Name: "voipex", Vendor: "voipex", Username: "voipex", Password: secret()},
-				{Name: "cloudcdr", Vendor: "cloudcdr", Token: secret()},
-				{Name: "sipsim", Vendor: "sipsim", Token: secret()},
-			},
-			Users: []User{{Name: "admin", Password: secret(), Role: "admin", APIKey: secret()}},
+			Sources: defaultSources(),
+			Users:   []User{{Name: "admin", Password: secret(), Role: "admin", APIKey: secret()}},
 		}
 		if err := os.MkdirAll(c.Data, 0o755); err != nil {
 			return fmt.Errorf("data directory: %w", err)
@@ -334,6 +328,23 @@ func (c *Config) generateDefaults() error {
 	}
 	c.Generated = path
 	return nil
+}
+
+// defaultSources are one source per registered vendor, named after it, with fresh
+// credentials of the vendor's kind.
+func defaultSources() []Source {
+	var out []Source
+	for _, v := range ingest.Registered() {
+		s := Source{Name: v.Name, Vendor: v.Name}
+		switch v.Auth {
+		case ingest.AuthBasic:
+			s.Username, s.Password = v.Name, secret()
+		default:
+			s.Token = secret()
+		}
+		out = append(out, s)
+	}
+	return out
 }
 
 // LocalZoneName is the IANA name of the server's local time zone: $TZ, else the

@@ -29,7 +29,10 @@ import (
 	"ringside/server/call"
 )
 
-func init() { register("cloudcdr", decodeCloudCDR) }
+func init() {
+	register(Vendor{Name: "cloudcdr", Order: 3, Decode: decodeCloudCDR, Auth: AuthToken, NoPresence: true,
+		Fixtures: []Fixture{{Source: "cloud"}}})
+}
 
 func decodeCloudCDR(src Source, req Request) (Result, error) {
 	f, err := parseFields(req)

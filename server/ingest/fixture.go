@@ -9,7 +9,6 @@ import (
 	"net/url"
 	"os"
 	"strings"
-	"time"
 )
 
 // Raw is a webhook request as written in a testdata fixture (*.http):
@@ -86,15 +85,14 @@ func (r Raw) split() (source, event string) {
 	return source, event
 }
 
-// FixtureSources are the webhook sources the fixtures are addressed to (/hooks/{name}).
-// The server's HTTP-level test configures the same ones.
+// FixtureSources are the webhook sources the fixtures are addressed to (/hooks/{name}),
+// as each vendor registered them. The server's HTTP-level test configures the same ones.
 func FixtureSources() map[string]Source {
-	tz := func(n string) *time.Location { l, _ := time.LoadLocation(n); return l }
-	return map[string]Source{
-		"pbx1":   {Name: "pbx1", Vendor: "simotel", Location: tz("Asia/Tehran")},
-		"ipex":   {Name: "ipex", Vendor: "voipex", Location: tz("Europe/Prague")},
-		"ipexr":  {Name: "ipexr", Vendor: "voipex", Location: tz("Europe/Prague"), KeyMap: map[string]string{"Udalost": "EventName", "Volajici": "From", "Volany": "To", "Hovor": "UniqueId"}},
-		"cloud":  {Name: "cloud", Vendor: "cloudcdr", Location: time.UTC},
-		"sipsim": {Name: "sipsim", Vendor: "sipsim", Location: tz("Europe/Minsk")},
+	out := map[string]Source{}
+	for _, v := range Registered() {
+		for _, f := range v.Fixtures {
+			out[f.Source] = f.SourceOf(v)
+		}
 	}
+	return out
 }

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
-	"strings"
 	"time"
 
 	"ringside/server/call"
@@ -59,40 +58,10 @@ var ErrUndecodable = errors.New("undecodable")
 // Decoder decodes one request from one source.
 type Decoder func(src Source, req Request) (Result, error)
 
-var decoders = map[string]Decoder{}
-
-// register is called by each vendor file's init: adding a vendor is one decoder file.
-func register(vendor string, d Decoder) { decoders[vendor] = d }
-
-// Vendors lists the registered vendor keys.
-func Vendors() []string {
-	out := make([]string, 0, len(decoders))
-	for _, v := range []string{"simotel", "voipex", "cloudcdr", "sipsim"} {
-		if _, ok := decoders[v]; ok {
-			out = append(out, v)
-		}
-	}
-	for v := range decoders {
-		if !contains(out, v) {
-			out = append(out, v)
-		}
-	}
-	return out
-}
-
-func contains(xs []string, x string) bool {
-	for _, y := range xs {
-		if y == x {
-			return true
-		}
-	}
-	return false
-}
-
 // Decode decodes req with the decoder of src.Vendor. Decoders never panic on bad input;
 // Decode still recovers so a decoder bug becomes a 400 and a kept body, not a crash.
 func Decode(src Source, req Request) (res Result, err error) {
-	d, ok := decoders[strings.ToLower(src.Vendor)]
+	v, ok := Lookup(src.Vendor)
 	if !ok {
 		return Result{}, fmt.Errorf("%w: unknown vendor %q", ErrUndecodable, src.Vendor)
 	}
@@ -101,7 +70,7 @@ func Decode(src Source, req Request) (res Result, err error) {
 			res, err = Result{}, fmt.Errorf("%w: decoder failed: %v", ErrUndecodable, r)
 		}
 	}()
-	res, err = d(src, req)
+	res, err = v.Decode(src, req)
 	if err != nil && !errors.Is(err, ErrUndecodable) {
 		err = fmt.Errorf("%w: %v", ErrUndecodable, err)
 	}
@@ -129,6 +98,3 @@ func Decode(src Source, req Request) (res Result, err error) {
 	}
 	return res, err
 }
-
-// Known reports whether a vendor key has a decoder.
-func Known(vendor string) bool { _, ok := decoders[strings.ToLower(vendor)]; return ok }

@@ -24,7 +24,10 @@ import (
 //   - NewState carries neither an id of its own nor a time: a retry is the original
 //     byte for byte, and so is a second ring round (see streams.go).
 
-func init() { register("simotel", decodeSimotel) }
+func init() {
+	register(Vendor{Name: "simotel", Order: 1, Decode: decodeSimotel, Auth: AuthBasic,
+		Fixtures: []Fixture{{Source: "pbx1", Zone: "Asia/Tehran"}}})
+}
 
 // simotelRinging is the agent state "being offered a call"; call names no constant for it.
 const simotelRinging = "ringing"

@@ -20,7 +20,10 @@ import (
 	"ringside/server/call"
 )
 
-func init() { register("sipsim", decodeSipSim) }
+func init() {
+	register(Vendor{Name: "sipsim", Order: 4, Decode: decodeSipSim, Auth: AuthToken, NoPresence: true,
+		Fixtures: []Fixture{{Source: "sipsim", Zone: "Europe/Minsk"}}})
+}
 
 // sipsimCallEvents carry a call and are useless without pbx_id.
 var sipsimCallEvents = map[string]bool{

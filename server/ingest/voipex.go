@@ -30,7 +30,11 @@ import (
 //   - CDR is the call's record: naming a callee with "Normal Clearing" it says that
 //     callee answered; "No user response" says nobody did.
 
-func init() { register("voipex", decodeVoipex) }
+func init() {
+	register(Vendor{Name: "voipex", Order: 2, Decode: decodeVoipex, Auth: AuthBasic,
+		Fixtures: []Fixture{{Source: "ipex", Zone: "Europe/Prague"}, {Source: "ipexr", Zone: "Europe/Prague",
+			KeyMap: map[string]string{"Udalost": "EventName", "Volajici": "From", "Volany": "To", "Hovor": "UniqueId"}}}})
+}
 
 func decodeVoipex(src Source, req Request) (Result, error) {
 	f, err := parseFields(req)

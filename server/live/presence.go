@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"ringside/server/call"
+	"ringside/server/ingest"
 )
 
 // Presence and queue membership.
@@ -27,8 +28,12 @@ import (
 // in any queue, else paused if paused in any, else offline; an agent in no queue takes
 // the latest presence event naming no queue.
 
-// noPresenceVendors send call events only: no login, pause or device state.
-var noPresenceVendors = map[string]bool{"sipsim": true, "cloudcdr": true}
+// sendsNoPresence says a vendor's PBX sends call events only: no login, pause or device
+// state (its registration says so).
+func sendsNoPresence(vendor string) bool {
+	v, ok := ingest.Lookup(vendor)
+	return ok && v.NoPresence
+}
 
 // presenceScope is the queue a presence event is about, "" for all the agent's queues.
 // Device states are the phone's, whatever queue call they came with.
@@ -133,7 +138,7 @@ func (b *Board) queueState(p presenceFacts, q string, cur call.AgentStatus) (cal
 		return cur, nil
 	case pres != nil:
 		return presenceState(pres), pres
-	case p.member[q] && noPresenceVendors[b.cfg.Vendors[sourceOf(q)]]:
+	case p.member[q] && sendsNoPresence(b.cfg.Vendors[sourceOf(q)]):
 		return call.StateAvailable, nil
 	}
 	return call.StateOffline, nil

@@ -15,6 +15,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"ringside/server/ingest"
 )
 
 // Source is a webhook source of the Ringside server the simulator plays a PBX for.
@@ -44,8 +46,17 @@ var variants = map[string][]string{
 	"sipsim":   {"json-signed", "get", "form"},
 }
 
-// Vendors lists the vendors the simulator can play.
-func Vendors() []string { return []string{"simotel", "voipex", "cloudcdr", "sipsim"} }
+// Vendors lists the vendors the simulator can play, in the order of their registration
+// with the decoders (ingest.Vendors).
+func Vendors() []string {
+	var out []string
+	for _, v := range ingest.Vendors() {
+		if variants[v] != nil {
+			out = append(out, v)
+		}
+	}
+	return out
+}
 
 // Variants lists a vendor's transport variants; the first is its default.
 func Variants(vendor string) []string { return slices.Clone(variants[strings.ToLower(vendor)]) }
