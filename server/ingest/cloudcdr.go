@@ -39,37 +39,59 @@ func decodeCloudCDR(src Source, req Request) (Result, error) {
 	if err != nil {
 		return Result{}, err
 	}
-	c := f.sub("cdr")
-	id := c.get("id")
+	r := cloudRecord{src: src, c: f.sub("cdr")}
+	id := r.c.get("id")
 	if id == "" {
 		return Result{}, fmt.Errorf("%w: cloudcdr: no cdr.id (the call session id) in the %s request", ErrUndecodable, req.Method)
 	}
-	tm := func(k string) *time.Time {
-		t, ok := parseTime(c.get(k), src.Location)
-		if !ok {
-			return nil
-		}
-		return &t
-	}
-	ids := func(v string) string {
-		if v == "" {
-			return ""
-		}
-		return src.Name + ":" + v
-	}
+	e := r.event(id)
+	e.Disposition = r.disposition(e.AnsweredAt)
+	r.parties(&e)
+	e.Recordings = r.recordings()
+	e.Contact = r.contact()
+	e.Tags = cloudTags(req)
+	return Result{Events: []call.Event{e}, Key: "cdr:" + id}, nil
+}
 
+// cloudRecord is one session record (the cdr object) of a source.
+type cloudRecord struct {
+	src Source
+	c   fields
+}
+
+// time reads a record time, nil when absent or unreadable.
+func (r cloudRecord) time(k string) *time.Time {
+	t, ok := parseTime(r.c.get(k), r.src.Location)
+	if !ok {
+		return nil
+	}
+	return &t
+}
+
+// id is a party's or a group's number as our identity "source:number", "" for none.
+func (r cloudRecord) id(v string) string {
+	if v == "" {
+		return ""
+	}
+	return r.src.Name + ":" + v
+}
+
+// event is the record's call-level facts: who called whom, when, the queue (the
+// answering group, else the last or first rung) and the session's times.
+func (r cloudRecord) event(id string) call.Event {
+	c := r.c
 	e := call.Event{
 		Name:         cmp.Or(c.get("dtype"), "CloudSessionCdr"),
 		Type:         call.CallRecord,
-		Call:         src.Name + ":" + id,
+		Call:         r.src.Name + ":" + id,
 		Direction:    cloudDirection(c.get("dir")),
 		From:         cloudPhone(c.get("clinum")),
 		To:           cloudPhone(c.get("ddinum")),
-		Queue:        ids(c.get("ansgroupname", "lrnggroupname", "frnggroupname")),
+		Queue:        r.id(c.get("ansgroupname", "lrnggroupname", "frnggroupname")),
 		HangupReason: c.get("cause"),
-		StartedAt:    tm("start"),
-		AnsweredAt:   tm("answer"),
-		EndedAt:      tm("end"),
+		StartedAt:    r.time("start"),
+		AnsweredAt:   r.time("answer"),
+		EndedAt:      r.time("end"),
 		DurationS:    num(c.get("dur")),
 		WaitS:        num(c.get("ring")),
 		TalkS:        num(c.get("talk")),
@@ -80,27 +102,37 @@ func decodeCloudCDR(src Source, req Request) (Result, error) {
 	if e.Direction == call.Inbound {
 		e.DID = e.To
 	}
-	// ans is the answered flag; lost/aban/short only refine an unanswered (or very short) call.
-	// Without the flag, an answer time is the same fact.
-	e.Disposition = call.Missed
-	if ans := c.get("ans"); ans == "1" || ans == "true" || (ans == "" && e.AnsweredAt != nil) {
-		e.Disposition = call.Answered
-	} else if strings.EqualFold(c.get("cause"), "USER_BUSY") {
-		e.Disposition = call.Busy // the same outcome Simotel calls BUSY
-	}
+	return e
+}
 
+// disposition: ans is the answered flag; lost/aban/short only refine an unanswered (or
+// very short) call. Without the flag, an answer time is the same fact.
+func (r cloudRecord) disposition(answeredAt *time.Time) call.Disposition {
+	if ans := r.c.get("ans"); ans == "1" || ans == "true" || (ans == "" && answeredAt != nil) {
+		return call.Answered
+	}
+	if strings.EqualFold(r.c.get("cause"), "USER_BUSY") {
+		return call.Busy // the same outcome Simotel calls BUSY
+	}
+	return call.Missed
+}
+
+// parties sets the call's agent and legs: the first- and last-ringing agents, plus the
+// answering one if neither was it; a last answering party other than the first is a
+// transfer from the first to them, and they are the call's agent.
+func (r cloudRecord) parties(e *call.Event) {
+	c := r.c
 	ansNum, ansName := cloudParty(c, "ans")
-	e.Agent, e.AgentName = ids(ansNum), ansName
+	e.Agent, e.AgentName = r.id(ansNum), ansName
 	lAnsNum, lAnsName := cloudParty(c, "lans")
 	transferred := ansNum != "" && lAnsNum != "" && !cloudSameParty(c, "ans", "lans")
-	// Legs: the first- and last-ringing agents, plus the answering one if neither was it.
 	answeredLeg := false
 	for _, p := range []string{"frng", "lrng", "ans"} {
 		n, name := cloudParty(c, p)
-		if n == "" || (p == "ans" && answeredLeg) || cloudHasLeg(e.Legs, ids(n)) {
+		if n == "" || (p == "ans" && answeredLeg) || cloudHasLeg(e.Legs, r.id(n)) {
 			continue
 		}
-		leg := call.Leg{Agent: ids(n), Name: name, Outcome: call.OutcomeNoAnswer}
+		leg := call.Leg{Agent: r.id(n), Name: name, Outcome: call.OutcomeNoAnswer}
 		if ansNum != "" && cloudSameParty(c, p, "ans") {
 			leg.Outcome, answeredLeg = call.OutcomeAnswer, true
 			if !transferred {
@@ -110,29 +142,39 @@ func decodeCloudCDR(src Source, req Request) (Result, error) {
 		e.Legs = append(e.Legs, leg)
 	}
 	if transferred {
-		e.Legs = append(e.Legs, call.Leg{Agent: ids(lAnsNum), Name: lAnsName, Outcome: call.OutcomeAnswer})
+		e.Legs = append(e.Legs, call.Leg{Agent: r.id(lAnsNum), Name: lAnsName, Outcome: call.OutcomeAnswer})
 		e.TransferFrom, e.TransferTo = ansNum, lAnsNum
-		e.Agent, e.AgentName = ids(lAnsNum), lAnsName
+		e.Agent, e.AgentName = r.id(lAnsNum), lAnsName
 	}
+}
 
-	if r := c.get("recordingids"); r != "" { // a single id sent without an index
-		e.Recordings = append(e.Recordings, r)
+// recordings are the record's recording ids, a list or a single id sent without an index.
+func (r cloudRecord) recordings() []string {
+	var out []string
+	if v := r.c.get("recordingids"); v != "" {
+		out = append(out, v)
 	}
-	for _, r := range c.list("recordingids") {
-		if v := r.get(""); v != "" {
-			e.Recordings = append(e.Recordings, v)
+	for _, x := range r.c.list("recordingids") {
+		if v := x.get(""); v != "" {
+			out = append(out, v)
 		}
 	}
-	if dm := c.list("directorymatches"); len(dm) > 0 {
-		m := dm[0].sub("fields")
-		ct := call.Contact{Name: m.get("fullname"), Company: m.get("companyname"), Email: m.get("email"),
-			CRMID: m.get("crmid"), Phone: cloudPhone(m.get("phone1"))}
-		if ct != (call.Contact{}) {
-			e.Contact = &ct
-		}
+	return out
+}
+
+// contact is the first directory match of the caller, nil when none.
+func (r cloudRecord) contact() *call.Contact {
+	dm := r.c.list("directorymatches")
+	if len(dm) == 0 {
+		return nil
 	}
-	e.Tags = cloudTags(req)
-	return Result{Events: []call.Event{e}, Key: "cdr:" + id}, nil
+	m := dm[0].sub("fields")
+	ct := call.Contact{Name: m.get("fullname"), Company: m.get("companyname"), Email: m.get("email"),
+		CRMID: m.get("crmid"), Phone: cloudPhone(m.get("phone1"))}
+	if ct == (call.Contact{}) {
+		return nil
+	}
+	return &ct
 }
 
 func cloudDirection(dir string) call.Direction {

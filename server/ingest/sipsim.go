@@ -48,73 +48,117 @@ func decodeSipSim(src Source, req Request) (Result, error) {
 		return Result{}, fmt.Errorf("%w: sipsim: no event field", ErrUndecodable)
 	}
 	ev := strings.ToLower(strings.TrimSpace(name))
-	id := f.get("pbx_id")
-	if id == "" && sipsimCallEvents[ev] {
+	d := sipsimDelivery{src: src, f: f, pbxID: f.get("pbx_id"),
+		caller: sipsimPhone(f.get("caller")), receiver: sipsimPhone(f.get("receiver"))}
+	if d.pbxID == "" && sipsimCallEvents[ev] {
 		return Result{}, fmt.Errorf("%w: sipsim: %s without pbx_id (the call id)", ErrUndecodable, name)
 	}
-	caller, receiver := sipsimPhone(f.get("caller")), sipsimPhone(f.get("receiver"))
-	ids := func(v string) string {
-		if v == "" {
-			return ""
-		}
-		return src.Name + ":" + v
-	}
-
-	e := call.Event{Name: name, Call: ids(id)}
+	e := call.Event{Name: name, Call: d.id(d.pbxID)}
 	if t, ok := sipsimTime(f.get("time"), src.Location); ok {
 		e.At = t
 	}
+	switch {
+	case strings.HasPrefix(ev, "incoming_call_"):
+		d.incoming(&e, ev)
+	case strings.HasPrefix(ev, "outgoing_call_"):
+		d.outgoing(&e, ev)
+	default:
+		d.other(&e, ev)
+	}
+	return Result{Events: []call.Event{e}, Key: d.key(name, ev)}, nil
+}
+
+// sipsimDelivery is one SipSim delivery's fields and its source.
+type sipsimDelivery struct {
+	src              Source
+	f                fields
+	pbxID            string // the call
+	caller, receiver string // phone numbers as sent, "+" restored
+}
+
+// id is a vendor id as our identity "source:id", "" for none.
+func (d sipsimDelivery) id(v string) string {
+	if v == "" {
+		return ""
+	}
+	return d.src.Name + ":" + v
+}
+
+// incoming reads an inbound call's events: receiver is the department number on the
+// call's start and end, the ringing or answering manager on the others.
+func (d sipsimDelivery) incoming(e *call.Event, ev string) {
 	at := call.T(e.At)
+	e.Direction, e.From = call.Inbound, d.caller
 	switch ev {
 	case "incoming_call_start":
-		e.Type, e.Direction, e.StartedAt = call.CallOffered, call.Inbound, at
-		e.From, e.To, e.DID, e.Queue = caller, receiver, receiver, ids(receiver)
+		e.Type, e.StartedAt = call.CallOffered, at
+		e.To, e.DID, e.Queue = d.receiver, d.receiver, d.id(d.receiver)
 	case "incoming_call_start_chain_member_call":
-		e.Type, e.Direction, e.From, e.Agent = call.LegRinging, call.Inbound, caller, ids(receiver)
+		e.Type, e.Agent = call.LegRinging, d.id(d.receiver)
 	case "incoming_call_end_chain_member_call":
-		e.Type, e.Direction, e.From, e.Agent = call.LegEnded, call.Inbound, caller, ids(receiver)
-		e.Outcome = sipsimOutcome(f.get("status"))
+		e.Type, e.Agent = call.LegEnded, d.id(d.receiver)
+		e.Outcome = sipsimOutcome(d.f.get("status"))
 	case "incoming_call_answer":
-		e.Type, e.Direction, e.From, e.Agent, e.AnsweredAt = call.CallAnswered, call.Inbound, caller, ids(receiver), at
+		e.Type, e.Agent, e.AnsweredAt = call.CallAnswered, d.id(d.receiver), at
 	case "incoming_call_end":
-		e.Type, e.Direction, e.EndedAt = call.CallEnded, call.Inbound, at
-		e.From, e.To, e.DID, e.Queue = caller, receiver, receiver, ids(receiver)
-		sipsimEnd(&e, f)
+		e.Type, e.EndedAt = call.CallEnded, at
+		e.To, e.DID, e.Queue = d.receiver, d.receiver, d.id(d.receiver)
+		sipsimEnd(e, d.f)
+	default:
+		*e = call.Event{Name: e.Name, Call: e.Call, At: e.At, Type: call.Unknown}
+	}
+}
+
+// outgoing reads an outbound call's events: the caller is the manager dialling out.
+func (d sipsimDelivery) outgoing(e *call.Event, ev string) {
+	at := call.T(e.At)
+	e.Direction, e.From, e.To, e.Agent = call.Outbound, d.caller, d.receiver, d.id(d.caller)
+	switch ev {
 	case "outgoing_call_start":
-		e.Type, e.Direction, e.StartedAt = call.CallOffered, call.Outbound, at
-		e.From, e.To, e.Agent = caller, receiver, ids(caller)
+		e.Type, e.StartedAt = call.CallOffered, at
 	case "outgoing_call_answer":
-		e.Type, e.Direction, e.AnsweredAt = call.CallAnswered, call.Outbound, at
-		e.From, e.To, e.Agent = caller, receiver, ids(caller)
+		e.Type, e.AnsweredAt = call.CallAnswered, at
 	case "outgoing_call_end":
-		e.Type, e.Direction, e.EndedAt = call.CallEnded, call.Outbound, at
-		e.From, e.To, e.Agent = caller, receiver, ids(caller)
-		sipsimEnd(&e, f)
+		e.Type, e.EndedAt = call.CallEnded, at
+		sipsimEnd(e, d.f)
+	default:
+		*e = call.Event{Name: e.Name, Call: e.Call, At: e.At, Type: call.Unknown}
+	}
+}
+
+// other reads the events that are not a call's progress.
+func (d sipsimDelivery) other(e *call.Event, ev string) {
+	switch ev {
 	case "rating":
 		// No To: who receiver is on a rating is not documented, and it must not
 		// overwrite the call's department number.
-		e.Type, e.From = call.CallRated, caller
-		e.Rating = f.get("rating", "rate", "score", "value")
+		e.Type, e.From = call.CallRated, d.caller
+		e.Rating = d.f.get("rating", "rate", "score", "value")
 	case "voicemail":
 		// Left on the call pbx_id; its recording, like a call's, is audio_path.
-		e.Type, e.From, e.To, e.Voicemail = call.VoicemailSaved, caller, receiver, id
-		sipsimEnd(&e, f)
+		e.Type, e.From, e.To, e.Voicemail = call.VoicemailSaved, d.caller, d.receiver, d.pbxID
+		sipsimEnd(e, d.f)
 		e.Disposition = ""
 	case "sms", "summary", "test":
-		e.Type, e.From, e.To = call.Other, caller, receiver
+		e.Type, e.From, e.To = call.Other, d.caller, d.receiver
 	default:
 		e.Type = call.Unknown
 	}
-	res := Result{Events: []call.Event{e}}
-	if id != "" { // the documented dedupe key; receiver tells chain members apart
-		res.Key = name + ":" + id + ":" + receiver
-		if strings.Contains(ev, "chain_member") {
-			// A chain may ring the same manager again (a second ring round): the round's
-			// time tells it apart, and a retry repeats the time it was sent with.
-			res.Key += ":" + f.get("time")
-		}
+}
+
+// key is the documented dedupe key, event + pbx_id, with receiver telling chain
+// members apart; "" without a pbx_id.
+func (d sipsimDelivery) key(name, ev string) string {
+	if d.pbxID == "" {
+		return ""
 	}
-	return res, nil
+	key := name + ":" + d.pbxID + ":" + d.receiver
+	if strings.Contains(ev, "chain_member") {
+		// A chain may ring the same manager again (a second ring round): the round's
+		// time tells it apart, and a retry repeats the time it was sent with.
+		key += ":" + d.f.get("time")
+	}
+	return key
 }
 
 // sipsimEnd fills the final facts of a *_call_end event.

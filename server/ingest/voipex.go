@@ -46,35 +46,8 @@ func decodeVoipex(src Source, req Request) (Result, error) {
 	if name == "" {
 		return Result{}, fmt.Errorf("%w: voipex: no EventName field", ErrUndecodable)
 	}
-	id := func(v string) string {
-		if v == "" {
-			return ""
-		}
-		return src.Name + ":" + v
-	}
-	e := call.Event{
-		Name:      name,
-		Call:      id(f.get("uniqueid")),
-		From:      f.get("from"),
-		To:        f.get("to"),
-		Queue:     id(f.get("queue")),
-		Direction: voipexDirection(f.get("direction")),
-	}
-	// The callee's identity: Login, else Line, else Email; the others are aliases.
-	for _, v := range []string{f.get("login"), f.get("line"), f.get("email")} {
-		switch {
-		case v == "":
-		case e.Agent == "":
-			e.Agent = id(v)
-		default:
-			e.AgentAliases = append(e.AgentAliases, id(v))
-		}
-	}
-	reason := strings.TrimSpace(f.get("reason"))
-	monitor := strings.EqualFold(strings.TrimSpace(f.get("direction")), "barge")
-	if monitor {
-		e.Role = call.RoleMonitor
-	}
+	d := voipexDelivery{src: src, f: f, reason: strings.TrimSpace(f.get("reason"))}
+	e := d.event(name)
 	var key string
 	switch strings.ToLower(name) {
 	case "newcall":
@@ -87,36 +60,11 @@ func decodeVoipex(src Source, req Request) (Result, error) {
 	case "answered":
 		e.Type = call.CallAnswered
 	case "hangup":
-		// A reason about the callee ends their leg, not the call.
-		if out := voipexLegOutcome(reason); out != "" && (e.Agent != "" || monitor) {
-			e.Type, e.Outcome, e.HangupReason = call.LegEnded, out, reason
-			break
-		}
-		e.Type = call.CallEnded
-		voipexEnd(&e, reason)
+		d.hangup(&e)
 	case "attendedtransfer", "cancelattendedtransfer":
-		e.Type = call.CallTransferred
-		if strings.EqualFold(name, "CancelAttendedTransfer") {
-			e.Type = call.TransferCancelled
-		}
-		// From/To name the transfer's parties here, not the call's.
-		e.TransferFrom, e.TransferTo = e.From, e.To
-		e.From, e.To = "", ""
+		d.transfer(&e)
 	case "cdr":
-		e.Type = call.CallRecord
-		if e.Direction == call.Inbound {
-			e.DID = e.To
-		}
-		voipexEnd(&e, reason)
-		if e.Agent != "" && strings.EqualFold(reason, "Normal Clearing") {
-			e.Disposition = call.Answered
-		}
-		if uid := f.get("uniqueid"); uid != "" {
-			key = "cdr:" + uid
-			if monitor { // the supervisor's own record of the same call
-				key += ":barge:" + e.Agent
-			}
-		}
+		key = d.cdr(&e)
 	case "agentlogin":
 		e.Type = call.AgentLogin
 	case "agentlogout":
@@ -129,6 +77,94 @@ func decodeVoipex(src Source, req Request) (Result, error) {
 		e.Type = call.Unknown
 	}
 	return Result{Events: []call.Event{e}, Key: key}, nil
+}
+
+// voipexDelivery is one VOIPEX delivery's fields (keys renamed back) and its source.
+type voipexDelivery struct {
+	src    Source
+	f      fields
+	reason string // Reason, trimmed: why a call or a callee's part ended
+}
+
+// id is a vendor id as our identity "source:id", "" for none.
+func (d voipexDelivery) id(v string) string {
+	if v == "" {
+		return ""
+	}
+	return d.src.Name + ":" + v
+}
+
+// monitor says the delivery is about a supervisor listening in or barging (Direction barge).
+func (d voipexDelivery) monitor() bool {
+	return strings.EqualFold(strings.TrimSpace(d.f.get("direction")), "barge")
+}
+
+// event is what every VOIPEX event says: the call, its parties, its queue and
+// direction, and the callee: Login, else Line, else Email, the others its aliases.
+func (d voipexDelivery) event(name string) call.Event {
+	f := d.f
+	e := call.Event{
+		Name:      name,
+		Call:      d.id(f.get("uniqueid")),
+		From:      f.get("from"),
+		To:        f.get("to"),
+		Queue:     d.id(f.get("queue")),
+		Direction: voipexDirection(f.get("direction")),
+	}
+	for _, v := range []string{f.get("login"), f.get("line"), f.get("email")} {
+		switch {
+		case v == "":
+		case e.Agent == "":
+			e.Agent = d.id(v)
+		default:
+			e.AgentAliases = append(e.AgentAliases, d.id(v))
+		}
+	}
+	if d.monitor() {
+		e.Role = call.RoleMonitor
+	}
+	return e
+}
+
+// hangup: a reason about the callee ends their leg, not the call; any other ends the call.
+func (d voipexDelivery) hangup(e *call.Event) {
+	if out := voipexLegOutcome(d.reason); out != "" && (e.Agent != "" || d.monitor()) {
+		e.Type, e.Outcome, e.HangupReason = call.LegEnded, out, d.reason
+		return
+	}
+	e.Type = call.CallEnded
+	voipexEnd(e, d.reason)
+}
+
+// transfer: From and To name the transfer's parties here, not the call's.
+func (d voipexDelivery) transfer(e *call.Event) {
+	e.Type = call.CallTransferred
+	if strings.EqualFold(e.Name, "CancelAttendedTransfer") {
+		e.Type = call.TransferCancelled
+	}
+	e.TransferFrom, e.TransferTo = e.From, e.To
+	e.From, e.To = "", ""
+}
+
+// cdr reads the call's record and returns its dedupe key: naming a callee with "Normal
+// Clearing" it says that callee answered. A supervisor's record of the same call is
+// their own (keyed by them).
+func (d voipexDelivery) cdr(e *call.Event) (key string) {
+	e.Type = call.CallRecord
+	if e.Direction == call.Inbound {
+		e.DID = e.To
+	}
+	voipexEnd(e, d.reason)
+	if e.Agent != "" && strings.EqualFold(d.reason, "Normal Clearing") {
+		e.Disposition = call.Answered
+	}
+	if uid := d.f.get("uniqueid"); uid != "" {
+		key = "cdr:" + uid
+		if d.monitor() {
+			key += ":barge:" + e.Agent
+		}
+	}
+	return key
 }
 
 // voipexEnd records why a call ended; "No user response" is how a missed call ends.
