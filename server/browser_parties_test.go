@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"ringside/server/ingest"
+	"ringside/server/ingest/ingesttest"
 	"ringside/server/live"
 )
 
@@ -22,7 +22,7 @@ func TestBrowserCallCardParties(t *testing.T) {
 		for _, st := range sc.steps {
 			h := http.Header{"Content-Type": {"application/json"}}
 			body := strings.ReplaceAll(st.body, "2026-03-10T09:0", today[:len(today)-1])
-			if code, msg := e.testEnv.send(ingest.Raw{Method: "POST", Target: "/hooks/" + st.source, Header: h, Body: []byte(body)}); code != 200 {
+			if code, msg := e.testEnv.send(ingesttest.Raw{Method: "POST", Target: "/hooks/" + st.source, Header: h, Body: []byte(body)}); code != 200 {
 				t.Fatalf("%s: %d %s", sc.name, code, msg)
 			}
 		}

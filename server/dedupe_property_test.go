@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"ringside/server/ingest"
+	"ringside/server/ingest/ingesttest"
 	"ringside/server/sim"
 	"ringside/store"
 )
@@ -132,9 +133,9 @@ func marks(res ingest.Result) []string {
 // key or bytes are the same fact and left out.
 func dedupeFacts(t *testing.T) map[string][]dedupeFact {
 	out := map[string][]dedupeFact{}
-	srcs := ingest.FixtureSources()
+	srcs := ingesttest.Sources()
 	seen := map[string]bool{}
-	add := func(name string, raw ingest.Raw) {
+	add := func(name string, raw ingesttest.Raw) {
 		src := srcs[raw.Source()]
 		req := raw.Request()
 		req.ReceivedAt = storyT0
@@ -159,7 +160,7 @@ func dedupeFacts(t *testing.T) map[string][]dedupeFact {
 	files, _ := filepath.Glob("ingest/testdata/*/*.http")
 	slices.Sort(files)
 	for _, path := range files {
-		raw, err := ingest.ReadRaw(path)
+		raw, err := ingesttest.ReadRaw(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -174,7 +175,7 @@ func dedupeFacts(t *testing.T) map[string][]dedupeFact {
 			src.Location = fs.Location
 		}
 		for k, td := range renderAll(src, dedupeStories(vendor)...) {
-			raw, err := ingest.ParseRaw([]byte(td.d.String()))
+			raw, err := ingesttest.ParseRaw([]byte(td.d.String()))
 			if err != nil {
 				t.Fatal(err)
 			}

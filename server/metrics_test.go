@@ -11,7 +11,7 @@ import (
 	"github.com/prometheus/common/expfmt"
 	"github.com/prometheus/common/model"
 
-	"ringside/server/ingest"
+	"ringside/server/ingest/ingesttest"
 )
 
 // scrape GETs /metrics with mod's credentials and parses the answer with the
@@ -93,11 +93,11 @@ func TestMetricsScrape(t *testing.T) {
 	// traffic: every fixture once (the undecodable ones get 400), one good one again,
 	// one unknown source
 	raws := fixtures(t)
-	srcs := ingest.FixtureSources()
+	srcs := ingesttest.Sources()
 	good, badBy := 0, map[string]int{}
-	var first ingest.Raw
+	var first ingesttest.Raw
 	for _, path := range raws {
-		raw, err := ingest.ReadRaw(path)
+		raw, err := ingesttest.ReadRaw(path)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -173,7 +173,7 @@ func TestMetricsScrape(t *testing.T) {
 // figures follow the log.
 func TestReadyz(t *testing.T) {
 	e := startEnv(t, testConfig(t))
-	raw, err := ingest.ReadRaw(fixtures(t)[0])
+	raw, err := ingesttest.ReadRaw(fixtures(t)[0])
 	if err != nil {
 		t.Fatal(err)
 	}

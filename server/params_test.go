@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"ringside/server/ingest"
+	"ringside/server/ingest/ingesttest"
 )
 
 // TestEncodedIDsInPaths: a call id with ":", a space, "<" and "%" is reachable under
@@ -20,7 +20,7 @@ func TestEncodedIDsInPaths(t *testing.T) {
 	const vendorID = "q 1<2:3%"
 	body := fmt.Sprintf(`{"event":"incoming_call_end","pbx_id":%q,"caller":"+375331112233","receiver":"+375172000100",`+
 		`"status":"answer","duration":12,"time":%q,"audio_path":"https://rec.example/a.mp3"}`, vendorID, time.Now().Format(time.RFC3339))
-	if code, msg := e.send(ingest.Raw{Method: "POST", Target: "/hooks/sipsim", Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}); code != 200 {
+	if code, msg := e.send(ingesttest.Raw{Method: "POST", Target: "/hooks/sipsim", Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}); code != 200 {
 		t.Fatalf("hook: %d %s", code, msg)
 	}
 	e.settle()

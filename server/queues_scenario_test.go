@@ -15,7 +15,7 @@ import (
 	"golang.org/x/net/html"
 
 	"ringside/server/config"
-	"ringside/server/ingest"
+	"ringside/server/ingest/ingesttest"
 )
 
 // Queue and presence scenarios written from the vendors' documented payloads (Simotel
@@ -66,7 +66,7 @@ func (q *queueScenario) post(at time.Time, target, body string) {
 // fixture delivers one of the decoders' fixture requests at time at.
 func (q *queueScenario) fixture(at time.Time, path string) {
 	q.t.Helper()
-	raw, err := ingest.ReadRaw(path)
+	raw, err := ingesttest.ReadRaw(path)
 	if err != nil {
 		q.t.Fatal(err)
 	}

@@ -19,6 +19,7 @@ import (
 	"ringside/server/call"
 	"ringside/server/config"
 	"ringside/server/ingest"
+	"ringside/server/ingest/ingesttest"
 	"ringside/store"
 )
 
@@ -37,7 +38,7 @@ const signingSecret = "sipsim-secret"
 // testConfig has the fixture sources of ingest.FixtureSources, with credentials.
 func testConfig(t *testing.T) *config.Config {
 	var srcs []config.Source
-	for _, fs := range ingest.FixtureSources() {
+	for _, fs := range ingesttest.Sources() {
 		s := config.Source{Name: fs.Name, Vendor: fs.Vendor, Timezone: fs.Location.String(), KeyMap: fs.KeyMap, RateLimit: -1}
 		switch fs.Vendor {
 		case "simotel", "voipex":
@@ -101,7 +102,7 @@ func startEnvLog(t *testing.T, cfg *config.Config, setup func(*Server), w io.Wri
 }
 
 // send posts a fixture with the source's real credentials (re-signing SipSim bodies).
-func (e *testEnv) send(raw ingest.Raw) (int, string) {
+func (e *testEnv) send(raw ingesttest.Raw) (int, string) {
 	e.t.Helper()
 	req, err := http.NewRequest(raw.Method, e.url+raw.Target, bytes.NewReader(raw.Body))
 	if err != nil {
@@ -191,7 +192,7 @@ func fixtures(t *testing.T) []string {
 // its decoded events in the log, in order; undecodable ones get 400 and are kept.
 func TestEveryFixtureThroughServer(t *testing.T) {
 	e := startEnv(t, testConfig(t))
-	srcs := ingest.FixtureSources()
+	srcs := ingesttest.Sources()
 	type want struct {
 		path   string
 		events []call.Event
@@ -200,7 +201,7 @@ func TestEveryFixtureThroughServer(t *testing.T) {
 	bad := 0
 	seenKeys := map[string]bool{}
 	for _, path := range fixtures(t) {
-		raw, err := ingest.ReadRaw(path)
+		raw, err := ingesttest.ReadRaw(path)
 		if err != nil {
 			t.Fatal(err)
 		}

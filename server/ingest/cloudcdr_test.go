@@ -2,24 +2,21 @@ package ingest
 
 import (
 	"encoding/json"
-	"errors"
 	"net/url"
-	"path/filepath"
 	"reflect"
-	"strings"
 	"testing"
 	"time"
 
 	"ringside/server/call"
 )
 
-var cloudSrc = Source{Name: "cloud", Vendor: "cloudcdr", Location: time.UTC}
+func cloudSrc() Source { return fixtureSource("cloud") }
 
 // cloudDecode decodes one request through Decode, as the server does.
 func cloudDecode(t *testing.T, req Request) call.Event {
 	t.Helper()
 	req.ReceivedAt = testReceived
-	res, err := Decode(cloudSrc, req)
+	res, err := Decode(cloudSrc(), req)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -139,65 +136,4 @@ func TestCloudPhone(t *testing.T) {
 			t.Errorf("cloudPhone(%q) = %q, want %q", in, got, want)
 		}
 	}
-}
-
-// cloudSipsimSeeds adds every fixture of a vendor directory to a fuzz corpus.
-func cloudSipsimSeeds(f *testing.F, vendor string) {
-	files, _ := filepath.Glob(filepath.Join("testdata", vendor, "*.http"))
-	if len(files) == 0 {
-		f.Fatalf("no %s fixtures", vendor)
-	}
-	for _, path := range files {
-		raw, err := ReadRaw(path)
-		if err != nil {
-			f.Fatal(err)
-		}
-		req := raw.Request()
-		f.Add(req.Method, req.Query.Encode(), req.ContentType, req.Body)
-	}
-}
-
-// cloudSipsimCheck asserts what every decoder result must satisfy, whatever the input.
-func cloudSipsimCheck(t *testing.T, src Source, res Result, err error) {
-	t.Helper()
-	if err != nil {
-		if !errors.Is(err, ErrUndecodable) || len(res.Events) != 0 {
-			t.Fatalf("error %v with %d events", err, len(res.Events))
-		}
-		return
-	}
-	if len(res.Events) == 0 {
-		t.Fatal("no events and no error")
-	}
-	p := src.Name + ":"
-	for _, e := range res.Events {
-		if e.Type == "" {
-			t.Fatalf("event without type: %+v", e)
-		}
-		for _, id := range []string{e.Call, e.Agent, e.Queue} {
-			if id != "" && (!strings.HasPrefix(id, p) || id == p) {
-				t.Fatalf("id %q not of the form %s<id>: %+v", id, p, e)
-			}
-		}
-		for _, l := range e.Legs {
-			if !strings.HasPrefix(l.Agent, p) || l.Agent == p {
-				t.Fatalf("leg agent %q not prefixed: %+v", l.Agent, e)
-			}
-		}
-	}
-}
-
-func FuzzCloudCDR(f *testing.F) {
-	cloudSipsimSeeds(f, "cloudcdr")
-	st := fuzzStore(f)
-	f.Fuzz(func(t *testing.T, method, query, contentType string, body []byte) {
-		q, _ := url.ParseQuery(query)
-		req := Request{Method: method, Query: q, ContentType: contentType, Body: body, ReceivedAt: testReceived}
-		res, err := decodeCloudCDR(cloudSrc, req) // directly: Decode would recover a panic
-		cloudSipsimCheck(t, cloudSrc, res, err)
-		assertStorable(t, st, cloudSrc, req)
-		if err == nil && (res.Key == "" || res.Events[0].Call != "cloud:"+strings.TrimPrefix(res.Key, "cdr:")) {
-			t.Fatalf("key %q does not name call %q", res.Key, res.Events[0].Call)
-		}
-	})
 }

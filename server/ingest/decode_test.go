@@ -1,4 +1,4 @@
-package ingest
+package ingest_test
 
 import (
 	"bytes"
@@ -8,13 +8,12 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
+
+	"ringside/server/ingest"
+	"ringside/server/ingest/ingesttest"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files from the decoders' output")
-
-// testReceived is the receive time every fixture is decoded at.
-var testReceived = time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
 
 // golden is what a fixture must decode to.
 type golden struct {
@@ -30,10 +29,10 @@ func TestDecodeFixtures(t *testing.T) {
 	if len(files) == 0 {
 		t.Fatal("no fixtures in testdata/")
 	}
-	srcs := FixtureSources()
+	srcs := ingesttest.Sources()
 	for _, path := range files {
 		t.Run(strings.TrimSuffix(strings.TrimPrefix(path, "testdata/"), ".http"), func(t *testing.T) {
-			raw, err := ReadRaw(path)
+			raw, err := ingesttest.ReadRaw(path)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -45,8 +44,8 @@ func TestDecodeFixtures(t *testing.T) {
 				t.Fatalf("fixture in %s/ is addressed to a %s source", dir, src.Vendor)
 			}
 			req := raw.Request()
-			req.ReceivedAt = testReceived
-			res, err := Decode(src, req)
+			req.ReceivedAt = ingest.TestReceived
+			res, err := ingest.Decode(src, req)
 			g := golden{Key: res.Key, Events: res.Events}
 			if err != nil {
 				g = golden{Error: err.Error()}

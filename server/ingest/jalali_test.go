@@ -9,7 +9,7 @@ import (
 // Simotel installations in Iran send Jalali dates ("1399-12-11 10:15:51", as in
 // Simotel's API documentation): they are converted, not read as the year 1399.
 func TestSimotelJalaliDates(t *testing.T) {
-	src := FixtureSources()["pbx1"]
+	src := fixtureSource("pbx1")
 	res, err := decodeSimotel(src, Request{Method: "GET", Query: url.Values{
 		"event_name": {"Cdr"}, "unique_id": {"1.9"}, "disposition": {"ANSWERED"},
 		"starttime": {"1399-12-11 10:15:51"}, "endtime": {"1399/12/11 10:17:42.5"}, "wait": {"10"}, "billsec": {"100"},

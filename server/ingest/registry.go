@@ -43,15 +43,20 @@ type Fixture struct {
 	KeyMap map[string]string // renamed keys, as Source.KeyMap
 }
 
-// SourceOf is the fixture as the decoder's Source of vendor v.
-func (f Fixture) SourceOf(v Vendor) Source {
-	loc := time.UTC
-	if f.Zone != "" {
-		if l, err := time.LoadLocation(f.Zone); err == nil {
-			loc = l
+// FixtureSources are the vendor's Fixtures as decoder sources (a zone that does not
+// load is UTC, and the fixtures' goldens then show it).
+func (v Vendor) FixtureSources() []Source {
+	var out []Source
+	for _, f := range v.Fixtures {
+		loc := time.UTC
+		if f.Zone != "" {
+			if l, err := time.LoadLocation(f.Zone); err == nil {
+				loc = l
+			}
 		}
+		out = append(out, Source{Name: f.Source, Vendor: v.Name, Location: loc, KeyMap: f.KeyMap})
 	}
-	return Source{Name: f.Source, Vendor: v.Name, Location: loc, KeyMap: f.KeyMap}
+	return out
 }
 
 var registry = map[string]Vendor{}

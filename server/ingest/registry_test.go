@@ -25,8 +25,8 @@ func TestRegistryMatchesTestdata(t *testing.T) {
 			if len(files) == 0 || len(v.Fixtures) == 0 {
 				t.Fatalf("%d fixture files, %d fixture sources: a vendor needs both", len(files), len(v.Fixtures))
 			}
-			for _, f := range v.Fixtures {
-				if s := f.SourceOf(v); s.Vendor != v.Name || s.Location == nil || (f.Zone != "" && s.Location.String() != f.Zone) {
+			for i, s := range v.FixtureSources() {
+				if f := v.Fixtures[i]; s.Name != f.Source || s.Vendor != v.Name || s.Location == nil || (f.Zone != "" && s.Location.String() != f.Zone) {
 					t.Errorf("fixture %s: source %+v", f.Source, s)
 				}
 			}

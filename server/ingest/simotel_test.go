@@ -1,9 +1,7 @@
 package ingest
 
 import (
-	"errors"
 	"net/url"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -62,7 +60,7 @@ func simotelForm(kv ...string) []byte {
 }
 
 func TestSimotelMappings(t *testing.T) {
-	src := FixtureSources()["pbx1"]
+	src := fixtureSource("pbx1")
 	const ct = "application/x-www-form-urlencoded"
 	cases := []struct {
 		name string
@@ -123,7 +121,7 @@ func TestSimotelMappings(t *testing.T) {
 }
 
 func TestSimotelCdrTimes(t *testing.T) {
-	src := FixtureSources()["pbx1"]
+	src := fixtureSource("pbx1")
 	res, err := decodeSimotel(src, Request{Method: "GET", Query: url.Values{
 		"event_name": {"Cdr"}, "unique_id": {"1.7"}, "disposition": {"ANSWERED"},
 		"start_time": {"2021-01-16 06:30:00.5"}, "end_time": {"2021-01-16 06:31:40.5"}, "wait": {"12"}, "billsec": {"88"},
@@ -143,64 +141,4 @@ func TestSimotelCdrTimes(t *testing.T) {
 	if !e.At.Equal(start.Add(100 * time.Second)) {
 		t.Errorf("At = %v, want the end time", e.At)
 	}
-}
-
-// fixtureFuzzSeeds adds every testdata/{vendor}/*.http as a fuzz seed.
-func fixtureFuzzSeeds(f *testing.F, vendor string) {
-	files, _ := filepath.Glob(filepath.Join("testdata", vendor, "*.http"))
-	if len(files) == 0 {
-		f.Fatalf("no %s fixtures", vendor)
-	}
-	for _, p := range files {
-		raw, err := ReadRaw(p)
-		if err != nil {
-			f.Fatal(err)
-		}
-		req := raw.Request()
-		_, query, _ := strings.Cut(raw.Target, "?")
-		f.Add(req.Method, req.Event, query, req.ContentType, req.Body)
-	}
-}
-
-// checkDecodedShape is what every decoder owes any input: an ErrUndecodable error, or
-// events that all have a type and ids under the source's name.
-func checkDecodedShape(t *testing.T, src Source, res Result, err error) {
-	t.Helper()
-	if err != nil {
-		if !errors.Is(err, ErrUndecodable) {
-			t.Fatalf("error does not wrap ErrUndecodable: %v", err)
-		}
-		return
-	}
-	if len(res.Events) == 0 {
-		t.Fatal("no error and no events")
-	}
-	p := src.Name + ":"
-	for _, e := range res.Events {
-		if e.Type == "" || e.Name == "" {
-			t.Fatalf("event without type or name: %+v", e)
-		}
-		ids := append([]string{e.Call, e.Agent, e.Queue}, e.AgentAliases...)
-		for _, l := range e.Legs {
-			ids = append(ids, l.Agent)
-		}
-		for _, id := range ids {
-			if id != "" && (!strings.HasPrefix(id, p) || id == p) {
-				t.Fatalf("id %q is not %s<id>: %+v", id, p, e)
-			}
-		}
-	}
-}
-
-func FuzzSimotel(f *testing.F) {
-	fixtureFuzzSeeds(f, "simotel")
-	src := FixtureSources()["pbx1"]
-	st := fuzzStore(f)
-	f.Fuzz(func(t *testing.T, method, event, query, contentType string, body []byte) {
-		q, _ := url.ParseQuery(query)
-		req := Request{Method: method, Event: event, Query: q, ContentType: contentType, Body: body, ReceivedAt: testReceived}
-		res, err := decodeSimotel(src, req) // not Decode: a panic must fail here, not be recovered
-		checkDecodedShape(t, src, res, err)
-		assertStorable(t, st, src, req)
-	})
 }

@@ -11,13 +11,7 @@ import (
 	"ringside/server/call"
 )
 
-func sipsimSrc() Source {
-	loc, err := time.LoadLocation("Europe/Minsk")
-	if err != nil {
-		panic(err)
-	}
-	return Source{Name: "sipsim", Vendor: "sipsim", Location: loc}
-}
+func sipsimSrc() Source { return fixtureSource("sipsim") }
 
 // sipsimDecode posts fields as JSON through Decode.
 func sipsimDecode(t *testing.T, fields map[string]any) (Result, error) {
@@ -158,17 +152,4 @@ func TestSipSimTimesAndEdges(t *testing.T) {
 	if res, err := sipsimDecode(t, map[string]any{"event": "test"}); err != nil || res.Key != "" {
 		t.Errorf("test without pbx_id: key %q err %v (want no key: a content hash dedupes it)", res.Key, err)
 	}
-}
-
-func FuzzSipSim(f *testing.F) {
-	cloudSipsimSeeds(f, "sipsim")
-	src := sipsimSrc()
-	st := fuzzStore(f)
-	f.Fuzz(func(t *testing.T, method, query, contentType string, body []byte) {
-		q, _ := url.ParseQuery(query)
-		req := Request{Method: method, Query: q, ContentType: contentType, Body: body, ReceivedAt: testReceived}
-		res, err := decodeSipSim(src, req) // directly: Decode would recover a panic
-		cloudSipsimCheck(t, src, res, err)
-		assertStorable(t, st, src, req)
-	})
 }

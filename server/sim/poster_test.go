@@ -16,6 +16,7 @@ import (
 
 	"ringside/server/call"
 	"ringside/server/ingest"
+	"ringside/server/ingest/ingesttest"
 )
 
 // received is one request as a loopback server saw it.
@@ -122,14 +123,14 @@ func TestPosterRate(t *testing.T) {
 // generated story is accepted, and each call's events arrive in story order.
 func TestRunPlaysStories(t *testing.T) {
 	srcs := map[string]ingest.Source{}
-	for name, s := range ingest.FixtureSources() {
+	for name, s := range ingesttest.Sources() {
 		srcs[name] = s
 	}
 	var mu sync.Mutex
 	calls := map[string][]call.Type{}
 	base := listen(t, func(w http.ResponseWriter, r *http.Request) {
 		b, _ := io.ReadAll(r.Body)
-		raw := ingest.Raw{Method: r.Method, Target: r.URL.RequestURI(), Header: r.Header, Body: b}
+		raw := ingesttest.Raw{Method: r.Method, Target: r.URL.RequestURI(), Header: r.Header, Body: b}
 		req := raw.Request()
 		req.ReceivedAt = time.Now()
 		res, err := ingest.Decode(srcs[raw.Source()], req)

@@ -9,6 +9,7 @@ import (
 
 	"ringside/server/call"
 	"ringside/server/ingest"
+	"ringside/server/ingest/ingesttest"
 )
 
 var (
@@ -25,7 +26,7 @@ const s = time.Second
 // testSources are the fixture sources (ingest.FixtureSources) as the simulator plays them.
 func testSources() map[string]Source {
 	out := map[string]Source{}
-	for name, is := range ingest.FixtureSources() {
+	for name, is := range ingesttest.Sources() {
 		out[name] = Source{Name: name, Vendor: is.Vendor, Location: is.Location, KeyMap: is.KeyMap}
 	}
 	return out
@@ -122,7 +123,7 @@ func decodeAll(t *testing.T, src Source, ds []Delivery) []call.Event {
 	is := ingest.Source{Name: src.Name, Vendor: src.Vendor, Location: src.Location, KeyMap: src.KeyMap}
 	var evs []call.Event
 	for i, d := range ds {
-		raw, err := ingest.ParseRaw([]byte(d.String()))
+		raw, err := ingesttest.ParseRaw([]byte(d.String()))
 		if err != nil {
 			t.Fatalf("delivery %d does not parse as a fixture: %v\n%s", i, err, d)
 		}

@@ -1,4 +1,8 @@
-package ingest
+// Package ingesttest is test support for webhook decoding, for the tests of any
+// package: it reads the decoders' fixtures (server/ingest/testdata/{vendor}/*.http, one
+// raw HTTP request each) and gives the webhook sources they are addressed to, as each
+// vendor registered them with package ingest.
+package ingesttest
 
 import (
 	"bufio"
@@ -9,6 +13,8 @@ import (
 	"net/url"
 	"os"
 	"strings"
+
+	"ringside/server/ingest"
 )
 
 // Raw is a webhook request as written in a testdata fixture (*.http):
@@ -60,14 +66,14 @@ func ParseRaw(b []byte) (Raw, error) {
 func (r Raw) Source() string { s, _ := r.split(); return s }
 
 // Request builds the decoder's view of the raw request.
-func (r Raw) Request() Request {
+func (r Raw) Request() ingest.Request {
 	_, ev := r.split()
 	u, _ := url.Parse(r.Target)
 	q := url.Values{}
 	if u != nil {
 		q = u.Query()
 	}
-	return Request{Method: r.Method, Event: ev, Query: q, ContentType: r.Header.Get("Content-Type"), Body: r.Body}
+	return ingest.Request{Method: r.Method, Event: ev, Query: q, ContentType: r.Header.Get("Content-Type"), Body: r.Body}
 }
 
 func (r Raw) split() (source, event string) {
@@ -83,16 +89,4 @@ func (r Raw) split() (source, event string) {
 		event = parts[1]
 	}
 	return source, event
-}
-
-// FixtureSources are the webhook sources the fixtures are addressed to (/hooks/{name}),
-// as each vendor registered them. The server's HTTP-level test configures the same ones.
-func FixtureSources() map[string]Source {
-	out := map[string]Source{}
-	for _, v := range Registered() {
-		for _, f := range v.Fixtures {
-			out[f.Source] = f.SourceOf(v)
-		}
-	}
-	return out
 }
