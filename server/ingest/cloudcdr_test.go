@@ -62,9 +62,11 @@ func TestCloudCDRTransportsAgree(t *testing.T) {
 		"POST brackets": {Method: "POST", ContentType: "application/x-www-form-urlencoded", Body: []byte(brackets.Encode())},
 		"PUT dots":      {Method: "PUT", ContentType: "application/x-www-form-urlencoded", Body: []byte(dots.Encode())},
 	} {
-		if got := cloudDecode(t, req); !reflect.DeepEqual(got, want) {
-			t.Errorf("%s:\n got %+v\nwant %+v", name, got, want)
-		}
+		t.Run(name, func(t *testing.T) {
+			if got := cloudDecode(t, req); !reflect.DeepEqual(got, want) {
+				t.Errorf("%s:\n got %+v\nwant %+v", name, got, want)
+			}
+		})
 	}
 	if want.Agent != "cloud:302" || want.Queue != "cloud:Support" || want.Disposition != call.Answered ||
 		want.Contact == nil || want.Contact.Name != "Jane Example" || want.Tags["Support"] != "step1" ||
@@ -114,9 +116,11 @@ func TestCloudCDRMappings(t *testing.T) {
 			return e.StartedAt == nil && e.At.Equal(testReceived) && e.Name == "CloudSessionCdr"
 		}},
 	} {
-		if e := dec(tc.cdr); !tc.check(e) {
-			t.Errorf("%s: decoded %+v", tc.cdr, e)
-		}
+		t.Run(tc.cdr, func(t *testing.T) {
+			if e := dec(tc.cdr); !tc.check(e) {
+				t.Errorf("%s: decoded %+v", tc.cdr, e)
+			}
+		})
 	}
 }
 
@@ -132,8 +136,10 @@ func TestCloudPhone(t *testing.T) {
 		" ":               " ",
 		`\u002b441610000`: "+441610000",
 	} {
-		if got := cloudPhone(in); got != want {
-			t.Errorf("cloudPhone(%q) = %q, want %q", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := cloudPhone(in); got != want {
+				t.Errorf("cloudPhone(%q) = %q, want %q", in, got, want)
+			}
+		})
 	}
 }

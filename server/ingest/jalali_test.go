@@ -37,17 +37,21 @@ func TestParseSimotelTime(t *testing.T) {
 		"2021-03-01T06:45:51Z":  time.Date(2021, 3, 1, 6, 45, 51, 0, time.UTC),
 	}
 	for in, want := range cases {
-		got, ok := parseSimotelTime(in, teh)
-		if !ok || !got.Equal(want) {
-			t.Errorf("%q = %v %v, want %v", in, got, ok, want)
-		}
-		if ok && got.Location() != time.UTC {
-			t.Errorf("%q not UTC: %v", in, got.Location())
-		}
+		t.Run(in, func(t *testing.T) {
+			got, ok := parseSimotelTime(in, teh)
+			if !ok || !got.Equal(want) {
+				t.Errorf("%q = %v %v, want %v", in, got, ok, want)
+			}
+			if ok && got.Location() != time.UTC {
+				t.Errorf("%q not UTC: %v", in, got.Location())
+			}
+		})
 	}
 	for _, bad := range []string{"1402-12-30 10:00:00", "1399-13-01", "1399-12-11 25:00:00"} {
-		if got, ok := parseSimotelTime(bad, teh); ok {
-			t.Errorf("%q accepted as %v", bad, got)
-		}
+		t.Run(bad, func(t *testing.T) {
+			if got, ok := parseSimotelTime(bad, teh); ok {
+				t.Errorf("%q accepted as %v", bad, got)
+			}
+		})
 	}
 }

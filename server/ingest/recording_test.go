@@ -36,15 +36,17 @@ func TestRecordingPolicy(t *testing.T) {
 		{listed, "http://rec.example.com/a", ""},
 		{listed, "http://pbx.lan/a.mp3", "http://pbx.lan/a.mp3"},
 	} {
-		got, err := tc.p.CheckRecordingURL(tc.ref)
-		if tc.out == "" && err == nil {
-			t.Errorf("%q (hosts %v): allowed as %q, want refused", tc.ref, tc.p.Hosts, got)
-		}
-		if tc.out != "" && (err != nil || got != tc.out) {
-			t.Errorf("%q (hosts %v): %q %v, want %q", tc.ref, tc.p.Hosts, got, err, tc.out)
-		}
-		if strings.ContainsAny(got, "\r\n ") {
-			t.Errorf("%q: %q keeps a byte that can end a header", tc.ref, got)
-		}
+		t.Run(tc.ref, func(t *testing.T) {
+			got, err := tc.p.CheckRecordingURL(tc.ref)
+			if tc.out == "" && err == nil {
+				t.Errorf("%q (hosts %v): allowed as %q, want refused", tc.ref, tc.p.Hosts, got)
+			}
+			if tc.out != "" && (err != nil || got != tc.out) {
+				t.Errorf("%q (hosts %v): %q %v, want %q", tc.ref, tc.p.Hosts, got, err, tc.out)
+			}
+			if strings.ContainsAny(got, "\r\n ") {
+				t.Errorf("%q: %q keeps a byte that can end a header", tc.ref, got)
+			}
+		})
 	}
 }

@@ -50,9 +50,11 @@ func TestSipSimTransportsAgree(t *testing.T) {
 		"GET":  dec(Request{Method: "GET", Query: v}),
 		"form": dec(Request{Method: "POST", ContentType: "application/x-www-form-urlencoded", Body: []byte(v.Encode())}),
 	} {
-		if !reflect.DeepEqual(got, want) {
-			t.Errorf("%s:\n got %+v\nwant %+v", name, got, want)
-		}
+		t.Run(name, func(t *testing.T) {
+			if !reflect.DeepEqual(got, want) {
+				t.Errorf("%s:\n got %+v\nwant %+v", name, got, want)
+			}
+		})
 	}
 	e := want.Events[0]
 	if e.Type != call.CallEnded || e.Disposition != call.Answered || *e.DurationS != 102 || e.Queue != "sipsim:+375290000001" ||
@@ -85,13 +87,15 @@ func TestSipSimReceiverSemantics(t *testing.T) {
 		"test":                                  {call.Other, "", ""},
 		"call_parked":                           {call.Unknown, "", ""},
 	} {
-		e := sipsimEvent(t, base(ev))
-		if e.Type != want.typ || e.Agent != want.agent || e.Queue != want.queue || e.Call != "sipsim:1" || e.Name != ev {
-			t.Errorf("%s: got type %s agent %q queue %q call %q name %q", ev, e.Type, e.Agent, e.Queue, e.Call, e.Name)
-		}
-		if e.Type == call.CallOffered && e.Direction == call.Inbound && (e.DID != "+375170000000" || e.To != "+375170000000") {
-			t.Errorf("%s: DID %q To %q", ev, e.DID, e.To)
-		}
+		t.Run(ev, func(t *testing.T) {
+			e := sipsimEvent(t, base(ev))
+			if e.Type != want.typ || e.Agent != want.agent || e.Queue != want.queue || e.Call != "sipsim:1" || e.Name != ev {
+				t.Errorf("%s: got type %s agent %q queue %q call %q name %q", ev, e.Type, e.Agent, e.Queue, e.Call, e.Name)
+			}
+			if e.Type == call.CallOffered && e.Direction == call.Inbound && (e.DID != "+375170000000" || e.To != "+375170000000") {
+				t.Errorf("%s: DID %q To %q", ev, e.DID, e.To)
+			}
+		})
 	}
 }
 
@@ -102,11 +106,13 @@ func TestSipSimStatuses(t *testing.T) {
 		"cancel": {"cancel", "missed"}, "UNAVAILABLE": {"unavailable", "failed"}, "other": {"other", "failed"},
 		"weird": {"other", "failed"}, "": {"", ""},
 	} {
-		leg := sipsimEvent(t, map[string]any{"event": "incoming_call_end_chain_member_call", "pbx_id": "1", "receiver": "2", "status": status})
-		end := sipsimEvent(t, map[string]any{"event": "incoming_call_end", "pbx_id": "1", "receiver": "2", "status": status})
-		if string(leg.Outcome) != want[0] || string(end.Disposition) != want[1] {
-			t.Errorf("status %q: outcome %q disposition %q, want %v", status, leg.Outcome, end.Disposition, want)
-		}
+		t.Run(status, func(t *testing.T) {
+			leg := sipsimEvent(t, map[string]any{"event": "incoming_call_end_chain_member_call", "pbx_id": "1", "receiver": "2", "status": status})
+			end := sipsimEvent(t, map[string]any{"event": "incoming_call_end", "pbx_id": "1", "receiver": "2", "status": status})
+			if string(leg.Outcome) != want[0] || string(end.Disposition) != want[1] {
+				t.Errorf("status %q: outcome %q disposition %q, want %v", status, leg.Outcome, end.Disposition, want)
+			}
+		})
 	}
 }
 
@@ -121,9 +127,11 @@ func TestSipSimTimesAndEdges(t *testing.T) {
 		"2020-04-06T08:28:15":       minsk,
 		"yesterday":                 testReceived,
 	} {
-		if got := at(in); !got.Equal(want) {
-			t.Errorf("time %q → %v, want %v", in, got, want)
-		}
+		t.Run(in, func(t *testing.T) {
+			if got := at(in); !got.Equal(want) {
+				t.Errorf("time %q → %v, want %v", in, got, want)
+			}
+		})
 	}
 	e := sipsimEvent(t, map[string]any{"event": "incoming_call_end", "pbx_id": "1", "duration": "102.0", "audio_path": nil})
 	if *e.DurationS != 102 || e.Recordings != nil {
@@ -145,9 +153,11 @@ func TestSipSimTimesAndEdges(t *testing.T) {
 		"empty event": {"event": "", "pbx_id": "1"},
 		"call, no id": {"event": "outgoing_call_end"},
 	} {
-		if _, err := sipsimDecode(t, fields); err == nil || !strings.Contains(err.Error(), "sipsim:") {
-			t.Errorf("%s: err %v", name, err)
-		}
+		t.Run(name, func(t *testing.T) {
+			if _, err := sipsimDecode(t, fields); err == nil || !strings.Contains(err.Error(), "sipsim:") {
+				t.Errorf("%s: err %v", name, err)
+			}
+		})
 	}
 	if res, err := sipsimDecode(t, map[string]any{"event": "test"}); err != nil || res.Key != "" {
 		t.Errorf("test without pbx_id: key %q err %v (want no key: a content hash dedupes it)", res.Key, err)

@@ -28,10 +28,12 @@ func TestUnstorableValuesAreUndecodable(t *testing.T) {
 		"year 1000":        {end(map[string]any{"time": "1000-01-01T00:00:00Z"}), "outside the years"},
 		"long call id":     {end(map[string]any{"pbx_id": strings.Repeat("9", 100_000)}), "call id is longer"},
 	} {
-		_, err := sipsimDecode(t, tc.fields)
-		if !errors.Is(err, ErrUndecodable) || !strings.Contains(err.Error(), tc.why) {
-			t.Errorf("%s: err %v, want undecodable saying %q", name, err, tc.why)
-		}
+		t.Run(name, func(t *testing.T) {
+			_, err := sipsimDecode(t, tc.fields)
+			if !errors.Is(err, ErrUndecodable) || !strings.Contains(err.Error(), tc.why) {
+				t.Errorf("%s: err %v, want undecodable saying %q", name, err, tc.why)
+			}
+		})
 	}
 	if _, err := sipsimDecode(t, end(nil)); err != nil {
 		t.Fatalf("the plain delivery: %v", err)
