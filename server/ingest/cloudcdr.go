@@ -1,9 +1,25 @@
 package ingest
 
-// Cloud PBX post-call CDR webhooks ("CloudSessionCdr", Kazoo-based cloud PBXs): one
-// request per finished call session, by GET, POST or PUT, as JSON or as form/query data
-// that flattens the nested object (cdr[field] or cdr.field). Each request becomes one
-// CallRecord event; cdr.id (the session id) is the call and the dedupe key.
+// Cloud PBX post-call CDR webhooks ("CloudSessionCdr", a call-analytics service for
+// Kazoo-based cloud PBXs, sold white-labelled; vendor key cloudcdr): one request per
+// finished call session, by GET, POST or PUT, as JSON or as form/query data that
+// flattens the nested object (cdr[field] or cdr.field); the PBX can only be given a URL,
+// so its source authenticates by a token in it. Each request becomes one CallRecord
+// event; cdr.id (the session id) is the call and the dedupe key. The sender waits 10 s,
+// then retries up to 10 times (n x 2 s before retry n), so one session can arrive
+// several times. Nothing is sent during a call: the board learns of it when it is over,
+// and the PBX sends no agent presence (Vendor.NoPresence).
+//
+// The fields used: start, answer (absent when unanswered) and end, RFC 3339 with an
+// offset; dur, ring and talk in seconds; ans, the answered flag (1/0; lost, aban and
+// short only refine an unanswered call); cause, the clearing cause (USER_BUSY is a busy
+// call); dir, 0 unknown, 1 internal, 2 inbound, 3 outbound, 4 both; cliNum and ddiNum,
+// caller and dialled number in E.164 (a "+" may come unencoded in a query, read as a
+// space, or as a twice-escaped "\u002B"); the ring groups (fRngGroupName,
+// lRngGroupName, ansGroupName) as the queue; recordingIds; directoryMatches, the CRM
+// contacts matching the caller (the first is the call's contact); tags, labels
+// {key: value} kept with their keys' case. The vendor's example is damaged by
+// translation (French quotes, duplicated arrays); real deliveries are plain JSON.
 //
 // The parties of a session come as four roles, each as device, user and agent (number
 // and name): fRng* (first rung), lRng* (last rung), ans* (first to answer) and lAns*

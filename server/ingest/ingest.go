@@ -1,5 +1,25 @@
 // Package ingest turns one vendor webhook request into normalized call.Events.
 // Decoders are pure: no I/O and no clock; the receive time comes in the Request.
+//
+// Each vendor is one file (simotel.go, voipex.go, cloudcdr.go, sipsim.go) that registers
+// its Vendor (registry.go) and whose file comment states what that vendor sends and the
+// quirks its decoder survives; its fixtures, one raw request each with the golden
+// events beside it, are in testdata/{vendor}/. What holds for every vendor:
+//   - Phone numbers, extensions and ids are text, exactly as sent: a vendor may send them
+//     as JSON numbers, or (in sloppy examples) with leading zeros; they never go through
+//     a float (fields.go).
+//   - Field names, event names and enum values change case between versions
+//     ("NOANSWER"/"noanswer", "/hooks/x/newstate"/"/hooks/x/NewState"): they are compared
+//     case-insensitively, and an event keeps the name it was sent with.
+//   - Unknown fields are ignored (the raw body is kept by the store); an unknown event name
+//     is a call.Unknown event, stored and acknowledged so the vendor does not retry it
+//     forever. Only a delivery that cannot be read at all is ErrUndecodable.
+//   - Vendors retry on a non-2xx answer or a timeout, so a delivery can arrive several
+//     times; Result.Key names it by the vendor's own ids where it has them (streams.go
+//     handles the state-like deliveries that have none). The events of one call can
+//     arrive in any order (a record before the hangup, a hangup before the answer).
+//   - A time without a zone is the PBX's local time, read in the source's time zone; an
+//     event without any time takes the receive time.
 package ingest
 
 import (

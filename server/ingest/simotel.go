@@ -9,9 +9,28 @@ import (
 	"ringside/server/call"
 )
 
-// Simotel Event Webhooks: one event per request, named by the Rest
-// path segment, the event_name field or (Survey) the event field; fields arrive as a
-// query string, form fields (v2/v3, maybe nested as api_data[x]) or a JSON body (v4).
+// Simotel Event Webhooks (a call-center PBX). The PBX calls one configured address with
+// HTTP Basic credentials, one event per request, in one of two styles: "G" sends every
+// event to the same URL and names it in the event_name field; "Rest" appends the event
+// name to the path (/hooks/{source}/NewState, documented in lower case too), usually
+// with event_name as well. Survey names itself in an "event" field instead, and an
+// AutoDialerReport may come with no name at all (known by its campaign_id). Versions 2
+// and 3 send the fields as a query string (GET) or form fields (POST), maybe nested as
+// api_data[x] by old client libraries; version 4 sends a query string (GET) or a JSON
+// body (POST). The vendor's examples print numbers with leading zeros, which JSON
+// forbids, and some in Python-dict style; real deliveries are JSON or form fields, and
+// leading-zero numbers are kept as text rather than refused.
+//
+// unique_id (cuid in the tables) is the call: every event of one call shares it.
+// originated_call_id ties a call Ringside asked for (click-to-call) to the call it
+// produced. Times are "2021-01-16 06:30:37.471398" in the PBX's zone, or a Jalali
+// (Persian calendar) date on Iranian installations (jalali.go).
+//
+// Agent state comes from NewState (exten, state, queue, unique_id, dialer): Idle is
+// available, InUse on a call, Ringing being offered one, Pause paused and Unavailable
+// logged out or unregistered. Recordings are file names (Cdr record), fetched through
+// the Simotel API, not URLs. Dispositions are ANSWERED, NO ANSWER, BUSY and FAILED,
+// spelled in several ways (simotelNorm).
 //
 // What the records say, and how they are told apart:
 //   - Cdr is the call's record: src is the caller, dst the callee and type the direction

@@ -1,11 +1,25 @@
 package ingest
 
 // SipSim.by real-time call notifications: one event per request, as a
-// legacy GET query or POST form, or as the newer platform's signed POST JSON (the HTTP
-// layer checks the signature, and a signed delivery is read from its body alone: query
-// or path fields are never merged into it). "receiver" is the department number on
-// incoming_call_start/end but the ringing or answering manager on the chain-member
-// events and on incoming_call_answer.
+// legacy GET query or POST form (the customer picks the method, or points each event at
+// its own URL), or as the newer platform's signed POST JSON: X-Webhook-Timestamp (Unix
+// seconds) and X-Webhook-Signature, the hex HMAC-SHA256 of "{timestamp}.{raw body}"
+// with the source's signing secret. The HTTP layer checks the signature, and a signed
+// delivery is read from its body alone: query or path fields are never merged into it.
+//
+// Fields: event, time (ISO 8601, maybe without a zone), pbx_id (the call), duration
+// (seconds, "102.0" in legacy, an integer in the new), caller, receiver, status and
+// audio_path (the recording's URL, on end events only, only when recording is on, maybe
+// null). Events: incoming_call_start, incoming_call_start_chain_member_call (one number
+// of the ring chain starts ringing), incoming_call_end_chain_member_call (it stops: its
+// status says why), incoming_call_answer, incoming_call_end, and outgoing_call_start,
+// _answer and _end; newer platforms add voicemail, sms, rating, summary and test.
+// Statuses are cancel, answer, noanswer, busy, unavailable and other (an error); newer
+// platforms send them in upper case and add MISSED (NOANSWER). SipSim sends no agent
+// presence (Vendor.NoPresence).
+//
+// "receiver" is the department number on incoming_call_start/end but the ringing or
+// answering manager on the chain-member events and on incoming_call_answer.
 //
 // Deliveries may be duplicated; the documented dedupe key is event + pbx_id, plus
 // receiver on the chain-member events. A chain may ring the same manager twice in one

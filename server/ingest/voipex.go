@@ -8,12 +8,17 @@ import (
 	"ringside/server/call"
 )
 
-// VOIPEX (IPEX) webhooks: one POSTed JSON object per event, named by EventName (NewCall,
-// Ringing, Answered, Hangup, AttendedTransfer, CancelAttendedTransfer, CDR, AgentLogin,
-// AgentLogout, AgentPaused, AgentUnPaused). Fields: From, To, Line, Email, Login (the
-// callee), UniqueId (the call), Queue, Direction (incoming, outgoing, incomingLocal,
-// outgoingLocal, barge), Reason (why it ended), PauseName. No event carries a time.
-// An installation may rename the keys; Source.KeyMap maps them back.
+// VOIPEX (IPEX) webhooks (PBX 4.6 and later): one POSTed JSON object per event, sent with
+// HTTP Basic credentials, named by EventName (NewCall, Ringing, Answered, Hangup,
+// AttendedTransfer, CancelAttendedTransfer, CDR, AgentLogin, AgentLogout, AgentPaused,
+// AgentUnPaused). Fields, all strings: From, To, Line (the callee's extension), Email and
+// Login (the callee, when known), UniqueId (the call, "1412256225.1941"), Queue,
+// Direction (incoming, outgoing, incomingLocal, outgoingLocal, barge, in lower case
+// too), Reason (why it ended), PauseName (an AgentPaused's reason, e.g. "Oběd", lunch).
+// Agent events carry Queue, Login, Line and Email. No event carries a time: the receive
+// time is the event's. An installation may rename the keys (into Czech, say: Udalost for
+// EventName); Source.KeyMap maps them back. The vendor's own example is not valid JSON
+// (unquoted values); real deliveries are.
 //
 // What the events mean for a call (the vendor documents the names; the rest is the
 // reading that never shows a state no event supports):
