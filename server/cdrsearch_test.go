@@ -221,14 +221,16 @@ func TestCDRSearch(t *testing.T) {
 		}{c.field + " " + c.value, map[string]any{c.field: c.value}, want})
 	}
 	for _, tc := range cases {
-		p := e.searchCDRs(map[string]any{"conditions": tc.conds, "pagination": map[string]any{"count": 3}})
-		got := pageIDs(t, p)
-		if len(tc.want) > 3 {
-			got = append(got, pageIDs(t, e.searchCDRs(map[string]any{"conditions": tc.conds, "pagination": map[string]any{"start": 3, "count": 100}}))...)
-		}
-		if !slices.Equal(got, tc.want) || p.Pagination.Total != len(tc.want) {
-			t.Errorf("%s %v: total %d, %v\n want %d, %v", tc.name, tc.conds, p.Pagination.Total, got, len(tc.want), tc.want)
-		}
+		t.Run(tc.name, func(t *testing.T) {
+			p := e.searchCDRs(map[string]any{"conditions": tc.conds, "pagination": map[string]any{"count": 3}})
+			got := pageIDs(t, p)
+			if len(tc.want) > 3 {
+				got = append(got, pageIDs(t, e.searchCDRs(map[string]any{"conditions": tc.conds, "pagination": map[string]any{"start": 3, "count": 100}}))...)
+			}
+			if !slices.Equal(got, tc.want) || p.Pagination.Total != len(tc.want) {
+				t.Errorf("%s %v: total %d, %v\n want %d, %v", tc.name, tc.conds, p.Pagination.Total, got, len(tc.want), tc.want)
+			}
+		})
 	}
 	// The facts the agent and disposition cases rest on, as the stories tell them.
 	for _, p := range all {
