@@ -121,7 +121,7 @@ func everything(sm sample) map[string]templ.Component {
 		"error":          ErrorPage(page("Not found", ""), 404, "error_no_call"),
 		"wallboard":      Wallboard(page("Wallboard", "wallboard"), sm.wb),
 		"wallboard-tv":   Wallboard(tv, sm.wb),
-		"agent":          Agent(page("My calls", "agent"), sm.ad),
+		"agent":          Agent(mayAct(page("My calls", "agent")), sm.ad),
 		"callcard":       CallCard(page("Call", "call:"+sm.cc.ID), sm.cc, true),
 		"cdrs":           CDRs(page("Call records", "cdrs"), sm.cd),
 		"settings":       Settings(page("Settings", ""), sm.set),
@@ -591,3 +591,6 @@ func TestAgentQueuesByName(t *testing.T) {
 		t.Errorf("the queue's number shows beside its name")
 	}
 }
+
+// mayAct is p for a person whose role may make the PBX act (an agent on their own page).
+func mayAct(p Page) Page { p.MayAct = true; return p }
