@@ -23,7 +23,7 @@ func (s *Server) pageCDRsCSV(c *fiber.Ctx) error {
 	_, q := s.cdrQuery(c)
 	q.Count = 0 // all
 	if !datesInRange(q) {
-		return c.Status(fiber.StatusBadRequest).SendString(badDateRange)
+		return plain(c, fiber.StatusBadRequest, "error_date_range")
 	}
 	if !s.exports.take(c) {
 		return nil

@@ -151,12 +151,12 @@ func (s *Server) reportChoices(d *views.ReportData) {
 func (s *Server) pageReports(c *fiber.Ctx) error {
 	sess := sessionOf(c)
 	if s.reportsBuilding() {
-		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "Reports are being built from the stored calls and the event log. Try again in a minute.")
+		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "error_reports_building")
 	}
 	d, err := s.reportData(reportForm(c), localeOf(c).Zone)
 	if err != nil {
 		s.log.Error("report failed", "err", err)
-		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "The store is unavailable.")
+		return s.errorPage(c, sess, fiber.StatusServiceUnavailable, "error_store")
 	}
 	return renderPage(c, fiber.StatusOK, views.Reports(s.pageOf(c, sess, "nav_reports", ""), d))
 }
@@ -176,7 +176,7 @@ func (s *Server) pageReportsCSV(c *fiber.Ctx) error {
 		return plain(c, fiber.StatusBadRequest, "err_report_table")
 	}
 	if s.reportsBuilding() {
-		return c.Status(fiber.StatusServiceUnavailable).SendString(reportsBuildingMsg)
+		return plain(c, fiber.StatusServiceUnavailable, "error_reports_building")
 	}
 	d, err := s.reportData(f, localeOf(c).Zone)
 	if err != nil {
