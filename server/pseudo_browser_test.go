@@ -72,7 +72,8 @@ func TestBrowserPseudoLanguage(t *testing.T) {
 	}{{sup, "/wallboard"}, {sup, "/wallboard?tv=1"}, {sup, "/cdrs"}, {sup, "/calls/" + url.PathEscape(id)},
 		{sup, "/calls/" + url.PathEscape(storyCallID(e.pbx, missed))}, {sup, "/calls/no-such-call"},
 		{sup, "/reports?view=queues"}, {sup, "/reports?view=queues&by=day&period=last_7_days"}, {sup, "/reports?view=agents"},
-		{sup, "/reports?view=distribution"}, {admin, "/settings"}, {petr, "/agent"}}
+		{sup, "/reports?view=distribution"}, {admin, "/settings"}, {petr, "/agent"},
+		{admin, "/agent"}, {admin, "/agent?agent=petr"}, {admin, "/no/such/page"}}
 	for _, pg := range pages {
 		pg.p.goTo(pg.path)
 		if lang := pg.p.eval(`document.documentElement.lang`); lang != "en-XA" {
