@@ -36,7 +36,7 @@ func (s *Server) pageAgent(c *fiber.Ctx) error {
 	d := s.agentData(c.UserContext(), id)
 	p := s.pageOf(c, sess, "", agentTopic(id))
 	p.Title = localeOf(c).T("preview_title", "Name", d.Agent.Name)
-	p.MayAct = false
+	p.MayAct, d.MayPause = false, false
 	return renderPage(c, fiber.StatusOK, views.Agent(p, d))
 }
 
@@ -62,6 +62,7 @@ func (s *Server) agentData(ctx context.Context, agentID string) views.AgentData 
 			}
 		}
 	})
+	d.MayPause = s.mayPause(d.Agent) // controls.go
 	recent, _, _ := s.store.SearchCDRs(store.Query{Agent: agentID, Count: 20})
 	d.Recent = s.playables(recent)
 	d.Callbacks = s.agentCallbacks(agentID)

@@ -45,8 +45,8 @@ func (s *Server) pageOf(c *fiber.Ctx, sess *session, title, topic string) views.
 	if sess != nil {
 		p.User = views.User{Name: sess.User.Name, Role: sess.User.Role, Agent: sess.User.Agent, Pages: navOf(sess.User)}
 		p.CSRF = s.sessions.csrf(sess.ID)
-		p.MayAct = MayAct(sess.User.Role)
-		if may(sess.User, actForAnyone) {
+		p.MayAct = s.mayCall(sess.User) // controls.go
+		if p.MayAct && may(sess.User, actForAnyone) {
 			p.Callers = s.callers()
 		}
 	}

@@ -238,6 +238,10 @@ func (s *Server) pagePause(pause bool) fiber.Handler {
 		if err == nil {
 			err = s.pauseAgent(c.UserContext(), agent, c.FormValue("queue"), c.FormValue("reason"), pause)
 		}
+		if err != nil && c.Get("HX-Request") == "" { // a page without script: a page, not a bare message
+			s.log.Warn("pause from a page failed", "agent", agent, "err", err)
+			return s.errorPage(c, sessionOf(c), actionStatus(err), "error_action_failed")
+		}
 		if err != nil {
 			return toastSaid(c, actionStatus(err), s.forPeople(err, "pause"))
 		}

@@ -198,7 +198,7 @@ func stateLabel[S ~string](ctx context.Context, state S) string {
 	switch s := string(state); s {
 	case "":
 		return t(ctx, "state_unknown")
-	case "available", "ringing", "on_call", "paused", "offline", "queued", "answered", "ended", "missed", "busy", "failed":
+	case "available", "ringing", "on_call", "paused", "offline", "queued", "answered", "ended", "missed", "busy", "failed", string(stateNotReported):
 		return t(ctx, "state_"+s)
 	default:
 		return strings.ToUpper(s[:1]) + strings.ReplaceAll(s[1:], "_", " ")

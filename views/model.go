@@ -156,6 +156,7 @@ type AgentData struct {
 	Voicemails   []call.Voicemail       // messages for the agent, the latest first
 	QueueNames   Names                  // queue id → its configured name
 	PauseReasons []string
+	MayPause     bool // the agent's PBX can be asked to pause them (a source with an API)
 }
 
 // CDRQuery is the CDR search form; field names are the query parameters.

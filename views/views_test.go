@@ -94,7 +94,7 @@ func newSample(s func(string) string) sample {
 			Hours:      []HourPoint{{Hour: 8, Offered: 40, Answered: 37, Abandoned: 3, SLPct: 88}, {Hour: 9, Offered: 80, Answered: 73, Abandoned: 7, SLPct: 64}},
 			Thresholds: DefaultThresholds(), Callbacks: callbacks},
 		ad: AgentData{Now: now, Agent: agents[0], Pops: []call.Call{ringing, ended},
-			History: map[string][]call.Call{ringing.From: {abandoned}}, Recent: []call.Call{ended}, Callbacks: callbacks[:1], Voicemails: vms, PauseReasons: []string{s("Lunch"), "Training"}},
+			History: map[string][]call.Call{ringing.From: {abandoned}}, Recent: []call.Call{ended}, Callbacks: callbacks[:1], Voicemails: vms, PauseReasons: []string{s("Lunch"), "Training"}, MayPause: true},
 		cc: ended,
 		cd: CDRData{Now: now, Query: CDRQuery{Number: s("0912"), Disposition: "answered"}, Rows: []call.Call{ended, abandoned},
 			Total: 120, Start: 50, Count: 50, Agents: []string{"petr", s("jana")}, Queues: []string{q.ID}, Sources: []string{"ipex", s("pbx1")}},

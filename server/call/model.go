@@ -79,6 +79,10 @@ type Agent struct {
 	// QueueStates is the agent's state in each of its queues (the tiles count these).
 	QueueStates map[string]AgentStatus `json:"queue_states"`
 	Call        string                 `json:"call,omitempty"`
+	// PresenceUnreported: none of the agent's PBXs sends presence (login, pause, device
+	// state), so between calls nothing reports whether they are there; their state
+	// comes from calls and the directory alone.
+	PresenceUnreported bool `json:"presence_unreported,omitempty"`
 }
 
 // Queue is a queue's live picture and today's counters.
@@ -93,6 +97,9 @@ type Queue struct {
 	// Unqueued marks a source's callers waiting before the PBX said which queue they are
 	// in (id "source:", no name, no counters).
 	Unqueued bool `json:"unqueued,omitempty"`
+	// PresenceUnreported: the queue's PBX sends no presence, so its available and
+	// paused counts come from calls and the directory alone.
+	PresenceUnreported bool `json:"presence_unreported,omitempty"`
 }
 
 // Counters are a queue's totals for one day, defined in package live. The counts after

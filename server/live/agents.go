@@ -234,6 +234,7 @@ func (b *Board) agentView(a *agentEntry) call.Agent {
 	}
 	v.Identities = append(v.Identities, sortedKeys(idents)...)
 	v.Queues = append(v.Queues, sortedKeys(queues)...)
+	v.PresenceUnreported = b.silentAgent(v.Identities)
 	return v
 }
 

@@ -35,6 +35,20 @@ func sendsNoPresence(vendor string) bool {
 	return ok && v.NoPresence
 }
 
+// silentSource says source's PBX sends no presence at all.
+func (b *Board) silentSource(src string) bool { return noPresenceVendors[b.cfg.Vendors[src]] }
+
+// silentAgent says none of an agent's identities ("source:ext") is on a PBX that sends
+// presence.
+func (b *Board) silentAgent(identities []string) bool {
+	for _, id := range identities {
+		if !b.silentSource(sourceOf(id)) {
+			return false
+		}
+	}
+	return len(identities) > 0
+}
+
 // presenceScope is the queue a presence event is about, "" for all the agent's queues.
 // Device states are the phone's, whatever queue call they came with.
 func presenceScope(e *call.Event) string {

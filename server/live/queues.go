@@ -113,7 +113,7 @@ func (b *Board) Queues(now time.Time) []call.Queue {
 		if c := b.rules.For(id); c.Name != "" {
 			name = c.Name
 		}
-		q := call.Queue{ID: id, Name: name, Source: src, Agents: map[call.AgentStatus]int{}}
+		q := call.Queue{ID: id, Name: name, Source: src, Agents: map[call.AgentStatus]int{}, PresenceUnreported: b.silentSource(src)}
 		if id == UnqueuedID(src) {
 			q.Name, q.Unqueued = "", true // the page says "not yet in a queue" in its language
 		}
