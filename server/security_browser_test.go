@@ -88,9 +88,25 @@ func TestBrowserAttacks(t *testing.T) {
 		st.Caller = payload
 		e.send(e.pbx, st, 0, all)
 		row := "#" + views.DOMID("cdr", storyCallID(e.pbx, st))
-		sup.waitFor("the CDR row", fmt.Sprintf(`document.querySelector(%s + " .call-btn")`, jsString(row)))
+		sup.waitFor("the CDR row", fmt.Sprintf(`document.querySelector(%s)`, jsString(row)))
+		// No PBX dials such a "number", so the row offers no call button (controls.go);
+		// the request its button would send is sent anyway, from a button made the same way.
+		if sup.eval(fmt.Sprintf(`document.querySelector(%s + " .call-btn") === null`, jsString(row))) != "true" {
+			t.Error("the row offers a call button for a number no PBX dials")
+		}
+		sup.eval(fmt.Sprintf(`(() => {
+			const b = document.createElement("button")
+			b.className = "call-btn forged"
+			b.setAttribute("hx-post", "/calls/originate")
+			b.setAttribute("hx-vals", JSON.stringify({number: %s}))
+			b.setAttribute("hx-include", "#call-as")
+			b.setAttribute("hx-target", "#toast")
+			b.setAttribute("hx-swap", "innerHTML")
+			document.querySelector(%s).appendChild(b)
+			htmx.process(b)
+		})()`, jsString(payload), jsString(row)))
 		before := len(e.fake.Requests())
-		sup.do(chromedp.SetValue(chromedp.CSS("#call-as"), "petr"), chromedp.Click(chromedp.CSS(row+" .call-btn")))
+		sup.do(chromedp.SetValue(chromedp.CSS("#call-as"), "petr"), chromedp.Click(chromedp.CSS(row+" .call-btn.forged")))
 		sup.waitFor("the answer in the toast", `document.getElementById("toast").textContent.includes(`+jsString(payload)+`)`)
 		sup.shot("toast-refused-number")
 		time.Sleep(500 * time.Millisecond) // room for an injected hx-trigger=load to fire
