@@ -36,7 +36,7 @@ func sendsNoPresence(vendor string) bool {
 }
 
 // silentSource says source's PBX sends no presence at all.
-func (b *Board) silentSource(src string) bool { return noPresenceVendors[b.cfg.Vendors[src]] }
+func (b *Board) silentSource(src string) bool { return sendsNoPresence(b.cfg.Vendors[src]) }
 
 // silentAgent says none of an agent's identities ("source:ext") is on a PBX that sends
 // presence.
