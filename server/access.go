@@ -65,6 +65,16 @@ func navOf(u *config.User) []string {
 	return out
 }
 
+// visibleTo keeps of a list (callers to call back, voicemails) what u may see: all of
+// it for whoever sees every call, else what concerns says is theirs (their agent id
+// and queues).
+func visibleTo[T any](u *config.User, queues []string, list []T, concerns func(T, string, []string) bool) []T {
+	if may(u, seeAllCalls) {
+		return list
+	}
+	return slices.DeleteFunc(list, func(x T) bool { return !concerns(x, u.Agent, queues) })
+}
+
 // mayView says whether a person may see a call: whoever sees all calls, and an agent
 // the calls that were offered to them.
 func mayView(u *config.User, c call.Call) bool {

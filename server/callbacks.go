@@ -24,10 +24,7 @@ func (s *Server) callbacksOf(u *config.User) []call.Callback {
 		list = b.Callbacks()
 		me, _ = b.Agent(u.Agent)
 	})
-	if may(u, seeAllCalls) {
-		return list
-	}
-	return slices.DeleteFunc(list, func(cb call.Callback) bool { return !concerns(cb, u.Agent, me.Queues) })
+	return visibleTo(u, me.Queues, list, concerns)
 }
 
 // concerns says whether a caller is one of agent's to call back.

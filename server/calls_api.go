@@ -9,9 +9,12 @@ import (
 	"ringside/server/live"
 )
 
-func (s *Server) apiCalls(c *fiber.Ctx) error {
-	var out []call.Call
-	s.board.read(func(b *live.Board) { out = b.Calls() })
+func (s *Server) apiCalls(c *fiber.Ctx) error { return boardList(s, c, (*live.Board).Calls) }
+
+// boardList answers a list read from the board: [] when empty, never null.
+func boardList[T any](s *Server, c *fiber.Ctx, read func(*live.Board) []T) error {
+	var out []T
+	s.board.read(func(b *live.Board) { out = read(b) })
 	return s.boardJSON(c, nonNil(out))
 }
 

@@ -10,8 +10,6 @@ import (
 )
 
 func (s *Server) apiQueues(c *fiber.Ctx) error {
-	var out []call.Queue
 	now := s.now()
-	s.board.read(func(b *live.Board) { out = b.Queues(now) })
-	return s.boardJSON(c, nonNil(out))
+	return boardList(s, c, func(b *live.Board) []call.Queue { return b.Queues(now) })
 }

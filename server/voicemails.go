@@ -28,9 +28,7 @@ func (s *Server) voicemailsOf(u *config.User) []call.Voicemail {
 		list = b.Voicemails()
 		me, _ = b.Agent(u.Agent)
 	})
-	if !may(u, seeAllCalls) {
-		list = slices.DeleteFunc(list, func(v call.Voicemail) bool { return !voicemailFor(v, u.Agent, me.Queues) })
-	}
+	list = visibleTo(u, me.Queues, list, voicemailFor)
 	for i := range list {
 		list[i] = s.playableVoicemail(list[i])
 	}
