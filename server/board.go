@@ -52,6 +52,7 @@ type board struct {
 	restored  atomic.Bool            // the snapshot is loaded (the board may be snapshotted again)
 	skipped   skippedEvents          // stored events it could not read (skipped.go)
 	failed    atomic.Pointer[string] // why the board stopped applying the log (/readyz)
+	clocks    *clockWatch            // the server's; told of clamped vendor times (clockclamp.go)
 
 	reconf chan reconfRequest // Reload's new configuration, applied on the board goroutine
 
@@ -131,7 +132,7 @@ func (b *board) restore() {
 	}
 	seq, data, err := b.st.Snapshot()
 	lc := liveConfig(b.cfg)
-	lc.CallEvents = b.st.CallEvents // settled calls are kept compact and reloaded from the log
+	lc.CallEvents = clampedCallEvents(b.st, b.cfg) // settled calls are kept compact and reloaded from the log
 	var lb *live.Board
 	switch {
 	case err != nil:
@@ -236,6 +237,7 @@ func (b *board) apply(evs []call.Event) []live.Change {
 			b.applied = e.Seq
 			continue
 		}
+		e = b.clamp(e)
 		if p, ok := report.PresenceOf(e, b.b.AgentID(e)); ok {
 			pres = append(pres, p)
 		}
@@ -364,7 +366,7 @@ func (b *board) rebuild(cfg *config.Config) []live.Change {
 	var nb *live.Board
 	if err == nil {
 		lc := liveConfig(cfg)
-		lc.CallEvents = b.st.CallEvents
+		lc.CallEvents = clampedCallEvents(b.st, cfg)
 		nb, err = live.Restore(lc, data)
 	}
 	if err != nil {

@@ -38,18 +38,36 @@ func (w *clockWatch) observe(log *slog.Logger, src string, loc *time.Location, e
 		if e.EndedAt == nil || (e.Type != call.CallEnded && e.Type != call.CallRecord) {
 			continue
 		}
-		if w.offsets == nil {
-			w.offsets, w.said = map[string][]time.Duration{}, map[string]string{}
-		}
-		o := append(w.offsets[src], e.EndedAt.Sub(received))
-		if len(o) > clockSamples {
-			o = o[len(o)-clockSamples:]
-		}
-		w.offsets[src], added = o, true
+		w.addLocked(src, e.EndedAt.Sub(received))
+		added = true
 	}
-	if !added {
-		return
+	if added {
+		w.judgeLocked(log, src, loc, received)
 	}
+}
+
+// clamped notes the offset of an event the board clamped (clockclamp.go): a source
+// whose events keep being clamped is named on the settings page.
+func (w *clockWatch) clamped(log *slog.Logger, src string, loc *time.Location, off time.Duration, received time.Time) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	w.addLocked(src, off)
+	w.judgeLocked(log, src, loc, received)
+}
+
+func (w *clockWatch) addLocked(src string, off time.Duration) {
+	if w.offsets == nil {
+		w.offsets, w.said = map[string][]time.Duration{}, map[string]string{}
+	}
+	o := append(w.offsets[src], off)
+	if len(o) > clockSamples {
+		o = o[len(o)-clockSamples:]
+	}
+	w.offsets[src] = o
+}
+
+// judgeLocked logs a change of the source's judgement.
+func (w *clockWatch) judgeLocked(log *slog.Logger, src string, loc *time.Location, received time.Time) {
 	if msg := w.warningLocked(src, loc, received); msg != w.said[src] {
 		w.said[src] = msg
 		if msg != "" {

@@ -63,6 +63,7 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 	}
 	s.board = b
 	b.m = s.metrics
+	b.clocks = &s.clocks
 	st.OnCommit(func(took time.Duration) { s.metrics.logCommit.Observe(took.Seconds()) })
 	if s.sessions, err = loadSessions(cfg.Data, st, s.now()); err != nil {
 		return nil, err

@@ -52,6 +52,9 @@ func (c *Config) fillDefaults(keyAt) error {
 	if c.CallExpiry.Duration <= 0 {
 		c.CallExpiry.Duration = 4 * time.Hour
 	}
+	if c.ClockTolerance.Duration <= 0 {
+		c.ClockTolerance.Duration = 10 * time.Minute
+	}
 	if c.SnapshotEvery <= 0 {
 		c.SnapshotEvery = 20000
 	}

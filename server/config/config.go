@@ -33,6 +33,10 @@ type Config struct {
 	Queues    []Queue  `toml:"queues"`
 	// CallExpiry ends calls that never received their end (default 4h).
 	CallExpiry Duration `toml:"call_expiry"`
+	// ClockTolerance is how far a vendor's event time may be from the time Ringside
+	// received it before the live board goes by the receive time (default 10m; the
+	// vendor's times stay in the log).
+	ClockTolerance Duration `toml:"clock_tolerance"`
 	// CDRRetentionDays drops older CDRs (0 keeps them forever).
 	CDRRetentionDays int `toml:"cdr_retention_days"`
 	// RawRetentionDays and EventRetentionDays bound the log; see retention.go.

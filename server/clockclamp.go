@@ -1,0 +1,84 @@
+package server
+
+import (
+	"time"
+
+	"ringside/server/call"
+	"ringside/server/config"
+	"ringside/store"
+)
+
+// Vendor clocks clamped. A PBX whose clock is wrong (a year ahead, a month behind)
+// dates its events far from when they arrive: a call dated a year ahead would never
+// expire and would wait in its queue forever, one dated 30 days back would show a
+// wait of 2.6 million seconds. So where events enter the board, an event whose
+// vendor time At is more than clock_tolerance (default 10 minutes) from its receive
+// time has all its vendor times moved by the same amount, so that At is the receive
+// time: durations within the event stay as the vendor reported them. The log keeps
+// the vendor's times (the API's events and the call card's timeline show them), and a
+// replay clamps the same way, since the receive time is logged with each event.
+//
+// A final call record dated in the past is left as it is: a record delivered late
+// (a retry, a backfill) is a finished call whose times are its truth, and it ends the
+// call at once, so it cannot leave anything waiting. One dated in the future is
+// clamped like any event.
+//
+// Each clamp is an offset sample for the source's clock check (clockwatch.go), so the
+// settings page names a source whose clock is wrong.
+
+// clampClock returns e with its vendor times moved to lie within tol of its receive
+// time, and the offset it removed (0: e is unchanged).
+func clampClock(e call.Event, tol time.Duration) (call.Event, time.Duration) {
+	if e.ReceivedAt.IsZero() || e.At.IsZero() || tol <= 0 {
+		return e, 0
+	}
+	off := e.At.Sub(e.ReceivedAt)
+	if off <= tol && off >= -tol {
+		return e, 0
+	}
+	if off < 0 && e.Type == call.CallRecord {
+		return e, 0
+	}
+	shift := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		return call.T(t.Add(-off))
+	}
+	e.At = e.At.Add(-off)
+	e.StartedAt, e.AnsweredAt, e.EndedAt = shift(e.StartedAt), shift(e.AnsweredAt), shift(e.EndedAt)
+	if len(e.Legs) > 0 {
+		legs := make([]call.Leg, len(e.Legs))
+		for i, l := range e.Legs {
+			l.StartedAt, l.EndedAt = shift(l.StartedAt), shift(l.EndedAt)
+			legs[i] = l
+		}
+		e.Legs = legs
+	}
+	return e, off
+}
+
+// clamp is clampClock at the board's tolerance, telling the clock check of a clamp.
+func (b *board) clamp(e call.Event) call.Event {
+	e, off := clampClock(e, b.cfg.ClockTolerance.Duration)
+	if off != 0 && b.clocks != nil {
+		var loc *time.Location
+		if src, ok := b.cfg.Source(e.Source); ok {
+			loc = src.Location
+		}
+		b.clocks.clamped(b.log, e.Source, loc, off, e.ReceivedAt)
+	}
+	return e
+}
+
+// clampedCallEvents reads a call's events back from the log (a settled call the board
+// reloads) clamped as they were when first applied.
+func clampedCallEvents(st *store.Store, cfg *config.Config) func(id string) ([]call.Event, error) {
+	return func(id string) ([]call.Event, error) {
+		evs, err := st.CallEvents(id)
+		for i := range evs {
+			evs[i], _ = clampClock(evs[i], cfg.ClockTolerance.Duration)
+		}
+		return evs, err
+	}
+}
