@@ -11,11 +11,13 @@ import (
 )
 
 // users checks people's and API clients' credentials. Plain passwords from the config
-// are bcrypt-hashed at start; a successful check is cached (by a hash of the password)
+// are bcrypt-hashed in the background from the start (a check waits for its user's
+// hash): hashing them before listening held the port closed for a bcrypt per user,
+// seconds on a busy machine. A successful check is cached (by a hash of the password)
 // so the JSON API does not pay bcrypt on every request.
 type users struct {
 	byName map[string]*config.User
-	hashes map[string][]byte
+	hashes map[string]func() []byte // computed once, on first use or by warm
 	byKey  map[string]*config.User
 	mu     sync.Mutex
 	ok     map[[32]byte]string // sha256(name \x00 password) → name
@@ -25,30 +27,41 @@ type users struct {
 // newUsers hashes the plain passwords of list; prev (may be nil) lends the hash of a
 // user whose plain password did not change (a reload).
 func newUsers(list []config.User, prev *users) *users {
-	u := &users{byName: map[string]*config.User{}, hashes: map[string][]byte{}, byKey: map[string]*config.User{}, ok: map[[32]byte]string{},
+	u := &users{byName: map[string]*config.User{}, hashes: map[string]func() []byte{}, byKey: map[string]*config.User{}, ok: map[[32]byte]string{},
 		pool: poolOf(prev)}
 	for i := range list {
 		usr := &list[i]
 		u.byName[usr.Name] = usr
 		if usr.PasswordHash != "" {
-			u.hashes[usr.Name] = []byte(usr.PasswordHash)
+			h := []byte(usr.PasswordHash)
+			u.hashes[usr.Name] = func() []byte { return h }
 		} else if old := prev.samePassword(usr); old != nil {
 			u.hashes[usr.Name] = old
 		} else if usr.Password != "" {
-			h, err := bcrypt.GenerateFromPassword([]byte(usr.Password), bcrypt.DefaultCost)
-			if err == nil {
-				u.hashes[usr.Name] = h
-			}
+			plain := []byte(usr.Password)
+			u.hashes[usr.Name] = sync.OnceValue(func() []byte {
+				h, _ := bcrypt.GenerateFromPassword(plain, bcrypt.DefaultCost)
+				return h
+			})
 		}
 		if usr.APIKey != "" {
 			u.byKey[usr.APIKey] = usr
 		}
 	}
+	go u.warm()
 	return u
 }
 
+// warm computes the hashes (and the dummy one) off the start's path.
+func (u *users) warm() {
+	dummyHash()
+	for _, h := range u.hashes {
+		h()
+	}
+}
+
 // samePassword is the hash of usr's plain password if u had it unchanged, else nil.
-func (u *users) samePassword(usr *config.User) []byte {
+func (u *users) samePassword(usr *config.User) func() []byte {
 	if u == nil || usr.Password == "" {
 		return nil
 	}
@@ -70,10 +83,13 @@ func poolOf(prev *users) *bcryptPool {
 // was free in time.
 func (u *users) password(name, password string) (*config.User, bool, error) {
 	usr, ok := u.byName[name]
-	h := u.hashes[name]
+	var h []byte
+	if hash := u.hashes[name]; hash != nil {
+		h = hash()
+	}
 	if !ok || h == nil {
 		// spend the same time as a real check so names cannot be probed
-		err := u.pool.run(func() { bcrypt.CompareHashAndPassword(dummyHash, []byte(password)) })
+		err := u.pool.run(func() { bcrypt.CompareHashAndPassword(dummyHash(), []byte(password)) })
 		return nil, false, err
 	}
 	key := sha256.Sum256([]byte(name + "\x00" + password))
@@ -106,4 +122,9 @@ func (u *users) apiKey(key string) (*config.User, bool) {
 	return nil, false
 }
 
-var dummyHash, _ = bcrypt.GenerateFromPassword([]byte("ringside"), bcrypt.DefaultCost)
+// dummyHash is what an unknown name's password is checked against (computed once, by
+// warm at start, not at program init where it held up the start).
+var dummyHash = sync.OnceValue(func() []byte {
+	h, _ := bcrypt.GenerateFromPassword([]byte("ringside"), bcrypt.DefaultCost)
+	return h
+})

@@ -27,7 +27,7 @@ var sharedBin struct {
 	err  error
 }
 
-func binary_(t *testing.T) string {
+func sharedBinary(t *testing.T) string {
 	t.Helper()
 	sharedBin.once.Do(func() {
 		dir, err := os.MkdirTemp("", "ringside-bin")
@@ -211,7 +211,7 @@ func TestDamagedFileAnswers(t *testing.T) {
 	if testing.Short() {
 		t.Skip("runs the binary")
 	}
-	bin := binary_(t)
+	bin := sharedBinary(t)
 	dir := t.TempDir()
 	conf := filepath.Join(dir, "ringside.toml")
 	os.WriteFile(conf, []byte(damageConfig), 0o644)
