@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"ringside/server/ingest"
+	"ringside/server/ingest/ingesttest"
 	"ringside/server/live"
 )
 
@@ -20,7 +20,7 @@ func TestVendorClockClamped(t *testing.T) {
 	start := func(id string, at time.Time) {
 		body := fmt.Sprintf(`{"event":"incoming_call_start","pbx_id":%q,"caller":"+375290000000","receiver":"+375172000100","time":%q}`,
 			id, at.Format(time.RFC3339))
-		if code, msg := e.send(ingest.Raw{Method: "POST", Target: "/hooks/sipsim", Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}); code != 200 {
+		if code, msg := e.send(ingesttest.Raw{Method: "POST", Target: "/hooks/sipsim", Header: http.Header{"Content-Type": {"application/json"}}, Body: []byte(body)}); code != 200 {
 			t.Fatalf("%s: %d %s", id, code, msg)
 		}
 	}
