@@ -3,7 +3,6 @@ package server
 import (
 	"context"
 	"slices"
-	"time"
 
 	"github.com/gofiber/fiber/v2"
 
@@ -43,7 +42,7 @@ func (s *Server) pageAgent(c *fiber.Ctx) error {
 // agentData is one agent's page: their state, the calls at them, history and recent calls.
 func (s *Server) agentData(ctx context.Context, agentID string) views.AgentData {
 	now := s.nowIn(ctx)
-	d := views.AgentData{Now: now, PauseReasons: s.cfg().PauseReasons, History: map[string][]call.Call{}}
+	d := views.AgentData{Now: now, PauseReasons: s.cfg().PauseReasons, History: map[string][]call.Call{}, EndedCardS: s.cfg().EndedCardS}
 	s.board.read(func(b *live.Board) {
 		if a, ok := b.Agent(agentID); ok {
 			d.Agent = a
@@ -67,10 +66,8 @@ func (s *Server) agentData(ctx context.Context, agentID string) views.AgentData 
 	d.Recent = s.playables(recent)
 	d.Callbacks = s.agentCallbacks(agentID)
 	d.Voicemails = s.agentVoicemails(agentID)
-	for _, c := range d.Recent { // just-ended calls keep their card, with the recording link
-		if c.EndedAt != nil && now.Sub(*c.EndedAt) < 10*time.Minute && c.Agent == agentID {
-			d.Pops = append(d.Pops, c)
-		}
+	if c, ok := justEnded(d.Recent, agentID, now, d.EndedCardS); ok { // with its recording
+		d.Pops = append(d.Pops, c)
 	}
 	for _, c := range d.Pops {
 		if n := c.OtherParty(); n != "" {

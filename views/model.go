@@ -149,14 +149,15 @@ type WallboardData struct {
 type AgentData struct {
 	Now          time.Time
 	Agent        call.Agent
-	Pops         []call.Call            // calls ringing at / active with this agent (and just ended ones)
+	Pops         []call.Call            // calls ringing at / active with this agent, and the one that just ended
 	History      map[string][]call.Call // previous calls, by caller number (Call.From)
 	Recent       []call.Call            // own recent calls, newest first
 	Callbacks    []call.Callback        // callers of the agent's queues to call back
 	Voicemails   []call.Voicemail       // messages for the agent, the latest first
 	QueueNames   Names                  // queue id → its configured name
 	PauseReasons []string
-	MayPause     bool // the agent's PBX can be asked to pause them (a source with an API)
+	MayPause     bool    // the agent's PBX can be asked to pause them (a source with an API)
+	EndedCardS   float64 // seconds an ended call keeps its open card (then it folds into Recent)
 }
 
 // CDRQuery is the CDR search form; field names are the query parameters.

@@ -243,6 +243,44 @@ document.addEventListener('htmx:wsAfterMessage', () => {
   paginate()
 })
 
+// ---- agent page over a shift ------------------------------------------------
+// A call that ended keeps its open card (#pops data-collapse-s seconds, the
+// ended_card_s key), then the card folds away into "My recent calls", which lists the
+// call already (its row lights up a moment). One ended card at most, the latest. A card
+// folded or dismissed stays away when a later update of its call (the recording, the
+// record) arrives; the page stays as tall at the end of a shift as at its start.
+const folded = new Set()
+function foldEndedCards () {
+  const pops = document.getElementById('pops')
+  if (!pops) return
+  const keep = (parseFloat(pops.dataset.collapseS) || 30) * 1000
+  const now = Date.now() - skew
+  const ended = []
+  for (const c of pops.querySelectorAll('.pop-card')) {
+    if (folded.has(c.id)) c.remove()
+    else if (c.dataset.ended) ended.push(c)
+  }
+  ended.sort((a, b) => Date.parse(b.dataset.ended) - Date.parse(a.dataset.ended))
+  ended.forEach((c, i) => {
+    if (i > 0 || !(now - Date.parse(c.dataset.ended) < keep)) fold(c)
+  })
+}
+
+function fold (card) {
+  forget(card)
+  card.remove()
+  const row = document.getElementById('recent-' + card.id.replace(/^pop-/, ''))
+  if (!row) return
+  row.classList.add('folded')
+  setTimeout(() => row.classList.remove('folded'), 4000)
+}
+
+function forget (card) {
+  folded.add(card.id)
+  if (folded.size > 1000) folded.delete(folded.values().next().value)
+}
+document.addEventListener('htmx:wsAfterMessage', foldEndedCards)
+
 // ---- connection banner ----------------------------------------------------
 function banner (down) {
   const b = document.getElementById('conn')
@@ -322,7 +360,10 @@ document.addEventListener('click', (e) => {
   if (!t) return
   if (t.hasAttribute('data-dismiss')) {
     const card = t.closest('.pop-card')
-    if (card) card.remove()
+    if (card) {
+      forget(card)
+      card.remove()
+    }
   } else if (t.hasAttribute('data-play')) {
     // One shared player for the CDR table's play buttons; a second click pauses.
     e.preventDefault()
@@ -367,6 +408,8 @@ function start () {
   tick()
   setInterval(tick, 1000)
   watchPops()
+  foldEndedCards()
+  setInterval(foldEndedCards, 1000)
   sortAgents()
   startPages()
 }

@@ -61,6 +61,12 @@ func (c *Config) fillDefaults(keyAt) error {
 	if len(c.PauseReasons) == 0 {
 		c.PauseReasons = []string{"Break", "Lunch", "Training", "Meeting"}
 	}
+	if c.TVPageS <= 0 {
+		c.TVPageS = 10
+	}
+	if c.EndedCardS <= 0 {
+		c.EndedCardS = 30
+	}
 	if c.MaxConnsPerIP == 0 {
 		c.MaxConnsPerIP = 1000
 	}

@@ -54,6 +54,9 @@ type Config struct {
 	// TVPageS is how long the TV wallboard shows each page of agents, calls and queue
 	// tiles when they do not all fit the screen (default 10 s).
 	TVPageS float64 `toml:"tv_page_s"`
+	// EndedCardS is how long a call that ended keeps its open card on the agent's page
+	// before it folds into their recent calls (default 30 s); one ended card at most.
+	EndedCardS float64 `toml:"ended_card_s"`
 	// Lang is the language of people whose own choice and browser name none Ringside
 	// speaks (default en).
 	Lang string `toml:"lang"`
