@@ -61,6 +61,8 @@ type docLook struct {
 func docConfig(t *testing.T) *config.Config {
 	cfg := testConfig(t)
 	cfg.Users = []config.User{{Name: "admin", PasswordHash: cheapHash(), Role: "admin", APIKey: "admin-key"}}
+	// the looks read an ended call's card (its ring chain) minutes after the call ended
+	cfg.EndedCardS = 600
 	for i := range cfg.Sources {
 		if cfg.Sources[i].Vendor == "sipsim" {
 			cfg.Sources[i].SigningSecret = "" // the legacy platform: GET queries, unsigned
