@@ -77,7 +77,7 @@ func TestAgentPageOverAShift(t *testing.T) {
 		now := time.Now()
 		for _, s := range l.Ended {
 			ended, err := time.Parse(time.RFC3339, s)
-			if err == nil && now.Sub(ended) > time.Duration((keepS+2.5)*float64(time.Second)) {
+			if err == nil && now.Sub(ended) > time.Duration((keepS+5)*float64(time.Second)) {
 				t.Errorf("an ended call's card is open %s after the call ended (ended_card_s %v)", now.Sub(ended).Round(100*time.Millisecond), keepS)
 			}
 		}
