@@ -60,7 +60,7 @@ func a11yPages(t *testing.T, e *browserEnv) (pages map[string]*person, paths map
 	answered.Agent, answered.Answer, answered.End = simPetr, 4*storySec, 20*storySec
 	e.send(e.pbx, answered, 0, all)
 	e.send(e.pbx, e.story("simotel", sim.Missed), 0, all) // a caller to call back
-	ringing := e.story("simotel", sim.QueueAnswered) // ringing at Petr now
+	ringing := e.story("simotel", sim.QueueAnswered)      // ringing at Petr now
 	ringing.Chain = []sim.Attempt{attempt(simPetr, 2, 60, call.OutcomeAnswer)}
 	e.send(e.pbx, ringing, 0, 3*storySec)
 	ipex := e.source("ipex", "")
