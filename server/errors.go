@@ -8,11 +8,15 @@ import (
 	"ringside/views"
 )
 
-// How Ringside answers what goes wrong. Two audiences, two styles, each in one place:
-// machines (the JSON API, webhooks, /metrics) get the Simotel-style envelope
-// (apiError), people get the styled error page in their language (errorPage). fiber's
-// own errors (an unknown path, a wrong method, a body too large, a panic) go through
-// errorHandler, which picks the style by what asks (wantsPage).
+// How Ringside answers what goes wrong, by who asked, each style in one place:
+//   - machines (the JSON API, webhooks, /metrics): the Simotel-style envelope (apiError,
+//     apiDenied and the named messages below);
+//   - a person opening a page: the styled error page in their language (errorPage);
+//   - a page's button (htmx): a toast in place (toast.go, saying.go's toastSaid);
+//   - a person's plain request (a recording link in a tab, a refused form): plain text
+//     in their language (saying.go's plain).
+// fiber's own errors (an unknown path, a wrong method, a body too large, a panic) go
+// through errorHandler, which picks the page or the envelope by what asks (wantsPage).
 
 // envelope is the Simotel-style answer every JSON route uses.
 type envelope struct {

@@ -103,4 +103,4 @@ func (s *Server) sameOrigin(c *fiber.Ctx) bool {
 	return false
 }
 
-func (s *Server) names() views.Names { return s.board.agentNames() }
+func (s *Server) names() views.Names { return views.Names(s.board.agentNames()) }

@@ -70,15 +70,7 @@ func withNow(p Page, now time.Time) Page {
 type Names map[string]string
 
 // NamesOf indexes the agents' names.
-func NamesOf(agents []call.Agent) Names {
-	n := make(Names, len(agents))
-	for _, a := range agents {
-		if a.Name != "" {
-			n[a.ID] = a.Name
-		}
-	}
-	return n
-}
+func NamesOf(agents []call.Agent) Names { return call.NameIndex(agents) }
 
 // Of returns the display name of an agent id, else the id itself.
 func (n Names) Of(id string) string {

@@ -14,7 +14,6 @@ import (
 	"ringside/server/live"
 	"ringside/server/report"
 	"ringside/store"
-	"ringside/views"
 )
 
 // snapshotEvery bounds how much log a restart replays.
@@ -36,7 +35,7 @@ type board struct {
 	b       *live.Board
 	applied uint64
 
-	names views.Names // agent id → name; replaced, never changed in place (renders share it)
+	names map[string]string // agent id → name; replaced, never changed in place (renders share it)
 
 	st        *store.Store
 	cdrs      *cdrWriter
@@ -100,7 +99,7 @@ func liveConfig(cfg *config.Config) live.Config {
 // after it in the background, so the server listens (and logs deliveries) meanwhile.
 func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, error) {
 	lb := live.New(liveConfig(cfg))
-	b := &board{b: lb, names: views.NamesOf(lb.Agents()), st: st, log: log, cfg: cfg,
+	b := &board{b: lb, names: call.NameIndex(lb.Agents()), st: st, log: log, cfg: cfg,
 		ready: make(chan struct{}), done: make(chan struct{}), quit: make(chan struct{}),
 		reconf: make(chan reconfRequest)}
 	b.movedAt.Store(time.Now().UnixNano())
@@ -146,7 +145,7 @@ func (b *board) restore() {
 		lb, seq = live.New(lc), 0
 	}
 	b.mu.Lock()
-	b.b, b.applied, b.names = lb, seq, views.NamesOf(lb.Agents())
+	b.b, b.applied, b.names = lb, seq, call.NameIndex(lb.Agents())
 	b.mu.Unlock()
 	b.progressed.Store(seq)
 	b.movedAt.Store(time.Now().UnixNano())
@@ -290,7 +289,7 @@ func (b *board) noteName(id string) {
 }
 
 // agentNames is every agent's display name, for renders; do not modify it.
-func (b *board) agentNames() views.Names {
+func (b *board) agentNames() map[string]string {
 	b.mu.RLock()
 	defer b.mu.RUnlock()
 	return b.names
@@ -375,7 +374,7 @@ func (b *board) rebuild(cfg *config.Config) []live.Change {
 		return nil
 	}
 	b.mu.Lock()
-	b.b, b.cfg, b.names = nb, cfg, views.NamesOf(nb.Agents())
+	b.b, b.cfg, b.names = nb, cfg, call.NameIndex(nb.Agents())
 	b.mu.Unlock()
 	b.cdrs.newConfig(liveConfig(cfg))
 	return everything(nb)
