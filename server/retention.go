@@ -6,10 +6,14 @@ import (
 	"ringside/server/config"
 )
 
-// Retention: once a minute the board hands the CDR writer a sweep, which deletes the
-// CDRs, raw deliveries and events older than their configured days (the store does
+// Retention: once a minute the board hands the CDR writer a sweep, which moves the
+// deliveries older than a few minutes to the compressed archive and deletes the CDRs,
+// raw deliveries and events older than their configured days (the store does
 // it a chunk per transaction, so intake goes on between them). On the writer's
 // goroutine, so a sweep never races a CDR write and never holds up the board.
+
+// archiveAfter is how long a delivery stays uncompressed (see store/archive.go).
+const archiveAfter = 5 * time.Minute
 
 // sweepJob is one sweep: what is older than these retentions, counted back from now.
 type sweepJob struct {
@@ -44,6 +48,11 @@ func (w *cdrWriter) prune(j sweepJob) {
 		} else if n > 0 {
 			w.log.Info("pruned old CDRs", "count", n, "before", c)
 		}
+	}
+	if n, err := w.st.ArchiveDeliveries(j.now.Add(-archiveAfter)); err != nil {
+		w.log.Error("archiving deliveries failed", "err", err)
+	} else if n > 0 {
+		w.log.Debug("archived deliveries", "count", n)
 	}
 	keep := min(w.st.SnapshotSeq(), w.checked.Load())
 	d, e, err := w.st.PruneLog(before(j.raw), before(j.evts), keep)

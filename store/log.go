@@ -203,7 +203,7 @@ func (s *Store) apply(tx *bolt.Tx, r *request, seq *uint64) error {
 	}
 	deliveries := tx.Bucket(bDeliveries)
 	if orig := s.duplicateOf(tx, r); orig != 0 {
-		r.res = Appended{Duplicate: true, Delivery: orig, Seqs: recSeqs(deliveries.Get(u64(orig)))}
+		r.res = Appended{Duplicate: true, Delivery: orig, Seqs: recSeqs(deliveryRecord(tx, orig))}
 		return nil
 	}
 	id, err := deliveries.NextSequence()
@@ -328,7 +328,7 @@ func callPrefix(id string) []byte {
 
 // Deliveries returns up to limit accepted deliveries with id > after, with their seqs.
 func (s *Store) Deliveries(after uint64, limit int) ([]StoredDelivery, error) {
-	return s.records(bDeliveries, after, limit)
+	return s.records(bArchive, after, limit, bDeliveries) // archived ids are the lower ones
 }
 
 // Rejected returns up to limit rejected deliveries with id > after, with the reasons.
@@ -336,19 +336,23 @@ func (s *Store) Rejected(after uint64, limit int) ([]StoredDelivery, error) {
 	return s.records(bRejected, after, limit)
 }
 
-func (s *Store) records(bucket []byte, after uint64, limit int) ([]StoredDelivery, error) {
+// records reads the buckets in turn, each one's ids above the one before's.
+func (s *Store) records(bucket []byte, after uint64, limit int, more ...[]byte) ([]StoredDelivery, error) {
 	if limit <= 0 {
 		limit = 100
 	}
 	var out []StoredDelivery
 	err := s.db.View(func(tx *bolt.Tx) error {
-		c := tx.Bucket(bucket).Cursor()
-		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			d, err := decodeRecord(binary.BigEndian.Uint64(k), v)
-			if err != nil {
-				return err
+		for _, name := range append([][]byte{bucket}, more...) {
+			c := tx.Bucket(name).Cursor()
+			for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
+				d, err := decodeRecord(binary.BigEndian.Uint64(k), v)
+				if err != nil {
+					return err
+				}
+				out = append(out, d)
+				after = d.ID
 			}
-			out = append(out, d)
 		}
 		return nil
 	})

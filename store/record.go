@@ -151,6 +151,12 @@ func recSeqs(rec []byte) []uint64 {
 var errBadRecord = errors.New("store: malformed delivery record")
 
 func decodeRecord(id uint64, rec []byte) (StoredDelivery, error) {
+	if len(rec) > 0 && rec[0] == recArchived {
+		var err error
+		if rec, err = unarchiveRecord(rec); err != nil {
+			return StoredDelivery{}, err
+		}
+	}
 	if len(rec) < recHeader || (rec[0] != recJSON && rec[0] != recBinary) {
 		return StoredDelivery{}, errBadRecord
 	}

@@ -25,7 +25,7 @@ const pruneChunk = 2000
 // many of each it deleted.
 func (s *Store) PruneLog(rawBefore, eventsBefore time.Time, keepSeq uint64) (deliveries, events int, err error) {
 	if !rawBefore.IsZero() {
-		for _, b := range [][]byte{bDeliveries, bRejected} {
+		for _, b := range [][]byte{bArchive, bDeliveries, bRejected} {
 			n, err := s.pruneChunks(func(tx *bolt.Tx) (int, error) { return pruneRecords(tx, b, rawBefore) })
 			deliveries += n
 			if err != nil {
@@ -113,6 +113,12 @@ func pruneEvents(tx *bolt.Tx, before time.Time, keepSeq uint64) (int, error) {
 
 // recReceivedAt reads when a record was received, without its body.
 func recReceivedAt(rec []byte) (time.Time, bool) {
+	if len(rec) > 0 && rec[0] == recArchived {
+		var err error
+		if rec, err = unarchiveRecord(rec); err != nil {
+			return time.Time{}, false
+		}
+	}
 	if len(rec) < recHeader {
 		return time.Time{}, false
 	}

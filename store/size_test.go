@@ -81,10 +81,17 @@ func fillSim(t testing.TB, s *store.Store, n int) {
 	var pending []sent
 	step := g.Interval()
 	at := time.Now().Add(-time.Duration(n/7+1) * step)
+	var starts []time.Time
 	for ; int(s.LastSeq()) < n && !t.Failed(); at = at.Add(step) {
 		st := g.Next(at)
 		for _, d := range sim.Render(bySrc[st.Source], st) {
 			pending = append(pending, sent{bySrc[st.Source], d, st.Start.Add(d.At)})
+		}
+		// the sweeper's turn: deliveries of all but the last few hundred stories to the archive
+		if starts = append(starts, st.Start); len(starts)%300 == 0 && len(starts) > 300 {
+			if _, err := s.ArchiveDeliveries(starts[len(starts)-300]); err != nil {
+				t.Fatal(err)
+			}
 		}
 		sort.Slice(pending, func(i, j int) bool { return pending[i].at.Before(pending[j].at) })
 		i := 0

@@ -56,7 +56,7 @@ var (
 	bPrefs          = []byte("prefs") // user \x00 key → value (a person's language...)
 )
 
-var allBuckets = [][]byte{bEvents, bCallEvents, bDeliveries, bRejected, bKeys, bKeyExpiry, bRecent,
+var allBuckets = [][]byte{bEvents, bCallEvents, bDeliveries, bArchive, bRejected, bKeys, bKeyExpiry, bRecent,
 	bCDRs, bCDREvents, bCDRTime, bCDRValueCounts, bMeta, bPrefs, bRejectedBySource, bRejectedQuota}
 
 // Store is the open database. All methods are safe for concurrent use.
