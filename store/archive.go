@@ -2,56 +2,32 @@ package store
 
 import (
 	"bytes"
-	_ "embed"
 	"fmt"
-	"sync"
 	"time"
 
-	"github.com/klauspost/compress/zstd"
 	bolt "go.etcd.io/bbolt"
 )
 
 // The delivery archive. A raw body is kept once, as received, in its delivery record;
 // a few minutes after it arrived (dedupe and the API have had their look) the record
 // moves from the deliveries bucket to deliveries_archive, compressed with zstd over a
-// dictionary of the vendors' own documented requests (zdict/, the ingest fixtures),
-// which a body of a few hundred bytes needs to compress at all: records shrink to
-// about a quarter. Intake never compresses: moving is the sweeper's work, a chunk per
+// dictionary (see zdict.go), which a body of a few hundred bytes needs to compress at
+// all. Intake never compresses: moving is the sweeper's work, a chunk per
 // transaction, oldest first, so archive ids are all below the deliveries' ids and a
 // reader goes through the archive, then the deliveries.
 //
 // An archived record is: recArchived (1) | the seq header (12) | the original
 // record's version (1) | zstd frame of the original record after its header.
-// The dictionary is part of the file format: a new one needs a new id, never a change.
-var (
-	bArchive = []byte("deliveries_archive")
+var bArchive = []byte("deliveries_archive")
 
-	//go:embed zdict/deliveries-1.dict
-	deliveryDict []byte
-)
+const recArchived = 3
 
-const (
-	recArchived   = 3
-	deliveryDict1 = 1
-)
-
-var (
-	zenc = sync.OnceValues(func() (*zstd.Encoder, error) {
-		return zstd.NewWriter(nil, zstd.WithEncoderDictRaw(deliveryDict1, deliveryDict), zstd.WithEncoderCRC(false),
-			zstd.WithEncoderConcurrency(1), zstd.WithZeroFrames(true))
-	})
-	zdec = sync.OnceValues(func() (*zstd.Decoder, error) {
-		return zstd.NewReader(nil, zstd.WithDecoderDictRaw(deliveryDict1, deliveryDict), zstd.WithDecoderConcurrency(0),
-			zstd.WithDecoderMaxMemory(64<<20))
-	})
-)
-
-// archiveRecord compresses an accepted delivery record.
-func archiveRecord(rec []byte) ([]byte, error) {
+// archiveRecord compresses an accepted delivery record with dictionary dict.
+func archiveRecord(rec []byte, dict uint32) ([]byte, error) {
 	if len(rec) < recHeader || rec[0] == recArchived {
 		return nil, errBadRecord
 	}
-	enc, err := zenc()
+	enc, err := encoderFor(dict)
 	if err != nil {
 		return nil, err
 	}
@@ -64,7 +40,7 @@ func unarchiveRecord(z []byte) ([]byte, error) {
 	if len(z) < recHeader+1 {
 		return nil, errBadRecord
 	}
-	dec, err := zdec()
+	dec, err := decoder()
 	if err != nil {
 		return nil, err
 	}
@@ -79,16 +55,23 @@ func unarchiveRecord(z []byte) ([]byte, error) {
 // ArchiveDeliveries moves the accepted deliveries received before `before` into the
 // archive, compressed, and says how many it moved.
 func (s *Store) ArchiveDeliveries(before time.Time) (int, error) {
-	return s.pruneChunks(func(tx *bolt.Tx) (int, error) {
+	dict := s.dict.Load()
+	n, err := s.pruneChunks(func(tx *bolt.Tx) (int, error) {
 		hot, arc := tx.Bucket(bDeliveries), tx.Bucket(bArchive)
 		arc.FillPercent = 1 // appended in id order
+		if dict == deliveryDict1 {
+			var err error
+			if dict, err = learnDict(tx); err != nil {
+				return 0, err
+			}
+		}
 		c := hot.Cursor()
 		n := 0
 		for k, v := c.First(); k != nil && n < pruneChunk; k, v = c.First() {
 			if at, ok := recReceivedAt(v); ok && !at.Before(before) {
 				break
 			}
-			z, err := archiveRecord(v)
+			z, err := archiveRecord(v, dict)
 			if err != nil {
 				z = bytes.Clone(v) // unreadable: kept as it is, for inspection
 			}
@@ -102,6 +85,10 @@ func (s *Store) ArchiveDeliveries(before time.Time) (int, error) {
 		}
 		return n, nil
 	})
+	if err == nil {
+		s.dict.Store(dict)
+	}
+	return n, err
 }
 
 // deliveryRecord is the stored record of accepted delivery id (nil: none), archived

@@ -60,3 +60,39 @@ func TestArchive(t *testing.T) {
 		t.Errorf("after pruning: %d deliveries from id %d", len(got), got[0].ID)
 	}
 }
+
+// TestSiteDictionary: once the log holds enough deliveries, the archive learns a
+// dictionary from them, stores it in the file, and a fresh process (no dictionary
+// known but the built-in one) reads every archived record back from the file's.
+func TestSiteDictionary(t *testing.T) {
+	s, path := tempStore(t)
+	var bodies [][]byte
+	for i := range 2 * learnRecords {
+		at := t0.Add(time.Duration(i) * time.Second)
+		body := fmt.Sprintf(`{"event_name":"NewState","exten":"%d","state":"Idle","site_field_%d":"%d"}`, 900+i%50, i%7, i)
+		mustAppend(t, s, delivery(body, at), event("NewState", fmt.Sprint(i), at))
+		bodies = append(bodies, []byte(body))
+	}
+	if _, err := s.ArchiveDeliveries(t0.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	site := s.dict.Load()
+	if site == deliveryDict1 {
+		t.Fatal("no site dictionary learnt from 512 deliveries")
+	}
+	s.Close()
+	dicts.Store(nil) // a new process knows only dictionary 1
+	s = open(t, path, Options{NoSync: true})
+	if s.dict.Load() != site {
+		t.Fatalf("reopened with dictionary %x, the file's is %x", s.dict.Load(), site)
+	}
+	got, err := s.Deliveries(0, 1000)
+	if err != nil || len(got) != len(bodies) {
+		t.Fatalf("%d deliveries read back (%v), want %d", len(got), err, len(bodies))
+	}
+	for i, d := range got {
+		if !bytes.Equal(d.Body, bodies[i]) {
+			t.Fatalf("delivery %d: %q, want %q", i, d.Body, bodies[i])
+		}
+	}
+}

@@ -169,10 +169,12 @@ func TestBytesPerEvent(t *testing.T) {
 		t.Logf("  %-20s %8d keys %10d bytes (%10d in pages) %6.1f per event", b.Name, b.Keys, b.Bytes, b.Alloc, float64(b.Alloc)/float64(r.Events))
 	}
 	// Measured over 20k events: 2164 bytes before the binary forms and page fills,
-	// 1526 after. The target (1024 per event on the full server) needs the
-	// raw bodies compressed too; this bound keeps what was won.
-	if per > 1650 {
-		t.Errorf("%.0f bytes per event, more than the 1650 this log took", per)
+	// 1526 after them, 1201 with the deliveries archived under the site's dictionary
+	// (a sixth of them still waiting for the archive). The target, 1024 per
+	// event on the full server, is not reached by the store alone; this bound keeps
+	// what was won.
+	if per > 1300 {
+		t.Errorf("%.0f bytes per event, more than the 1300 this log took", per)
 	}
 }
 

@@ -78,6 +78,7 @@ type Store struct {
 	dd *dedupe // writer only (and Open)
 
 	onCommit atomic.Pointer[func(took time.Duration)] // see OnCommit
+	dict     atomic.Uint32                            // the delivery archive's dictionary (zdict.go)
 }
 
 // OnCommit sets fn to be told how long each log transaction took to write and fsync
@@ -152,7 +153,11 @@ func (s *Store) initialize(opt Options) error {
 				s.lastSeq.Store(binary.BigEndian.Uint64(k))
 			}
 			var lerr error
-			s.dd, lerr = loadDedupe(tx, opt.DedupeWindow)
+			if s.dd, lerr = loadDedupe(tx, opt.DedupeWindow); lerr != nil {
+				return lerr
+			}
+			dict, lerr := loadDict(tx) // the archive's dictionary (archive.go)
+			s.dict.Store(dict)
 			return lerr
 		})
 	}
