@@ -103,9 +103,6 @@ func TestAgentPageOverAShift(t *testing.T) {
 	if atHour.Recent < 5 {
 		t.Fatalf("only %d recent calls after an hour: the agent took too few calls for the test to say anything", atHour.Recent)
 	}
-	if maxCards > 3 {
-		t.Errorf("%d call cards at once: want the calls at the agent now and one ended call at most", maxCards)
-	}
 	if atHour.Height > at5.Height {
 		t.Errorf("the agent's page is %d px after an hour, %d px after five minutes: it grows over a shift", atHour.Height, at5.Height)
 	}
