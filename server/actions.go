@@ -1,6 +1,7 @@
 package server
 
 import (
+	"ringside/server/call"
 	"strings"
 
 	"ringside/server/config"
@@ -71,7 +72,7 @@ func (s *Server) callers() []string {
 func dialable(src *config.Source, number string) error {
 	re := src.Dial
 	if re == nil { // a source built in code, not through config.Check
-		re = config.DefaultDial
+		re = call.DefaultDial
 	}
 	if number == "" {
 		return say("err_no_number")

@@ -3,6 +3,7 @@ package server
 import (
 	"bytes"
 	"context"
+	"ringside/server/version"
 	"time"
 
 	"github.com/a-h/templ"
@@ -41,7 +42,7 @@ func (s *Server) localNow() time.Time { return s.now().In(s.zone()) }
 // pageOf is what every page needs; title is a catalog key.
 func (s *Server) pageOf(c *fiber.Ctx, sess *session, title, topic string) views.Page {
 	loc := localeOf(c)
-	p := views.Page{Title: loc.T(title), Topic: topic, Now: s.now().In(loc.Zone), Back: c.OriginalURL(), CatchingUp: s.catchingUp()}
+	p := views.Page{Title: loc.T(title), Topic: topic, Now: s.now().In(loc.Zone), Back: c.OriginalURL(), CatchingUp: s.catchingUp(), Version: version.String()}
 	if sess != nil {
 		p.User = views.User{Name: sess.User.Name, Role: sess.User.Role, Agent: sess.User.Agent, Pages: navOf(sess.User)}
 		p.CSRF = s.sessions.csrf(sess.ID)

@@ -3,12 +3,12 @@ package views
 import (
 	"strings"
 
-	"ringside/server/config"
+	"ringside/server/call"
 )
 
 // dialable says whether a call button may offer number: what any source dials without
 // its own dial_pattern (digits, an optional "+"). "anonymous", SIP addresses and
 // feature codes get no button that could only fail.
 func dialable(number string) bool {
-	return config.DefaultDial.MatchString(strings.TrimSpace(number))
+	return call.DefaultDial.MatchString(strings.TrimSpace(number))
 }

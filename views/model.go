@@ -48,6 +48,7 @@ type Page struct {
 	Callers []string
 	// CatchingUp: the board is still restoring after a start; what it shows may be partial.
 	CatchingUp bool
+	Version    string // the running build, for the footer
 }
 
 func (p Page) now() time.Time {

@@ -3,12 +3,9 @@ package config
 import (
 	"fmt"
 	"regexp"
+	"ringside/server/call"
 	"strings"
 )
-
-// DefaultDial is what a number dialled through a source may be without dial_pattern:
-// digits with an optional leading "+", no feature codes ("*", "#").
-var DefaultDial = regexp.MustCompile(`^\+?[0-9]{2,20}$`)
 
 // checkSecurity validates a source's recording_hosts and dial_pattern; at names a key's
 // position for the error.
@@ -19,7 +16,7 @@ func (s *Source) checkSecurity(at func(key string) string) error {
 			return fmt.Errorf("%s: %q must be a host name, optionally prefixed with http:// to allow plain http", at("recording_hosts"), h)
 		}
 	}
-	s.Dial = DefaultDial
+	s.Dial = call.DefaultDial
 	if s.DialPattern != "" {
 		re, err := regexp.Compile(`^(?:` + s.DialPattern + `)$`)
 		if err != nil {
