@@ -37,9 +37,9 @@ func (s *Server) reportParams(r reportRequest, zone *time.Location) (report.Para
 	now := s.now()
 	p := report.Params{GroupBy: r.GroupBy, Zone: zone, Now: now, Queues: r.Queues, Agents: r.Agents, Source: r.Sources}
 	if p.GroupBy == "" {
-		p.GroupBy = report.GroupTotal
+		p.GroupBy = call.GroupTotal
 	}
-	if !slices.Contains([]string{report.GroupTotal, report.GroupHour, report.GroupDay}, p.GroupBy) {
+	if !slices.Contains([]string{call.GroupTotal, call.GroupHour, call.GroupDay}, p.GroupBy) {
 		return p, fmt.Errorf("group_by must be total, hour or day")
 	}
 	p.From = midnight(now.In(zone))
@@ -62,7 +62,7 @@ func (s *Server) reportParams(r reportRequest, zone *time.Location) (report.Para
 		return p, fmt.Errorf("to must be after from")
 	case span > maxReportDays*24*time.Hour:
 		return p, fmt.Errorf("a report covers at most %d days", maxReportDays)
-	case p.GroupBy == report.GroupHour && span > maxReportHourDays*24*time.Hour:
+	case p.GroupBy == call.GroupHour && span > maxReportHourDays*24*time.Hour:
 		return p, fmt.Errorf("a report by hour covers at most %d days; group by day", maxReportHourDays)
 	}
 	return p, nil

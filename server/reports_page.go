@@ -8,6 +8,7 @@ import (
 
 	"github.com/gofiber/fiber/v2"
 
+	"ringside/server/call"
 	"ringside/server/live"
 	"ringside/server/report"
 	"ringside/views"
@@ -70,16 +71,16 @@ func (s *Server) reportData(f views.ReportForm, zone *time.Location) (views.Repo
 	now := s.now().In(zone)
 	from, to, ok := reportPeriod(f, now)
 	d := views.ReportData{Form: f, Now: now, From: from, To: to, BadPeriod: !ok}
-	if !slices.Contains([]string{report.GroupHour, report.GroupDay}, f.By) {
-		d.Form.By = report.GroupDay
+	if !slices.Contains([]string{call.GroupHour, call.GroupDay}, f.By) {
+		d.Form.By = call.GroupDay
 		if to.Sub(from) <= 24*time.Hour {
-			d.Form.By = report.GroupHour
+			d.Form.By = call.GroupHour
 		}
 	}
-	if d.Form.By == report.GroupHour && to.Sub(from) > maxReportHourDays*24*time.Hour {
-		d.Form.By = report.GroupDay
+	if d.Form.By == call.GroupHour && to.Sub(from) > maxReportHourDays*24*time.Hour {
+		d.Form.By = call.GroupDay
 	}
-	p := report.Params{From: from, To: to, GroupBy: report.GroupTotal, Zone: now.Location(), Now: s.now()}
+	p := report.Params{From: from, To: to, GroupBy: call.GroupTotal, Zone: now.Location(), Now: s.now()}
 	if f.Queue != "" {
 		p.Queues = []string{f.Queue}
 	}
@@ -107,7 +108,7 @@ func (s *Server) reportData(f views.ReportForm, zone *time.Location) (views.Repo
 		}
 	case "agents":
 		if d.Agents, err = r.Agents(p); err == nil {
-			p.GroupBy = report.GroupDay
+			p.GroupBy = call.GroupDay
 			d.AgentsBy, err = r.Agents(p)
 		}
 	case "distribution":

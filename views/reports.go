@@ -12,7 +12,7 @@ import (
 
 	"github.com/a-h/templ"
 
-	"ringside/server/report"
+	"ringside/server/call"
 )
 
 // ReportForm is the reports page's query: the view, the period and the filters.
@@ -50,11 +50,11 @@ type ReportData struct {
 	From, To  time.Time // the period, [From, To), in the person's zone
 	BadPeriod bool      // the custom range was unreadable: today is shown
 
-	Queues, QueuesBy []report.QueueRow // totals, and by Form.By
-	Pooled           []report.QueueRow // all the selected queues together, by Form.By
-	QueuesAll        []report.QueueRow // all the selected queues together, one row
-	Agents, AgentsBy []report.AgentRow // totals, and by day
-	Dist             report.Distribution
+	Queues, QueuesBy []call.QueueRow // totals, and by Form.By
+	Pooled           []call.QueueRow // all the selected queues together, by Form.By
+	QueuesAll        []call.QueueRow // all the selected queues together, one row
+	Agents, AgentsBy []call.AgentRow // totals, and by day
+	Dist             call.Distribution
 
 	QueueIDs, AgentIDs, Sources []string
 	QueueNames                  map[string]string
@@ -65,7 +65,7 @@ var reportPeriods = []string{"today", "yesterday", "this_week", "last_7_days", "
 
 // byKey is the queues' breakdown as a catalog key suffix: "hour" or "day".
 func (d ReportData) byKey() string {
-	if d.Form.By == report.GroupHour {
+	if d.Form.By == call.GroupHour {
 		return "hour"
 	}
 	return "day"
@@ -125,7 +125,7 @@ func (d ReportData) queueName(id string) string {
 }
 
 // reasons are the pause reasons of the agents shown, sorted.
-func reasons(rows []report.AgentRow) []string {
+func reasons(rows []call.AgentRow) []string {
 	var out []string
 	for _, r := range rows {
 		for k := range r.PausedS {
@@ -138,7 +138,7 @@ func reasons(rows []report.AgentRow) []string {
 	return out
 }
 
-func pausedTotal(r report.AgentRow) float64 {
+func pausedTotal(r call.AgentRow) float64 {
 	t := 0.0
 	for _, v := range r.PausedS {
 		t += v
@@ -153,7 +153,7 @@ func periodText(ctx context.Context, period, by string) string {
 	if err != nil {
 		return period
 	}
-	if by == report.GroupHour {
+	if by == call.GroupHour {
 		return t(ctx, "fmt_date_time", "Date", shortDay(ctx, at, false), "Time", loc(ctx).Clock(at, false))
 	}
 	return shortDay(ctx, at, true)
@@ -269,9 +269,9 @@ func ReportCSV(d ReportData, table string) [][]string {
 		}
 		return out
 	case "wait", "talk":
-		bins, bounds := d.Dist.Wait, report.WaitBins
+		bins, bounds := d.Dist.Wait, call.WaitBins
 		if table == "talk" {
-			bins, bounds = d.Dist.Talk, report.TalkBins
+			bins, bounds = d.Dist.Talk, call.TalkBins
 		}
 		out := [][]string{{"from_s", "to_s", "calls"}}
 		lo := 0.0

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"ringside/server/report"
+	"ringside/server/call"
 )
 
 // periodChart lays out the pooled queues by period: answered and abandoned stacked
@@ -16,14 +16,14 @@ import (
 // It reuses the wallboard chart's geometry and look.
 func periodChart(ctx context.Context, d ReportData) chartModel {
 	l := loc(ctx)
-	byStart := map[string]report.QueueRow{}
+	byStart := map[string]call.QueueRow{}
 	for _, r := range d.Pooled {
 		byStart[r.Period] = r
 	}
 	var slots []time.Time
 	for at := d.From; at.Before(d.To) && len(slots) < 24*maxChartDays; {
 		slots = append(slots, at)
-		if d.Form.By == report.GroupHour {
+		if d.Form.By == call.GroupHour {
 			at = at.Add(time.Hour)
 		} else {
 			at = at.AddDate(0, 0, 1)
@@ -60,7 +60,7 @@ func periodChart(ctx context.Context, d ReportData) chartModel {
 		ha := plotH * float64(r.Answered) / float64(top)
 		hb := plotH * float64(r.Abandoned+r.ShortAbandoned) / float64(top)
 		label, title := l.Date(at, false), shortDay(ctx, at, false)
-		if d.Form.By == report.GroupHour {
+		if d.Form.By == call.GroupHour {
 			label, title = l.Digits(at.In(l.Zone).Format("15")), t(ctx, "fmt_date_time", "Date", title, "Time", l.Clock(at, false))
 		}
 		b := chartBar{X: x + (slot-w)/2, W: w, YAns: base - ha, HAns: ha, YAb: base - ha - hb, HAb: hb, LabelX: x + slot/2,
@@ -104,7 +104,7 @@ const (
 )
 
 // agentTimeChart draws each agent's logged-in time: talk, available, paused.
-func agentTimeChart(ctx context.Context, rows []report.AgentRow) timeChart {
+func agentTimeChart(ctx context.Context, rows []call.AgentRow) timeChart {
 	var c timeChart
 	peak := 0.0
 	for _, r := range rows {
@@ -145,7 +145,7 @@ const (
 	hmTop    = 22.0
 )
 
-func heatCells(ctx context.Context, dist report.Distribution) []heatCell {
+func heatCells(ctx context.Context, dist call.Distribution) []heatCell {
 	var out []heatCell
 	// Monday first, as people plan their weeks.
 	for row, wd := range []int{1, 2, 3, 4, 5, 6, 0} {

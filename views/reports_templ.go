@@ -8,7 +8,7 @@ package views
 import "github.com/a-h/templ"
 import templruntime "github.com/a-h/templ/runtime"
 
-import "ringside/server/report"
+import "ringside/server/call"
 
 // Reports is the managers' reports page: a period, filters, and the queues, agents or
 // distribution view, each table with its CSV export. Figures come from the report
@@ -922,7 +922,7 @@ func queuesView(d ReportData) templ.Component {
 	})
 }
 
-func queueTable(d ReportData, rows []report.QueueRow, periods bool) templ.Component {
+func queueTable(d ReportData, rows []call.QueueRow, periods bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -1850,7 +1850,7 @@ func agentsView(d ReportData) templ.Component {
 	})
 }
 
-func agentTable(d ReportData, rows []report.AgentRow, periods bool) templ.Component {
+func agentTable(d ReportData, rows []call.AgentRow, periods bool) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -2356,7 +2356,7 @@ func agentTable(d ReportData, rows []report.AgentRow, periods bool) templ.Compon
 	})
 }
 
-func agentSVG(rows []report.AgentRow) templ.Component {
+func agentSVG(rows []call.AgentRow) templ.Component {
 	return templruntime.GeneratedTemplate(func(templ_7745c5c3_Input templruntime.GeneratedComponentInput) (templ_7745c5c3_Err error) {
 		templ_7745c5c3_W, ctx := templ_7745c5c3_Input.Writer, templ_7745c5c3_Input.Context
 		if templ_7745c5c3_CtxErr := ctx.Err(); templ_7745c5c3_CtxErr != nil {
@@ -2899,7 +2899,7 @@ func distributionView(d ReportData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = histSVG(histogram(ctx, d.Dist.Wait, report.WaitBins[:], "rp_hist_waited")).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = histSVG(histogram(ctx, d.Dist.Wait, call.WaitBins[:], "rp_hist_waited")).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
@@ -2911,7 +2911,7 @@ func distributionView(d ReportData) templ.Component {
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}
-		templ_7745c5c3_Err = histSVG(histogram(ctx, d.Dist.Talk, report.TalkBins[:], "rp_hist_talked")).Render(ctx, templ_7745c5c3_Buffer)
+		templ_7745c5c3_Err = histSVG(histogram(ctx, d.Dist.Talk, call.TalkBins[:], "rp_hist_talked")).Render(ctx, templ_7745c5c3_Buffer)
 		if templ_7745c5c3_Err != nil {
 			return templ_7745c5c3_Err
 		}

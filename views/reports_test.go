@@ -6,24 +6,24 @@ import (
 	"testing"
 	"time"
 
-	"ringside/server/report"
+	"ringside/server/call"
 	"ringside/views/i18n"
 )
 
 func TestBinLabels(t *testing.T) {
 	en := context.Background()
-	got := binLabels(en, report.WaitBins[:])
+	got := binLabels(en, call.WaitBins[:])
 	want := []string{"< 10 s", "10–20 s", "20–30 s", "30 s–1 min", "1–2 min", "2–5 min", "5 min+"}
 	if !slices.Equal(got, want) {
 		t.Errorf("wait bins %q, want %q", got, want)
 	}
-	got = binLabels(en, report.TalkBins[:])
+	got = binLabels(en, call.TalkBins[:])
 	want = []string{"< 30 s", "30 s–1 min", "1–2 min", "2–5 min", "5–10 min", "10–20 min", "20 min+"}
 	if !slices.Equal(got, want) {
 		t.Errorf("talk bins %q, want %q", got, want)
 	}
 	fa := i18n.With(en, i18n.New("fa", time.UTC))
-	if got := binLabels(fa, report.WaitBins[:]); got[0] != "کمتر از ۱۰ ث" || got[6] != "۵ دقیقه و بیشتر" {
+	if got := binLabels(fa, call.WaitBins[:]); got[0] != "کمتر از ۱۰ ث" || got[6] != "۵ دقیقه و بیشتر" {
 		t.Errorf("Persian wait bins %q", got)
 	}
 }

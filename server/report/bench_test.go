@@ -36,11 +36,11 @@ func BenchmarkMonth(b *testing.B) {
 	p := Params{From: from, To: t0, Zone: time.UTC, Now: t0}
 	b.ResetTimer()
 	for range b.N {
-		p.GroupBy = GroupTotal
+		p.GroupBy = call.GroupTotal
 		if rows, err := r.Agents(p); err != nil || len(rows) != 240 {
 			b.Fatal(err, len(rows))
 		}
-		p.GroupBy = GroupDay
+		p.GroupBy = call.GroupDay
 		if rows, err := r.Queues(p); err != nil || len(rows) < 24*31 {
 			b.Fatal(err, len(rows))
 		}

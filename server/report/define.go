@@ -26,26 +26,16 @@ const (
 	qTalkN          // answered, ended calls with a known talk time
 	qWaitMs         // wait of the answered calls
 	qTalkMs
-	qWaitBins                      // first of nBins wait-time bins (answered and abandoned)
-	qTalkBins  = qWaitBins + nBins // first of nBins talk-time bins (answered)
-	qCallbacks = qTalkBins + nBins // callers of the queue someone started calling back
+	qWaitBins                              // first of call.DistBins wait-time bins (answered and abandoned)
+	qTalkBins  = qWaitBins + call.DistBins // first of call.DistBins talk-time bins (answered)
+	qCallbacks = qTalkBins + call.DistBins // callers of the queue someone started calling back
 	qSlots     = qCallbacks + 1
 )
-
-// nBins is the number of bins of each distribution: one per bound and one above.
-const nBins = 7
 
 // Queue bucket maxima (store.Counts.Max).
 const (
 	qLongestWaitMs = iota
 	qMaxSlots
-)
-
-// WaitBins and TalkBins are the upper bounds (seconds, exclusive) of the distribution
-// bins; one more bin holds everything above the last.
-var (
-	WaitBins = [nBins - 1]float64{10, 20, 30, 60, 120, 300}
-	TalkBins = [nBins - 1]float64{30, 60, 120, 300, 600, 1200}
 )
 
 // Agent bucket slots.
@@ -79,10 +69,10 @@ func queueCounts(c *call.Call, rules live.Rules, now time.Time) store.Counts {
 		wait = math.Floor(now.Sub(*c.StartedAt).Seconds())
 	}
 	if t.Answered+t.Abandoned+t.ShortAbandoned > 0 {
-		n.Sum[qWaitBins+bin(WaitBins[:], wait)] = 1
+		n.Sum[qWaitBins+bin(call.WaitBins[:], wait)] = 1
 	}
 	if t.TalkN > 0 {
-		n.Sum[qTalkBins+bin(TalkBins[:], *c.TalkS)] = 1
+		n.Sum[qTalkBins+bin(call.TalkBins[:], *c.TalkS)] = 1
 	}
 	n.Max[qLongestWaitMs] = millis(wait)
 	return n

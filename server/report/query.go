@@ -10,13 +10,6 @@ import (
 	"ringside/store"
 )
 
-// Grouping of a report's rows.
-const (
-	GroupTotal = "total"
-	GroupHour  = "hour"
-	GroupDay   = "day"
-)
-
 // Params select a report: the period [From, To), the grouping, the zone whose hours
 // and days group it, and filters (empty: everything). Sources keeps queues of those
 // sources, and agents whose identity names one (directory people span sources and
@@ -43,39 +36,6 @@ type Reader struct {
 	Known func(kind byte) []string
 }
 
-// QueueRow is one queue's figures for a period (or the whole range: Period empty).
-type QueueRow struct {
-	Queue           string  `json:"queue"`
-	Name            string  `json:"name"`
-	Period          string  `json:"period,omitempty"`
-	Offered         int64   `json:"offered"`
-	Answered        int64   `json:"answered"`
-	Abandoned       int64   `json:"abandoned"`
-	ShortAbandoned  int64   `json:"-"` // shown on the page; the API's row keeps its documented shape
-	Callbacks       int64   `json:"-"` // callers someone started calling back (page and CSV)
-	ServiceLevelPct float64 `json:"service_level_pct"`
-	ASAS            float64 `json:"asa_s"`
-	AHTS            float64 `json:"aht_s"`
-	LongestWaitS    float64 `json:"longest_wait_s"`
-}
-
-// AgentRow is one agent's figures for a period.
-type AgentRow struct {
-	Agent        string             `json:"agent"`
-	Name         string             `json:"name"`
-	Period       string             `json:"period,omitempty"`
-	Offered      int64              `json:"offered"`
-	Answered     int64              `json:"answered"`
-	NotAnswered  int64              `json:"not_answered"`
-	Outbound     int64              `json:"outbound"`
-	TalkS        float64            `json:"talk_s"`
-	AHTS         float64            `json:"aht_s"`
-	LoggedInS    float64            `json:"logged_in_s"`
-	AvailableS   float64            `json:"available_s"`
-	PausedS      map[string]float64 `json:"paused_s"`
-	OccupancyPct float64            `json:"occupancy_pct"`
-}
-
 // group is what a report sums: counts by id and period start.
 type group struct {
 	p    Params
@@ -98,10 +58,10 @@ func newGroup(p Params) *group {
 func (g *group) period(t time.Time) (from, to time.Time) {
 	l := t.In(g.p.Zone)
 	switch g.p.GroupBy {
-	case GroupHour:
+	case call.GroupHour:
 		from = time.Date(l.Year(), l.Month(), l.Day(), l.Hour(), 0, 0, 0, g.p.Zone)
 		return from, from.Add(time.Hour)
-	case GroupDay:
+	case call.GroupDay:
 		from = time.Date(l.Year(), l.Month(), l.Day(), 0, 0, 0, 0, g.p.Zone)
 		return from, from.AddDate(0, 0, 1)
 	}
@@ -126,7 +86,7 @@ func (g *group) add(id string, t time.Time, c store.Counts) {
 		g.sums[id][from] = sum
 	}
 	sum.Add(c)
-	if !from.IsZero() || g.p.GroupBy == GroupTotal {
+	if !from.IsZero() || g.p.GroupBy == call.GroupTotal {
 		g.lastID, g.lastFrom, g.lastTo, g.lastSum = id, from, to, sum
 	}
 }
@@ -135,12 +95,12 @@ func (g *group) read(st *store.Store, kind byte, id string) error {
 	return st.EachBucket(kind, id, g.p.From, g.p.To, func(start time.Time, c store.Counts) { g.add(id, start, c) })
 }
 
-// each calls fn per id and period in order; with GroupTotal, ids without figures
+// each calls fn per id and period in order; with call.GroupTotal, ids without figures
 // (known ones) get an empty row.
 func (g *group) each(ids []string, fn func(id, period string, s store.Counts)) {
 	for _, id := range ids {
 		byPeriod := g.sums[id]
-		if len(byPeriod) == 0 && g.p.GroupBy == GroupTotal {
+		if len(byPeriod) == 0 && g.p.GroupBy == call.GroupTotal {
 			fn(id, "", store.Counts{})
 			continue
 		}
@@ -179,7 +139,7 @@ func (r *Reader) ids(kind byte, p Params) ([]string, error) {
 }
 
 // Queues is the queues report.
-func (r *Reader) Queues(p Params) ([]QueueRow, error) {
+func (r *Reader) Queues(p Params) ([]call.QueueRow, error) {
 	ids, err := r.ids(KindQueue, p)
 	if err != nil {
 		return nil, err
@@ -191,7 +151,7 @@ func (r *Reader) Queues(p Params) ([]QueueRow, error) {
 		}
 	}
 	r.addActive(g, ids)
-	out := []QueueRow{}
+	out := []call.QueueRow{}
 	if p.Pool {
 		ids = []string{""}
 	}
@@ -219,17 +179,17 @@ func (r *Reader) addActive(g *group, ids []string) {
 	}
 }
 
-func queueRow(id, name, period string, s store.Counts) QueueRow {
+func queueRow(id, name, period string, s store.Counts) call.QueueRow {
 	s.Sum = append(s.Sum, make([]int64, max(0, qSlots-len(s.Sum)))...)
 	s.Max = append(s.Max, make([]int64, max(0, qMaxSlots-len(s.Max)))...)
 	f := tallyOf(s.Sum).Counters()
-	return QueueRow{Queue: id, Name: name, Period: period, Offered: int64(f.Offered), Answered: int64(f.Answered),
+	return call.QueueRow{Queue: id, Name: name, Period: period, Offered: int64(f.Offered), Answered: int64(f.Answered),
 		Abandoned: int64(f.Abandoned), ShortAbandoned: int64(f.ShortAbandoned), ServiceLevelPct: f.ServiceLevelPct,
 		ASAS: f.ASAS, AHTS: f.AHTS, LongestWaitS: round1(float64(s.Max[qLongestWaitMs]) / 1000), Callbacks: s.Sum[qCallbacks]}
 }
 
 // Agents is the agents report.
-func (r *Reader) Agents(p Params) ([]AgentRow, error) {
+func (r *Reader) Agents(p Params) ([]call.AgentRow, error) {
 	ids, err := r.ids(KindAgent, p)
 	if err != nil {
 		return nil, err
@@ -243,7 +203,7 @@ func (r *Reader) Agents(p Params) ([]AgentRow, error) {
 			return nil, err
 		}
 	}
-	out := []AgentRow{}
+	out := []call.AgentRow{}
 	g.each(ids, func(id, period string, s store.Counts) {
 		out = append(out, agentRow(id, r.name(KindAgent, id), period, s))
 	})
@@ -270,9 +230,9 @@ func (r *Reader) addOpenPresence(g *group, id string) error {
 	return nil
 }
 
-func agentRow(id, name, period string, s store.Counts) AgentRow {
+func agentRow(id, name, period string, s store.Counts) call.AgentRow {
 	s.Sum = append(s.Sum, make([]int64, max(0, aSlots-len(s.Sum)))...)
-	row := AgentRow{Agent: id, Name: name, Period: period, Offered: s.Sum[aOffered], Answered: s.Sum[aAnswered],
+	row := call.AgentRow{Agent: id, Name: name, Period: period, Offered: s.Sum[aOffered], Answered: s.Sum[aAnswered],
 		NotAnswered: s.Sum[aNotAnswered], Outbound: s.Sum[aOutbound], TalkS: secs(s.Sum[aTalkMs]),
 		LoggedInS: secs(s.Sum[aLoggedMs]), PausedS: map[string]float64{}}
 	if s.Sum[aTalkN] > 0 {
@@ -300,18 +260,9 @@ func (r *Reader) name(kind byte, id string) string {
 	return id[strings.IndexByte(id, ':')+1:]
 }
 
-// Distribution is when calls came and how long they waited and talked.
-type Distribution struct {
-	Heat      [7][24]int64 // offered calls by local weekday (Sunday first) and hour
-	Wait      [nBins]int64 // calls by wait-time bin (WaitBins)
-	Talk      [nBins]int64 // answered calls by talk-time bin (TalkBins)
-	MaxHeat   int64
-	CallCount int64
-}
-
-// Distribution reads the distribution of the selected queues' calls.
-func (r *Reader) Distribution(p Params) (Distribution, error) {
-	var d Distribution
+// call.Distribution reads the distribution of the selected queues' calls.
+func (r *Reader) Distribution(p Params) (call.Distribution, error) {
+	var d call.Distribution
 	ids, err := r.ids(KindQueue, p)
 	if err != nil {
 		return d, err
@@ -327,7 +278,7 @@ func (r *Reader) Distribution(p Params) (Distribution, error) {
 			d.Heat[l.Weekday()][l.Hour()] += c.Sum[qOffered]
 			d.MaxHeat = max(d.MaxHeat, d.Heat[l.Weekday()][l.Hour()])
 			d.CallCount += c.Sum[qOffered]
-			for i := range nBins {
+			for i := range call.DistBins {
 				d.Wait[i] += c.Sum[qWaitBins+i]
 				d.Talk[i] += c.Sum[qTalkBins+i]
 			}

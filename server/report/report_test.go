@@ -46,7 +46,7 @@ func ended(id, queue string, min, wait, talk float64, agent string) call.Call {
 func day(p Params) Params {
 	p.From, p.To, p.Zone = t0.Truncate(24*time.Hour), t0.Truncate(24*time.Hour).Add(24*time.Hour), time.UTC
 	if p.GroupBy == "" {
-		p.GroupBy = GroupTotal
+		p.GroupBy = call.GroupTotal
 	}
 	return p
 }
@@ -67,7 +67,7 @@ func TestQueueFiguresAndLateChanges(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := []QueueRow{
+	want := []call.QueueRow{
 		{Queue: "p:other", Name: "other", Offered: 1, Answered: 1, ServiceLevelPct: 0, ASAS: 25, AHTS: 60, LongestWaitS: 25},
 		{Queue: "p:sales", Name: "sales", Offered: 3, Answered: 1, Abandoned: 1, ShortAbandoned: 1, ServiceLevelPct: 50, ASAS: 25, AHTS: 100, LongestWaitS: 40},
 	}
@@ -81,8 +81,8 @@ func TestQueueFiguresAndLateChanges(t *testing.T) {
 	if err := Update(st, r.Rules, []call.Call{late}, nil); err != nil {
 		t.Fatal(err)
 	}
-	rows, _ = r.Queues(day(Params{GroupBy: GroupHour}))
-	want = []QueueRow{
+	rows, _ = r.Queues(day(Params{GroupBy: call.GroupHour}))
+	want = []call.QueueRow{
 		{Queue: "p:other", Name: "other", Period: "2026-03-10T09:00:00Z", Offered: 1, Answered: 1, ServiceLevelPct: 100, ASAS: 12, AHTS: 30, LongestWaitS: 12},
 		{Queue: "p:other", Name: "other", Period: "2026-03-10T10:00:00Z", Offered: 1, Answered: 1, ServiceLevelPct: 0, ASAS: 25, AHTS: 60, LongestWaitS: 25},
 		{Queue: "p:sales", Name: "sales", Period: "2026-03-10T09:00:00Z", Offered: 2, Answered: 1, ShortAbandoned: 1, ServiceLevelPct: 100, ASAS: 25, AHTS: 100, LongestWaitS: 25},
@@ -92,7 +92,7 @@ func TestQueueFiguresAndLateChanges(t *testing.T) {
 	}
 	// The same record again changes nothing.
 	Update(st, r.Rules, []call.Call{late}, nil)
-	if again, _ := r.Queues(day(Params{GroupBy: GroupHour})); !reflect.DeepEqual(again, want) {
+	if again, _ := r.Queues(day(Params{GroupBy: call.GroupHour})); !reflect.DeepEqual(again, want) {
 		t.Fatalf("a repeated record changed the report: %+v", again)
 	}
 }
@@ -113,7 +113,7 @@ func TestPresenceInAnyOrder(t *testing.T) {
 		pres("p:1", 120, 6, presOffline, ""),
 		pres("p:1", 180, 7, presReady, ""),
 	}
-	want := AgentRow{Agent: "p:1", Name: "1", Offered: 1, Answered: 1, TalkS: 600, AHTS: 600,
+	want := call.AgentRow{Agent: "p:1", Name: "1", Offered: 1, Answered: 1, TalkS: 600, AHTS: 600,
 		LoggedInS: 120*60 + 30*60, PausedS: map[string]float64{"Lunch": 1800, "Training": 450},
 		AvailableS: 150*60 - 1800 - 450 - 600, OccupancyPct: round1(100 * 600.0 / (150*60 - 1800 - 450))}
 	for name, order := range map[string][]int{"in order": {0, 1, 2, 3, 4, 5, 6}, "reversed": {6, 5, 4, 3, 2, 1, 0}, "shuffled": {3, 0, 6, 2, 5, 1, 4, 3}} {
@@ -145,7 +145,7 @@ func TestHalfHourZone(t *testing.T) {
 	r := &Reader{Store: st, Rules: rules()}
 	tehran, _ := time.LoadLocation("Asia/Tehran")
 	Update(st, r.Rules, []call.Call{ended("a", "p:q", 20, 1, 1, ""), ended("b", "p:q", 40, 1, 1, "")}, nil) // 12:50 and 13:10 in Tehran
-	p := day(Params{GroupBy: GroupHour})
+	p := day(Params{GroupBy: call.GroupHour})
 	p.Zone = tehran
 	rows, _ := r.Queues(p)
 	if len(rows) != 2 || rows[0].Period != "2026-03-10T12:00:00+03:30" || rows[1].Period != "2026-03-10T13:00:00+03:30" {
