@@ -182,13 +182,13 @@ func measureSearch(ctx context.Context, s *server, key string, n int) (searchRes
 		newest = *t
 	}
 	day := 24 * time.Hour
-	kinds := []string{"agent_paged", "queue_missed_week", "number_suffix", "source_inbound_3d", "answered_deep_page", "direction_disposition_day"}
+	kinds := []string{"agent_paged", "queue_missed_week", "number_suffix", "source_inbound_3d", "answered_deep_page", "direction_disposition_day", "number_infix"}
 	queries := func(i int) searchReq {
 		var q searchReq
 		q.Pagination.Count = 50
 		q.Pagination.Sorting = map[string]int{"ended_at": -1}
 		c := pick(anyRow)
-		switch i % 6 {
+		switch i % len(kinds) {
 		case 0: // an agent's calls, some page of them
 			c = pick(func(c call.Call) bool { return c.Agent != "" })
 			q.Conditions = map[string]any{"agent": c.Agent}
@@ -211,10 +211,17 @@ func measureSearch(ctx context.Context, s *server, key string, n int) (searchRes
 		case 5: // the newest of a direction and outcome, oldest first within a day
 			q.Conditions = map[string]any{"direction": c.Direction, "disposition": c.Disposition, "from": newest.Add(-day)}
 			q.Pagination.Sorting = map[string]int{"ended_at": 1}
+		case 6: // four digits from the middle of a caller's number, as people type a half-remembered one
+			num := c.From
+			if c.Direction == call.Outbound {
+				num = c.To
+			}
+			mid := max(0, len(num)/2-2)
+			q.Conditions = map[string]any{"number": num[mid:min(len(num), mid+4)]}
 		}
 		return q
 	}
-	for i := range 6 { // warm up: one of each
+	for i := range len(kinds) { // warm up: one of each
 		if _, err := search(ctx, s, key, queries(i)); err != nil {
 			return res, err
 		}
