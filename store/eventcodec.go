@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"ringside/server/call"
 )
@@ -91,13 +92,24 @@ type evWriter struct {
 	source string
 }
 
+// validUTF8 stores invalid UTF-8 as JSON always did, each bad byte as U+FFFD, so an
+// event reads back the same whichever form it was stored in (the raw body keeps the bytes).
+func validUTF8(s string) string {
+	if utf8.ValidString(s) {
+		return s
+	}
+	return string([]rune(s))
+}
+
 func (w *evWriter) str(s string) {
+	s = validUTF8(s)
 	w.b = binary.AppendUvarint(w.b, uint64(len(s)))
 	w.b = append(w.b, s...)
 }
 
 // id writes a "source:..." identifier without its source prefix.
 func (w *evWriter) id(s string) {
+	s = validUTF8(s)
 	if p := w.source + ":"; w.source != "" && strings.HasPrefix(s, p) {
 		s = s[len(p):]
 		w.b = binary.AppendUvarint(w.b, uint64(len(s))<<1|1)
