@@ -15,14 +15,14 @@ import (
 
 // shiftLook is the agent's page at one moment.
 type shiftLook struct {
-	Height int      `json:"height"` // the page's height, px
+	Height int      `json:"height"` // the page's height without the open call cards, px
 	Cards  int      `json:"cards"`  // open call cards
 	Ended  []string `json:"ended"`  // open cards of ended calls: their ended_at
 	Recent int      `json:"recent"` // rows in "My recent calls"
 }
 
 const lookShift = `JSON.stringify({
-	height: document.documentElement.scrollHeight,
+	height: document.documentElement.scrollHeight - document.getElementById("pops").offsetHeight,
 	cards: document.querySelectorAll("#pops .pop-card").length,
 	ended: [...document.querySelectorAll("#pops .pop-card[data-ended]")].map((c) => c.dataset.ended),
 	recent: document.querySelectorAll("#recent-rows > .tr").length,
@@ -54,10 +54,11 @@ func (p *person) lookShift() shiftLook {
 
 // An agent's page left open over a shift: an hour of the demo's traffic at 60× (a real
 // minute), over the real WebSocket. Ended calls keep their card for ended_card_s, one at
-// most, then fold into "My recent calls"; the page after the hour is no taller than after
-// five minutes (both measured while no call is at the agent: a card's height depends on
-// its caller's history, not on the shift). Before, every ended call kept its card: 25
-// cards, an 8,175 px page after three minutes.
+// most, then fold into "My recent calls"; the page after the hour, without its open
+// cards, is no taller than after five minutes. (Open cards are left out: a card's height
+// depends on its caller's history, not on the shift, and a busy agent may never be
+// without one.) Before, every ended call kept its card: 25 cards, an 8,175 px page after
+// three minutes.
 func TestAgentPageOverAShift(t *testing.T) {
 	const speed, keepS = 60.0, 2.0
 	e := startDemo(t, sim.Options{AgentsPerSource: 3, Speed: speed}, func(cfg *config.Config) { cfg.EndedCardS = keepS })
@@ -68,7 +69,7 @@ func TestAgentPageOverAShift(t *testing.T) {
 	e.play()
 	var at5, atHour shiftLook
 	maxCards := 0
-	for time.Since(began) < 60*demoMinute || atHour.Height == 0 {
+	for atHour.Height == 0 {
 		l := agent.lookShift()
 		maxCards = max(maxCards, l.Cards)
 		if len(l.Ended) > 1 {
@@ -81,19 +82,13 @@ func TestAgentPageOverAShift(t *testing.T) {
 				t.Errorf("an ended call's card is open %s after the call ended (ended_card_s %v)", now.Sub(ended).Round(100*time.Millisecond), keepS)
 			}
 		}
-		idle := l.Cards == 0
 		switch {
-		case idle && at5.Height == 0 && time.Since(began) >= 5*demoMinute:
+		case at5.Height == 0 && time.Since(began) >= 5*demoMinute:
 			at5 = l
 			agent.fullShot("agent-shift-5min")
-		case idle && time.Since(began) >= 60*demoMinute:
+		case time.Since(began) >= 60*demoMinute:
 			atHour = l
 			agent.fullShot("agent-shift-1h")
-		}
-		if time.Since(began) > 150*demoMinute {
-			agent.shot("agent-shift-busy")
-			t.Fatalf("the agent never had a moment without a call card (at 5 min: %v): %s", at5.Height != 0,
-				agent.eval(`[...document.querySelectorAll("#pops .pop-card")].map(c => c.className + " " + (c.dataset.ended || "") + " " + c.querySelector(".pop-head").textContent.trim()).join(" | ")`))
 		}
 		time.Sleep(150 * time.Millisecond)
 	}
@@ -104,6 +99,6 @@ func TestAgentPageOverAShift(t *testing.T) {
 		t.Fatalf("only %d recent calls after an hour: the agent took too few calls for the test to say anything", atHour.Recent)
 	}
 	if atHour.Height > at5.Height {
-		t.Errorf("the agent's page is %d px after an hour, %d px after five minutes: it grows over a shift", atHour.Height, at5.Height)
+		t.Errorf("the agent's page without its cards is %d px after an hour, %d px after five minutes: it grows over a shift", atHour.Height, at5.Height)
 	}
 }

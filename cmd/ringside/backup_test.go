@@ -70,7 +70,7 @@ func TestBackupDuringStreamRestores(t *testing.T) {
 		st, _ := sim.Run(ctx, &sim.Poster{BaseURL: api.base}, g, 160)
 		streamed <- st
 	}()
-	for api.seq() < 150 { // well into the stream
+	for api.seq() < 300 { // well into the stream (of ~680 events), with enough calls settled to compare
 		if ctx.Err() != nil {
 			t.Fatal("the stream did not get going")
 		}
@@ -82,7 +82,7 @@ func TestBackupDuringStreamRestores(t *testing.T) {
 		t.Fatalf("backup: %v\n%s", err, out)
 	}
 	var seq uint64
-	if _, err := fmt.Sscanf(string(out), "backup of the log up to seq %d", &seq); err != nil || seq < 150 {
+	if _, err := fmt.Sscanf(string(out), "backup of the log up to seq %d", &seq); err != nil || seq < 300 {
 		t.Fatalf("backup said %q", out)
 	}
 	stats := <-streamed
