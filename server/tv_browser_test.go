@@ -2,6 +2,7 @@ package server
 
 import (
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -28,6 +29,11 @@ type tvLook struct {
 	ChartText  float64  `json:"chartText"`  // the smallest chart label's font size on screen, px
 	Font       bool     `json:"font"`       // the bundled font is loaded
 	Scroll     bool     `json:"scroll"`     // the page scrolls
+	// Longer names and numbers, cut to fit: each must keep its first letters in view (a
+	// Latin name in a Persian page is cut on the right, a Persian one in an English page
+	// on the left) and run in its own direction.
+	CutShort []string `json:"cutShort"` // visible names and numbers that do not fit and are cut
+	WrongEnd []string `json:"wrongEnd"` // ... cut at their start, or laid out in the page's direction
 }
 
 // lookTV measures the TV page (a 1920×1080 viewport).
@@ -59,11 +65,35 @@ const lookTV = `(() => {
 	for (const t of document.querySelectorAll('.tv-chart text')) {
 		chartText = Math.min(chartText, parseFloat(getComputedStyle(t).fontSize) * scale)
 	}
+	const cutShort = [], wrongEnd = []
+	for (const el of document.querySelectorAll('#agent-rows .name, #agent-rows .reason, #call-rows .cut-end, #callback-rows .cut-end, .tile-name')) {
+		if (!vis(el)) continue
+		const walk = document.createTreeWalker(el, NodeFilter.SHOW_TEXT)
+		let node = walk.nextNode()
+		while (node && node.textContent.trim() === '') node = walk.nextNode()
+		if (!node) continue
+		let clip = el
+		while (clip.parentElement && getComputedStyle(clip).overflowX === 'visible') clip = clip.parentElement
+		const box = clip.getBoundingClientRect(), all = document.createRange()
+		all.selectNodeContents(el)
+		const text = el.textContent.trim()
+		const letter = text.match(/\p{L}/u)
+		const want = letter && /[\u0590-\u08ff\ufb1d-\ufefc]/.test(letter[0]) ? 'rtl' : 'ltr'
+		const word = want === 'rtl' && el.matches('.phone') // "unknown caller" in Persian where a number goes
+		if (!word && getComputedStyle(el).direction !== want) wrongEnd.push(text + ': laid out ' + getComputedStyle(el).direction)
+		if (all.getBoundingClientRect().width <= box.width + 1) continue
+		cutShort.push(text)
+		const at = node.textContent.search(/\S/), first = document.createRange()
+		first.setStart(node, at)
+		first.setEnd(node, at + 1)
+		const f = first.getBoundingClientRect()
+		if (f.left < box.left - 1 || f.right > box.right + 1) wrongEnd.push(text + ': its first letter is cut off')
+	}
 	const name = document.querySelector('#agent-rows > .tr:not(.off-page) .name')
 	return {
 		agents: rows.length, shown: rows.filter(vis).map((r) => r.id), ranks: rows.map((r) => parseInt(r.dataset.rank, 10)),
 		cut, agentPage: (document.querySelector('[data-page-of="agent-rows"]:not([hidden])') || {}).textContent || '',
-		tiles: tiles.length, tilesShown: tiles.filter(vis).map((t) => t.id), small, clipped, chartText,
+		tiles: tiles.length, tilesShown: tiles.filter(vis).map((t) => t.id), small, clipped, chartText, cutShort, wrongEnd,
 		names: name ? parseFloat(getComputedStyle(name).fontSize) : 0,
 		font: [...document.fonts].some((f) => f.family.replace(/"/g, '') === 'Ringside Sans' && f.status === 'loaded'),
 		scroll: screen.scrollHeight > innerHeight + 1 || screen.scrollWidth > innerWidth + 1,
@@ -85,12 +115,17 @@ func (p *person) lookTV() tvLook {
 // that do not fit show a page at a time and turn, so that every agent and every queue
 // comes up, no row is cut or faded; texts are large enough for 5 m, timers are never
 // clipped, the chart's labels are legible, and the bundled font is the one in use.
+// Two agents have names too long for their cell, one Latin and one Persian: on either
+// page each is cut at its own end, so its first letters stay in view.
 func TestTVWallboardPagesThroughEveryone(t *testing.T) {
 	const pageS = 3
+	const latin, persian = "Maximilian Featherstonehaugh-Wolfeschlegelstein", "محمدحسین شریعتمداری خراسانی‌نژاد"
 	e := startDemo(t, sim.Options{AgentsPerSource: 15, Speed: 30}, func(cfg *config.Config) {
 		cfg.TVPageS = pageS
+		cfg.Agents[1].Name, cfg.Agents[16].Name = latin, persian
 		cfg.Users = append(cfg.Users, config.User{Name: "supfa", PasswordHash: cheapHash(), Role: "supervisor", Lang: "fa"})
 	})
+	checkTVEmpty(t, e)
 	e.play()
 	time.Sleep(25 * time.Second) // agents log in, pause, take calls; queues fill
 	e.stop()
@@ -116,7 +151,7 @@ func TestTVWallboardPagesThroughEveryone(t *testing.T) {
 			if first.AgentPage == "" {
 				t.Error(`the agents panel does not say which page it shows`)
 			}
-			seen, tiles := map[string]bool{}, map[string]bool{}
+			seen, tiles, cutShort := map[string]bool{}, map[string]bool{}, map[string]bool{}
 			pages := (60 + len(first.Shown) - 1) / len(first.Shown)
 			look := first
 			for turn := 0; ; turn++ {
@@ -125,6 +160,9 @@ func TestTVWallboardPagesThroughEveryone(t *testing.T) {
 				}
 				for _, id := range look.TilesShown {
 					tiles[id] = true
+				}
+				for _, s := range look.CutShort {
+					cutShort[s] = true
 				}
 				checkTVLook(t, lang.name, look)
 				if turn == pages || len(seen) == 60 && len(tiles) == look.Tiles {
@@ -141,6 +179,9 @@ func TestTVWallboardPagesThroughEveryone(t *testing.T) {
 			if len(seen) != 60 || len(tiles) != look.Tiles {
 				t.Errorf("after %d turns the TV had shown %d of 60 agents and %d of %d queues", pages, len(seen), len(tiles), look.Tiles)
 			}
+			if !cutShort[latin] || !cutShort[persian] {
+				t.Errorf("the long names were not both shown cut short (so their cut was not checked): cut were %v", slices.Sorted(maps.Keys(cutShort)))
+			}
 			if lang.name == "fa" {
 				if dir := tv.eval(`document.documentElement.dir`); dir != "rtl" {
 					t.Errorf("fa TV page dir = %q", dir)
@@ -153,9 +194,50 @@ func TestTVWallboardPagesThroughEveryone(t *testing.T) {
 	}
 }
 
+// emptyLinesCut lists the TV's "nothing here" lines not wholly readable inside their
+// panel (above the fade at its foot).
+const emptyLinesCut = `(() => {
+	const out = []
+	for (const el of document.querySelectorAll('.wb .panel .empty')) {
+		if (el.offsetParent === null) continue
+		const panel = el.closest('.panel'), p = panel.getBoundingClientRect()
+		const fade = parseFloat(getComputedStyle(panel, '::after').height) || 0
+		const r = document.createRange()
+		r.selectNodeContents(el)
+		const b = r.getBoundingClientRect()
+		if (b.height === 0 || b.top < p.top || b.bottom > p.bottom - fade || b.left < p.left || b.right > p.right) out.push(el.textContent.trim())
+	}
+	return out.join(" | ")
+})()`
+
+// checkTVEmpty opens the TV before any call, in both languages at a TV's and a desk
+// screen's size: the empty lists say so in full (a Persian "no one to call back" once
+// lost its second line under the panel's edge).
+func checkTVEmpty(t *testing.T, e *demoEnv) {
+	for _, lang := range []struct{ user, name string }{{"sup", "en"}, {"supfa", "fa"}} {
+		tv := e.login(lang.user)
+		for _, size := range []struct {
+			name string
+			w, h int64
+		}{{"1080p", 1920, 1080}, {"desk", 1366, 768}} {
+			tv.do(chromedp.EmulateViewport(size.w, size.h))
+			tv.goTo("/wallboard?tv=1")
+			tv.waitFor("the bundled font", `document.fonts.status === "loaded"`)
+			if tv.eval(`document.querySelectorAll("#call-rows > .tr, #callback-rows > .tr").length`) != "0" {
+				t.Fatalf("calls on the board before any traffic")
+			}
+			if cut := tv.eval(emptyLinesCut); cut != "" {
+				t.Errorf("%s at %dx%d: empty-list lines cut off: %s", lang.name, size.w, size.h, cut)
+			}
+			tv.shot("tv-empty-" + lang.name + "-" + size.name)
+		}
+	}
+}
+
 func checkTVLook(t *testing.T, lang string, l tvLook) {
 	t.Helper()
-	problems := map[string][]string{"cut off": l.Cut, "too small": l.Small, "clipped timers": l.Clipped}
+	problems := map[string][]string{"cut off": l.Cut, "too small": l.Small, "clipped timers": l.Clipped,
+		"names or numbers cut at the wrong end": l.WrongEnd}
 	for what, list := range problems {
 		if len(list) > 0 {
 			t.Errorf("%s: %s: %v", lang, what, list)

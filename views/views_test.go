@@ -158,7 +158,7 @@ func TestPagesShowTheirFacts(t *testing.T) {
 		`hx-ext="ws"`, `ws-connect="/ws?page=wallboard"`, `id="conn"`, // socket and its banner
 		`id="queue-ipex-NOC"`, ">NOC<", ">3<", "92%", ">110<", ">10<", "00:12", "03:05", // tile: waiting, SL, answered, abandoned, ASA, AHT
 		"Petr Novák", "On call", "05:15", "Lunch", "12:14", // agents: state, time in state, pause reason
-		"+420603111222", "Karel Černý", "05:12", `→ <span translate="no">Petr Novák</span>`, "01:02", // active calls: answered, and ringing at an agent (by name)
+		"+420603111222", "Karel Černý", "05:12", `→ <span class="cut-end" dir="auto" translate="no">Petr Novák</span>`, "01:02", // active calls: answered, and ringing at an agent (by name)
 		"<svg", `class="sl-line"`, "09121234567"[:4], // chart and the abandoned list
 		"×2", "Jana Dvořáková is calling back", `hx-post="/callbacks/done"`, `hx-post="/callbacks/take"`, // callers to call back
 		`action="/logout"`, "TV mode")
