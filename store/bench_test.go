@@ -72,6 +72,7 @@ func BenchmarkSearchCDRs(b *testing.B) {
 		{"number infix", Query{Number: c.From[3:8]}},
 		{"number typed +98", Query{Number: "+98 " + c.From[1:4] + " " + c.From[4:7]}},
 		{"number run most have", Query{Number: "0912"}},
+		{"number run half have", Query{Number: "2001"}}, // 10,000 of the 20,000 callers
 		{"week", Query{From: week, To: week.Add(7 * 24 * time.Hour)}},
 		{"queue+disposition", Query{Queue: "pbx1:q3", Disposition: string(call.Missed)}},
 		{"source+direction+week", Query{Source: "pbx1", Direction: string(call.Inbound), From: week, To: week.Add(7 * 24 * time.Hour)}},

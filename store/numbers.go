@@ -80,19 +80,23 @@ func parsePhone(buf []byte, s []byte) (p phone, ok bool) {
 
 // national lists the forms p may take without any prefix: after a country code of
 // one to three digits when written internationally, without its leading 0 when
-// written nationally, itself otherwise.
-func (p phone) national() [][]byte {
+// written nationally, itself otherwise. They are returned in an array, not a new slice: a scan matches every record's
+// numbers, and allocating there was a good part of its cost.
+func (p phone) national() (forms [3][]byte, n int) {
 	switch {
 	case p.intl:
-		var out [][]byte
 		for cc := 1; cc <= 3 && cc < len(p.d); cc++ {
-			out = append(out, p.d[cc:])
+			forms[n] = p.d[cc:]
+			n++
 		}
-		return out
 	case p.d[0] == '0':
-		return [][]byte{p.d[1:]}
+		forms[0] = p.d[1:]
+		n = 1
+	default:
+		forms[0] = p.d
+		n = 1
 	}
-	return [][]byte{p.d}
+	return forms, n
 }
 
 // marked says whether p was written with a prefix that anchors it (00, + or 0).
@@ -121,8 +125,10 @@ func (q *numberQuery) match(n phone) bool {
 	if q.p.intl && n.intl || !q.whole && !q.p.marked() {
 		return false // the same writing (matched above), or a bare run (anywhere, above)
 	}
-	for _, a := range q.p.national() {
-		for _, b := range n.national() {
+	qf, qn := q.p.national()
+	nf, nn := n.national()
+	for _, a := range qf[:qn] {
+		for _, b := range nf[:nn] {
 			if len(a) > 0 && (q.whole && bytes.Equal(a, b) || !q.whole && bytes.HasPrefix(b, a)) {
 				return true
 			}
@@ -149,10 +155,18 @@ func matchesNumber(query, value string, whole bool) bool {
 
 // numbers lists the stored values matching q, or ok false when there are more than
 // maxCandidate of them (a run most numbers contain: the caller scans instead).
+//
+// The scan reads each record of the period once (about 0.2 µs a record; a date range
+// bounds it), which is also what such a run costs through the index: the page's total
+// counts every matching CDR once, and a CDR whose caller and DID both match is in two
+// numbers' ranges, so neither the ranges nor their value counts add up to it without
+// visiting each CDR. Its first page comes early in the walk; the total is what reads
+// the rest.
 func (q *numberQuery) numbers(tx *bolt.Tx) (vals [][]byte, ok bool) {
 	runs := [][]byte{q.p.d}
 	if q.p.marked() {
-		runs = append(runs, q.p.national()...)
+		forms, n := q.p.national()
+		runs = append(runs, forms[:n]...)
 	}
 	seen := map[string]bool{}
 	c := tx.Bucket(bNumberGrams).Cursor()

@@ -192,3 +192,97 @@ func TestNumberSearchCommonRun(t *testing.T) {
 		return nil
 	})
 }
+
+// commonRunCDRs are 6,000 callers whose numbers hold "0912" in two calls each (some
+// calling another of them: both numbers of that CDR match) and 8,000 callers from
+// "0935…" in five calls each, all a minute apart.
+func commonRunCDRs() []call.Call {
+	var calls []call.Call
+	add := func(from, to string) {
+		at := t0.Add(time.Duration(len(calls)) * time.Minute)
+		c := call.Call{ID: fmt.Sprintf("pbx1:c%d", len(calls)), Source: "pbx1", Direction: call.Inbound,
+			From: from, To: to, DID: to, State: call.StateEnded, Disposition: call.Answered,
+			StartedAt: call.T(at), EndedAt: call.T(at.Add(30 * time.Second))}
+		if len(calls)%3 == 0 {
+			c.Disposition, c.Agent = call.Missed, ""
+		} else {
+			c.Agent = fmt.Sprintf("agent%d", len(calls)%7)
+		}
+		calls = append(calls, c)
+	}
+	for round := range 5 {
+		for i := range 8000 {
+			if round < 2 && i < 6000 {
+				to := "02191305588"
+				if i%40 == 0 {
+					to = fmt.Sprintf("0912%07d", (i+1)*7919%10_000_000) // one 0912 caller rings another
+				}
+				add(fmt.Sprintf("0912%07d", i*7919%10_000_000), to)
+			}
+			add(fmt.Sprintf("0935%07d", i*104729%10_000_000), "02191305588")
+		}
+	}
+	return calls
+}
+
+// A digit run more than maxCandidate numbers hold reads the records in time order (a
+// run fewer hold, the number index): either way every page is the brute-force answer's,
+// with its total, and paging through them yields every match once, in order, also where
+// both numbers of a CDR match, with a period, with another filter, oldest first.
+func TestNumberSearchManyNumbers(t *testing.T) {
+	s, _ := tempStore(t)
+	calls := commonRunCDRs()
+	putCDRs(t, s, calls)
+	from, to := cdrTime(&calls[3000]), cdrTime(&calls[20000])
+	for _, c := range []struct {
+		q    Query
+		scan bool // more than maxCandidate numbers match: the records are read
+	}{
+		{Query{Number: "0912"}, true},
+		{Query{Number: "0912", Asc: true}, true},
+		{Query{Number: "+98 912"}, true},
+		{Query{Number: "0912", From: from, To: to}, true},
+		{Query{Number: "0912", Agent: "agent3"}, true},
+		{Query{Number: "093"}, true},
+		{Query{Number: "093", Disposition: string(call.Missed)}, true},
+		{Query{Number: "09120"}, false},
+		{Query{Number: "09120", Asc: true, From: from, To: to}, false},
+	} {
+		s.db.View(func(tx *bolt.Tx) error {
+			p := newPlan(tx, c.q)
+			if scan := p.nums == nil; scan != c.scan {
+				t.Errorf("%+v: planned a scan %v with %d numbers, want %v", c.q, scan, len(p.nums), c.scan)
+			}
+			return nil
+		})
+		want, wantTotal := model(calls, Query{Number: c.q.Number, Agent: c.q.Agent, Disposition: c.q.Disposition,
+			From: c.q.From, To: c.q.To, Asc: c.q.Asc, Count: len(calls)})
+		if wantTotal < 300 {
+			t.Fatalf("%+v: only %d matches; the case needs many", c.q, wantTotal)
+		}
+		var got []string
+		for page := c.q; ; page.Start += page.Count {
+			page.Count = 997
+			rows, total, err := s.SearchCDRs(page)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if total != wantTotal {
+				t.Fatalf("%+v at %d: total %d, want %d", c.q, page.Start, total, wantTotal)
+			}
+			for _, r := range rows {
+				got = append(got, r.ID)
+			}
+			if len(rows) < page.Count {
+				break
+			}
+		}
+		if !slices.Equal(got, want) {
+			i := 0
+			for i < min(len(got), len(want)) && got[i] == want[i] {
+				i++
+			}
+			t.Errorf("%+v: paging yields %d CDRs, want %d; first difference at %d", c.q, len(got), len(want), i)
+		}
+	}
+}
