@@ -37,6 +37,7 @@ type cdrWriter struct {
 	markAt  time.Time     // when the mark was last stored (writer only)
 	pause   time.Duration // before the next retry (writer only)
 	checked atomic.Uint64 // how far the log is known to have its CDRs
+	swept   sweptCounts   // what retention has done (retention.go)
 }
 
 // cdrBatch is calls and presence facts to store, or (done set) a flush: done closes

@@ -88,4 +88,9 @@ func TestSweepKeepsWhatARestartNeeds(t *testing.T) {
 		t.Errorf("%d deliveries (want the 5 of the last 95 days), %d events from seq %d (want 6 from 5: none after the snapshot's seq 4 go)",
 			len(ds), len(evs), evs[0].Seq)
 	}
+	// what /metrics reports: the 10 archived first, then 5 deleted and 4 events
+	sw := &w.swept
+	if a, d, e := sw.archived.Load(), sw.deliveries.Load(), sw.events.Load(); a != 10 || d != 5 || e != 4 || sw.errors.Load() != 0 {
+		t.Errorf("retention counted %d archived, %d deliveries and %d events deleted (%d errors), want 10, 5, 4 (0)", a, d, e, sw.errors.Load())
+	}
 }

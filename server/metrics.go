@@ -87,6 +87,7 @@ func (s *Server) registerGauges() {
 		}
 		return time.Since(time.Unix(0, at)).Seconds()
 	})
+	s.registerRetention()
 	gauge("ringside_cdr_writer_backlog", "Batches of ended calls queued for the CDR writer.", func() float64 { return float64(len(b.cdrs.in)) })
 	s.metrics.reg.MustRegister(&hubCollector{s: s}, prometheus.NewGaugeFunc(prometheus.GaugeOpts{
 		Name: "ringside_build_info", Help: "The running version (always 1).", ConstLabels: prometheus.Labels{"version": version.String()},

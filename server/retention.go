@@ -1,7 +1,10 @@
 package server
 
 import (
+	"sync/atomic"
 	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
 
 	"ringside/server/config"
 )
@@ -19,6 +22,11 @@ const archiveAfter = 5 * time.Minute
 type sweepJob struct {
 	now             time.Time
 	cdrs, raw, evts time.Duration // 0: keep forever
+}
+
+// sweptCounts is what retention has done since the start, for /metrics.
+type sweptCounts struct {
+	archived, deliveries, events, cdrs, errors atomic.Uint64
 }
 
 // sweep asks the CDR writer for a sweep under cfg's retention.
@@ -43,23 +51,50 @@ func (w *cdrWriter) prune(j sweepJob) {
 		return j.now.Add(-d)
 	}
 	if c := before(j.cdrs); !c.IsZero() {
-		if n, err := w.st.PruneCDRs(c); err != nil {
+		n, err := w.st.PruneCDRs(c)
+		w.swept.cdrs.Add(uint64(n))
+		if err != nil {
+			w.swept.errors.Add(1)
 			w.log.Error("pruning CDRs failed", "err", err)
 		} else if n > 0 {
 			w.log.Info("pruned old CDRs", "count", n, "before", c)
 		}
 	}
-	if n, err := w.st.ArchiveDeliveries(j.now.Add(-archiveAfter)); err != nil {
+	n, err := w.st.ArchiveDeliveries(j.now.Add(-archiveAfter))
+	w.swept.archived.Add(uint64(n))
+	if err != nil {
+		w.swept.errors.Add(1)
 		w.log.Error("archiving deliveries failed", "err", err)
 	} else if n > 0 {
 		w.log.Debug("archived deliveries", "count", n)
 	}
 	keep := min(w.st.SnapshotSeq(), w.checked.Load())
 	d, e, err := w.st.PruneLog(before(j.raw), before(j.evts), keep)
+	w.swept.deliveries.Add(uint64(d))
+	w.swept.events.Add(uint64(e))
 	if err != nil {
+		w.swept.errors.Add(1)
 		w.log.Error("pruning the log failed", "err", err)
 	}
 	if d+e > 0 {
 		w.log.Info("pruned the log", "deliveries", d, "events", e, "raw_before", before(j.raw), "events_before", before(j.evts))
+	}
+}
+
+// registerRetention registers retention's counters.
+func (s *Server) registerRetention() {
+	sw := &s.board.cdrs.swept
+	for _, c := range []struct {
+		name, help string
+		n          *atomic.Uint64
+	}{
+		{"ringside_deliveries_archived_total", "Raw deliveries moved to the compressed archive.", &sw.archived},
+		{"ringside_retention_deliveries_deleted_total", "Raw deliveries deleted by retention (raw_retention_days).", &sw.deliveries},
+		{"ringside_retention_events_deleted_total", "Events deleted by retention (event_retention_days).", &sw.events},
+		{"ringside_retention_cdrs_deleted_total", "CDRs deleted by retention (cdr_retention_days).", &sw.cdrs},
+		{"ringside_retention_errors_total", "Retention sweeps (archive, deletions) that failed; the log says why.", &sw.errors},
+	} {
+		s.metrics.reg.MustRegister(prometheus.NewCounterFunc(prometheus.CounterOpts{Name: c.name, Help: c.help},
+			func() float64 { return float64(c.n.Load()) }))
 	}
 }

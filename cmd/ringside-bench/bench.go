@@ -86,6 +86,8 @@ type detail struct {
 	ReportAgentRows  int                `json:"report_agent_rows"`
 	Events           int                `json:"events"`
 	ReplayS          float64            `json:"full_replay_s"`
+	ReplayCPUS       float64            `json:"full_replay_cpu_s"`       // the server's CPU time over it
+	ReplayOtherCores float64            `json:"full_replay_other_cores"` // other processes' CPU over it, in cores
 	FillS            float64            `json:"history_fill_s"`
 	SnapshotS        float64            `json:"history_first_snapshot_s"` // first start to its first snapshot
 	RSSFirstMB       float64            `json:"rss_first_start_mb"`
@@ -443,6 +445,7 @@ func (b *bench) recovery(ctx context.Context) error {
 	r.RestartAckS = max(h.sigterm.ack, h.kill.ack).Seconds()
 	r.RestartReadyS = max(h.sigterm.ready, h.kill.ready).Seconds()
 	r.RecoveryS = h.kill.ready.Seconds()
+	d.ReplayCPUS, d.ReplayOtherCores = h.firstCPU.Seconds(), h.otherCPU.Seconds()/h.firstStart.Seconds()
 	d.Events, d.ReplayS, d.FillS, d.SnapshotS = h.events, h.firstStart.Seconds(), h.fillTook.Seconds(), h.firstSnap.Seconds()
 	d.RSSFirstMB, d.RSSFirstAnonMB, d.RSSRestartMB, d.DBMB = h.rss, h.rssAnon, h.rssAfter, float64(h.dbBytes)/(1<<20)
 	d.TermStopS, d.TermAckS, d.TermReadyS, d.TermRefused = h.sigterm.stop.Seconds(), h.sigterm.ack.Seconds(), h.sigterm.ready.Seconds(), h.sigterm.refused

@@ -25,6 +25,7 @@ type historyResult struct {
 	events              int
 	dbBytes             int64         // the database file after the first start (snapshot included)
 	firstStart          time.Duration // start to the last logged call on the board
+	firstCPU, otherCPU  time.Duration // the server's CPU time over the first start, and other processes'
 	rss, rssAnon        float64       // MiB, caught up after the first start
 	rssAfter            float64       // MiB, the largest after a restart
 	sigterm, kill       restartResult
@@ -56,15 +57,17 @@ func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error)
 		return res, err
 	}
 	defer func() { s.kill() }()
-	t = time.Now()
+	t, busy, self := time.Now(), machineBusy(), cpuTime(0)
 	if err := s.start(); err != nil {
 		return res, err
 	}
 	if err := waitCall(ctx, s, b.creds.apiKey, firstID, 30*time.Minute); err != nil {
 		return res, err
 	}
-	res.firstStart = time.Since(t)
-	b.o.progress("history: first start caught up in %.1fs", res.firstStart.Seconds())
+	res.firstStart, res.firstCPU = time.Since(t), cpuTime(s.pid)
+	res.otherCPU = machineBusy() - busy - res.firstCPU - (cpuTime(0) - self)
+	b.o.progress("history: first start caught up in %.1fs (server CPU %.1fs; other processes %.2f cores)",
+		res.firstStart.Seconds(), res.firstCPU.Seconds(), res.otherCPU.Seconds()/res.firstStart.Seconds())
 	// A server that has run has a snapshot: wait for the one taken on catching up.
 	if err := waitSnapshot(ctx, s, b.creds.apiKey, markerSeq, 15*time.Minute); err != nil {
 		return res, err
