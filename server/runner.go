@@ -198,6 +198,9 @@ func (b *board) run(readyAt uint64) {
 					caughtUp = true // after a long replay, so a restart need not redo it
 				}
 			}
+			if caughtUp { // a server that was down a while has a backlog for retention
+				b.cdrs.sweep(time.Now(), b.cfg)
+			}
 			b.capOpenCalls(time.Now())
 			due := sinceSnap >= b.cfg.SnapshotEvery || (sinceSnap > 0 && time.Since(lastSnap) > snapshotEveryTime)
 			if (caughtUp && sinceSnap > 0) || (due && time.Since(lastSnap) >= snapshotShare*snapTook) {

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"bytes"
 	"encoding/binary"
 	"errors"
 	"fmt"
+	"sync"
 
+	"github.com/klauspost/compress/zstd"
 	bolt "go.etcd.io/bbolt"
 )
 
@@ -14,6 +17,11 @@ import (
 // the run its predecessor freed and went to the end of the file each time (a file of
 // mostly free pages). Chunks of one size reuse each other's runs, so the file holds
 // about two snapshots, however often and however large.
+//
+// The board's JSON is stored as one zstd frame (about a sixth of its size; the
+// board's snapshot is the largest thing in the file after the log itself). Snapshots
+// written before that are plain JSON and read as they are: a zstd frame starts with
+// its magic number, JSON with '{'.
 var (
 	keySnapSeq  = []byte("snapshot_seq")
 	keySnapData = []byte("snapshot") // the whole snapshot as one value: files written before chunks
@@ -28,6 +36,11 @@ func (s *Store) PutSnapshot(seq uint64, data []byte) error {
 	if last := s.LastSeq(); seq > last {
 		return fmt.Errorf("store: snapshot at seq %d is ahead of the log (%d)", seq, last)
 	}
+	enc, err := snapshotEncoder()
+	if err != nil {
+		return err
+	}
+	data = enc.EncodeAll(data, make([]byte, 0, len(data)/4))
 	return unavailable(s.db.Update(func(tx *bolt.Tx) error {
 		meta := tx.Bucket(bMeta)
 		if err := meta.Delete(keySnapData); err != nil {
@@ -95,5 +108,39 @@ func (s *Store) Snapshot() (seq uint64, data []byte, err error) {
 		}
 		return nil
 	})
-	return seq, data, unavailable(err)
+	if err != nil {
+		return seq, data, unavailable(err)
+	}
+	if data, err = unpackSnapshot(data); err != nil {
+		return seq, nil, fmt.Errorf("store: the board snapshot at seq %d: %w", seq, err)
+	}
+	return seq, data, nil
 }
+
+// zstdMagic starts every zstd frame.
+var zstdMagic = []byte{0x28, 0xb5, 0x2f, 0xfd}
+
+// snapshotEncoder compresses snapshots: the fastest level, as a snapshot is taken
+// on the board's goroutine.
+var snapshotEncoder = sync.OnceValues(func() (*zstd.Encoder, error) {
+	return zstd.NewWriter(nil, zstd.WithEncoderLevel(zstd.SpeedFastest), zstd.WithEncoderConcurrency(1))
+})
+
+// unpackSnapshot is a stored snapshot's JSON: decompressed, or as stored when it
+// predates compression.
+func unpackSnapshot(data []byte) ([]byte, error) {
+	if !bytes.HasPrefix(data, zstdMagic) {
+		return data, nil
+	}
+	dec, err := snapshotDecoder()
+	if err != nil {
+		return nil, err
+	}
+	return dec.DecodeAll(data, nil)
+}
+
+// snapshotDecoder reads snapshots; unlike the archive's decoder it has no 64 MiB
+// bound, as a big center's board is larger.
+var snapshotDecoder = sync.OnceValues(func() (*zstd.Decoder, error) {
+	return zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
+})

@@ -441,7 +441,7 @@ func (b *bench) recovery(ctx context.Context) error {
 	}
 	r, d := &b.res, &b.res.Detail
 	r.FirstStartS, r.RSS1MMB = h.firstStart.Seconds(), max(h.rss, h.rssAfter)
-	r.DBBytesPerEvent = float64(h.dbBytes) / float64(h.events)
+	r.DBBytesPerEvent = h.dbInUse
 	r.RestartAckS = max(h.sigterm.ack, h.kill.ack).Seconds()
 	r.RestartReadyS = max(h.sigterm.ready, h.kill.ready).Seconds()
 	r.RecoveryS = h.kill.ready.Seconds()

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -37,21 +38,20 @@ func decode(src sim.Source, d sim.Delivery, at time.Time) (store.Delivery, []cal
 
 // fillEvents appends the generator's mixed traffic to the log at path, decoded as the
 // server would, until it holds at least n events, its calls spread evenly over the span
-// before now; then marker (of source msrc). It writes without fsync (a prefill, closed
-// cleanly) from many goroutines, so group commits are big. It returns the marker's seq.
+// before now; then marker (of source msrc). Deliveries are logged in the order they
+// are received, stories interleaved as on a real line (a story's later deliveries
+// wait until their time comes), by many goroutines so group commits are big; without
+// fsync (a prefill, closed cleanly). It returns the marker's seq.
 func fillEvents(ctx context.Context, path string, srcs []sim.Source, n int, span time.Duration, marker sim.Delivery, msrc sim.Source) (uint64, error) {
 	st, err := store.Open(path, store.Options{NoSync: true})
 	if err != nil {
 		return 0, err
 	}
-	g := sim.NewGenerator(5, srcs, sim.Options{AgentsPerSource: 12, Speed: 600})
 	bySrc := map[string]sim.Source{}
-	for _, s := range g.Sources() {
+	for _, s := range srcs {
 		bySrc[s.Name] = s
 	}
-	step := span / time.Duration(n/eventsPerStory+1)
-	t := time.Now().Add(-span)
-	stories := make(chan sim.Story, 256)
+	due := make(chan timedDelivery, 1024)
 	errc := make(chan error, 1)
 	wctx, stop := context.WithCancel(ctx)
 	defer stop()
@@ -60,35 +60,24 @@ func fillEvents(ctx context.Context, path string, srcs []sim.Source, n int, span
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for s := range stories {
-				src := bySrc[s.Source]
-				for _, d := range sim.Render(src, s) {
-					sd, evs, err := decode(src, d, s.Start.Add(d.At))
-					if err == nil {
-						_, err = st.Append(wctx, sd, evs)
+			for d := range due {
+				sd, evs, err := decode(bySrc[d.src], d.d, d.at)
+				if err == nil {
+					_, err = st.Append(wctx, sd, evs)
+				}
+				if err != nil {
+					select {
+					case errc <- err:
+					default:
 					}
-					if err != nil {
-						select {
-						case errc <- err:
-						default:
-						}
-						stop()
-						return
-					}
+					stop()
+					return
 				}
 			}
 		}()
 	}
-fill:
-	for int(st.LastSeq()) < n {
-		select {
-		case stories <- g.Next(t):
-			t = t.Add(step)
-		case <-wctx.Done():
-			break fill
-		}
-	}
-	close(stories)
+	releaseInOrder(wctx, st, srcs, n, span, due)
+	close(due)
 	wg.Wait()
 	if err == nil && len(errc) > 0 {
 		err = <-errc
@@ -108,6 +97,42 @@ fill:
 		err = ctx.Err()
 	}
 	return last, err
+}
+
+// timedDelivery is a rendered delivery of source src, received at at.
+type timedDelivery struct {
+	src string
+	d   sim.Delivery
+	at  time.Time
+}
+
+// releaseInOrder renders the generator's stories, a story every span/(n/7) from
+// span ago, and sends their deliveries to due in receive order: those received before
+// the next story starts are due. It stops when the log holds n events.
+func releaseInOrder(ctx context.Context, st *store.Store, srcs []sim.Source, n int, span time.Duration, due chan<- timedDelivery) {
+	g := sim.NewGenerator(5, srcs, sim.Options{AgentsPerSource: 12, Speed: 600})
+	bySrc := map[string]sim.Source{}
+	for _, s := range g.Sources() {
+		bySrc[s.Name] = s
+	}
+	step := span / time.Duration(n/eventsPerStory+1)
+	var pending []timedDelivery
+	for t := time.Now().Add(-span); int(st.LastSeq()) < n; t = t.Add(step) {
+		s := g.Next(t)
+		for _, d := range sim.Render(bySrc[s.Source], s) {
+			pending = append(pending, timedDelivery{s.Source, d, s.Start.Add(d.At)})
+		}
+		slices.SortStableFunc(pending, func(a, b timedDelivery) int { return a.at.Compare(b.at) })
+		i := 0
+		for ; i < len(pending) && pending[i].at.Before(s.Start); i++ {
+			select {
+			case due <- pending[i]:
+			case <-ctx.Done():
+				return
+			}
+		}
+		pending = slices.Delete(pending, 0, i)
+	}
 }
 
 // eventsPerStory is about how many events a story of the generator's mixed traffic

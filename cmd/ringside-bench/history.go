@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"net/http"
-	"os"
 	"path/filepath"
 	"syscall"
 	"time"
 
 	"github.com/valyala/fasthttp"
+
+	"ringside/store"
 )
 
 // A big center's history: the log holds n events of complete calls spread over the
@@ -23,7 +24,8 @@ const historySpan = 48 * time.Hour
 
 type historyResult struct {
 	events              int
-	dbBytes             int64         // the database file after the first start (snapshot included)
+	dbBytes             int64         // the database file after the first start and the archive sweep
+	dbInUse             float64       // its pages in use per event (free pages left out)
 	firstStart          time.Duration // start to the last logged call on the board
 	firstCPU, otherCPU  time.Duration // the server's CPU time over the first start, and other processes'
 	rss, rssAnon        float64       // MiB, caught up after the first start
@@ -76,18 +78,23 @@ func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error)
 	if res.rss, res.rssAnon, _, err = memory(s.pid); err != nil {
 		return res, err
 	}
-	if fi, err := os.Stat(db); err == nil {
-		res.dbBytes = fi.Size()
+	b.o.progress("history: RSS %.0f MiB (anon %.0f); waiting for the archive sweep", res.rss, res.rssAnon)
+	if err := waitArchived(ctx, s, b.creds.apiKey, 5*time.Minute); err != nil {
+		return res, err
 	}
-	b.o.progress("history: RSS %.0f MiB (anon %.0f), database %.0f MiB (%.0f bytes an event)",
-		res.rss, res.rssAnon, float64(res.dbBytes)/(1<<20), float64(res.dbBytes)/float64(n))
-	if res.sigterm, err = b.restart(ctx, s, syscall.SIGTERM); err != nil {
+	inspect := func() error { // the stopped server's file
+		r, err := store.Inspect(db)
+		res.dbBytes, res.dbInUse = r.FileBytes, r.InUseBytesPerEvent()
+		b.o.progress("history: database %.0f MiB, %d free pages; %.0f bytes an event in pages in use", float64(r.FileBytes)/(1<<20), r.FreePages, res.dbInUse)
+		return err
+	}
+	if res.sigterm, err = b.restart(ctx, s, syscall.SIGTERM, inspect); err != nil {
 		return res, err
 	}
 	if res.rssAfter, _, _, err = memory(s.pid); err != nil {
 		return res, err
 	}
-	if res.kill, err = b.restart(ctx, s, syscall.SIGKILL); err != nil {
+	if res.kill, err = b.restart(ctx, s, syscall.SIGKILL, nil); err != nil {
 		return res, err
 	}
 	rss, _, _, err := memory(s.pid)
@@ -95,11 +102,11 @@ func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error)
 	return res, err
 }
 
-// restart logs one more call through the server, stops it with sig and starts it
-// again: it times the new process's first acknowledged webhook (a probe delivery sent
+// restart logs one more call through the server, stops it with sig, runs stopped (if
+// any) and starts it again: it times the new process's first acknowledged webhook (a probe delivery sent
 // every 5 ms, retried like a vendor that times out in 2 s) and the board showing the
 // call logged before the stop with /readyz 200.
-func (b *bench) restart(ctx context.Context, s *server, sig syscall.Signal) (restartResult, error) {
+func (b *bench) restart(ctx context.Context, s *server, sig syscall.Signal, stopped func() error) (restartResult, error) {
 	var r restartResult
 	stamp := fmt.Sprintf("%d.%d", time.Now().UnixNano(), sig)
 	last, lastID := markerCall(b.creds.push, stamp+".last")
@@ -127,6 +134,11 @@ func (b *bench) restart(ctx context.Context, s *server, sig syscall.Signal) (res
 	}
 	r.stop = time.Since(t)
 	b.o.progress("history: stopped by %s in %.2fs, restarting", sig, r.stop.Seconds())
+	if stopped != nil {
+		if err := stopped(); err != nil {
+			return r, err
+		}
+	}
 	t = time.Now()
 	if err := s.start(); err != nil {
 		return r, err

@@ -52,6 +52,27 @@ func waitSnapshot(ctx context.Context, s *server, key string, want uint64, limit
 	}
 }
 
+// waitArchived polls /metrics until the retention sweep has moved the history's raw
+// bodies to the compressed archive (a server that has run a few minutes holds them
+// there): the archived count is above 0 and has not moved for two seconds.
+func waitArchived(ctx context.Context, s *server, key string, limit time.Duration) error {
+	deadline := time.Now().Add(limit)
+	last := uint64(0)
+	for {
+		n := gauges(ctx, s, key)["ringside_deliveries_archived_total"]
+		if n > 0 && n == last {
+			return nil
+		}
+		last = n
+		if err := s.pause(ctx, 2*time.Second); err != nil {
+			return err
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("%s: the archive sweep did not run within %s", s.name, limit)
+		}
+	}
+}
+
 // gauges reads the plain "name value" lines of /metrics.
 func gauges(ctx context.Context, s *server, key string) map[string]uint64 {
 	out := map[string]uint64{}

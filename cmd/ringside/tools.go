@@ -169,8 +169,8 @@ func checkCmd(args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Printf("%s: ok, %d bytes (page %d, %d free pages), log up to seq %d, snapshot at seq %d\n",
-		r.Path, r.FileBytes, r.PageSize, r.FreePages, r.LastSeq, r.SnapshotSeq)
+	fmt.Printf("%s: ok, %d bytes (page %d, %d free pages), log up to seq %d, snapshot at seq %d; %.0f bytes an event in pages in use\n",
+		r.Path, r.FileBytes, r.PageSize, r.FreePages, r.LastSeq, r.SnapshotSeq, r.InUseBytesPerEvent())
 	w := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(w, "bucket\tkeys\tbytes\t")
 	for _, b := range r.Buckets {
