@@ -3,7 +3,6 @@ package views
 import (
 	"context"
 	"encoding/json"
-	"fmt"
 	"math"
 	"net/http"
 	"strconv"
@@ -150,33 +149,6 @@ func weekdayDate(ctx context.Context, now time.Time) string {
 	l := loc(ctx)
 	wd := t(ctx, "weekday_"+strconv.Itoa(int(now.In(l.Zone).Weekday())))
 	return t(ctx, "fmt_weekday_date", "Weekday", wd, "Date", l.Date(now, false))
-}
-
-// localChart writes the chart's figures and hover texts in the person's language;
-// m's bars are hours' in order.
-func localChart(ctx context.Context, m chartModel, hours []HourPoint) chartModel {
-	l := loc(ctx)
-	for i := range m.Ticks {
-		m.Ticks[i].Label = l.Digits(m.Ticks[i].Label)
-	}
-	for i := range m.SLTicks {
-		m.SLTicks[i].Label = l.Percent(float64(i * 25))
-	}
-	m.Target = l.Digits(m.Target)
-	for i := range m.Bars {
-		if i >= len(hours) {
-			break
-		}
-		p := hours[i]
-		b := &m.Bars[i]
-		b.Label = l.Digits(b.Label)
-		b.Title = l.T("chart_bar_title", "From", l.Digits(fmt.Sprintf("%02d:00", p.Hour)), "To", l.Digits(fmt.Sprintf("%02d:00", (p.Hour+1)%24)),
-			"Offered", p.Offered, "Answered", p.Answered, "Abandoned", p.Abandoned)
-		if p.Answered+p.Abandoned > 0 {
-			b.Title += l.T("chart_bar_sl", "SL", l.Percent(math.Round(p.SLPct)))
-		}
-	}
-	return m
 }
 
 // secsDur is seconds as a duration.

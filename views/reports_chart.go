@@ -5,79 +5,48 @@ import (
 	"fmt"
 	"math"
 	"strconv"
-	"strings"
 	"time"
 
 	"ringside/server/call"
 )
 
-// periodChart lays out the pooled queues by period: answered and abandoned stacked
-// per hour or day of the period (empty slots included), and the service level line.
-// It reuses the wallboard chart's geometry and look.
-func periodChart(ctx context.Context, d ReportData) chartModel {
+// periodChart is the pooled queues by period: calls per hour or day of the period
+// (empty slots included) and the service level, without a target line (queues differ).
+func periodChart(ctx context.Context, box chartBox, d ReportData) chartModel {
+	m := layoutChart(ctx, box, periodSlots(ctx, d), noTarget)
+	m.Aria, m.EmptyText = t(ctx, "rp_chart_aria"), t(ctx, "rp_no_calls_chart")
+	return m
+}
+
+// periodSlots are the period's hours or days; short abandoned calls stack with the
+// abandoned ones.
+func periodSlots(ctx context.Context, d ReportData) []chartSlot {
 	l := loc(ctx)
 	byStart := map[string]call.QueueRow{}
 	for _, r := range d.Pooled {
 		byStart[r.Period] = r
 	}
-	var slots []time.Time
+	var slots []chartSlot
 	for at := d.From; at.Before(d.To) && len(slots) < 24*maxChartDays; {
-		slots = append(slots, at)
+		r := byStart[at.Format(time.RFC3339)]
+		label, when := l.Date(at, false), shortDay(ctx, at, false)
+		if d.Form.By == call.GroupHour {
+			label, when = l.Digits(at.In(l.Zone).Format("15")), t(ctx, "fmt_date_time", "Date", when, "Time", l.Clock(at, false))
+		}
+		s := chartSlot{Label: label, Offered: int(r.Offered), Answered: int(r.Answered), Abandoned: int(r.Abandoned + r.ShortAbandoned),
+			SLPct: r.ServiceLevelPct, Counted: r.Answered+r.Abandoned > 0}
+		s.Title = t(ctx, "rp_bar_title", "When", when, "Offered", s.Offered, "Answered", s.Answered, "Abandoned", s.Abandoned)
+		if s.Counted {
+			s.Title += t(ctx, "chart_bar_sl", "SL", pctText(ctx, r.ServiceLevelPct))
+		}
+		slots = append(slots, s)
 		if d.Form.By == call.GroupHour {
 			at = at.Add(time.Hour)
 		} else {
 			at = at.AddDate(0, 0, 1)
 		}
 	}
-	m := chartModel{Empty: len(d.Pooled) == 0}
-	peak := 0
-	for _, r := range d.Pooled {
-		peak = max(peak, int(r.Answered+r.Abandoned+r.ShortAbandoned))
-	}
-	top, steps := niceMax(peak)
-	for i := 0; i <= steps; i++ {
-		v := top * i / steps
-		m.Ticks = append(m.Ticks, chartTick{Y: chartT + plotH - plotH*float64(v)/float64(top), Label: l.Num(v)})
-	}
-	for _, v := range []int{0, 25, 50, 75, 100} {
-		m.SLTicks = append(m.SLTicks, chartTick{Y: chartT + plotH - plotH*float64(v)/100, Label: l.Percent(float64(v))})
-	}
-	m.TargetY = -100 // no target line: queues differ
-	if len(slots) == 0 {
-		return m
-	}
-	slot := plotW / float64(len(slots))
-	every := 1
-	for float64(every)*slot < 40 {
-		every++
-	}
-	var pts []string
-	base := chartT + plotH
-	for i, at := range slots {
-		r := byStart[at.Format(time.RFC3339)]
-		x := chartL + slot*float64(i)
-		w := slot * (1 - chartBarGap)
-		ha := plotH * float64(r.Answered) / float64(top)
-		hb := plotH * float64(r.Abandoned+r.ShortAbandoned) / float64(top)
-		label, title := l.Date(at, false), shortDay(ctx, at, false)
-		if d.Form.By == call.GroupHour {
-			label, title = l.Digits(at.In(l.Zone).Format("15")), t(ctx, "fmt_date_time", "Date", title, "Time", l.Clock(at, false))
-		}
-		b := chartBar{X: x + (slot-w)/2, W: w, YAns: base - ha, HAns: ha, YAb: base - ha - hb, HAb: hb, LabelX: x + slot/2,
-			Title: t(ctx, "rp_bar_title", "When", title, "Offered", int(r.Offered), "Answered", int(r.Answered), "Abandoned", int(r.Abandoned+r.ShortAbandoned))}
-		if i%every == 0 {
-			b.Label = label
-		}
-		if r.Answered+r.Abandoned > 0 {
-			b.Title += t(ctx, "chart_bar_sl", "SL", pctText(ctx, r.ServiceLevelPct))
-			y := base - plotH*math.Max(0, math.Min(100, r.ServiceLevelPct))/100
-			pts = append(pts, f1(x+slot/2)+","+f1(y))
-			m.Dots = append(m.Dots, [2]float64{x + slot/2, y})
-		}
-		m.Bars = append(m.Bars, b)
-	}
-	m.Line = strings.Join(pts, " ")
-	return m
+	return slots
 }
 
 // maxChartDays bounds the slots of the period chart (by hour: this many days).

@@ -15,6 +15,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"ringside/server/call"
+	"ringside/views/i18n"
 )
 
 var now = time.Date(2025, 3, 12, 14, 37, 12, 0, time.UTC)
@@ -460,22 +461,25 @@ func TestChart(t *testing.T) {
 		}
 		return hs
 	}
-	early := buildChart(day(map[int]HourPoint{1: {Answered: 1, SLPct: 100}}, 14), DefaultThresholds())
+	en := context.Background()
+	early := hourChart(en, deskChart, day(map[int]HourPoint{1: {Answered: 1, SLPct: 100}}, 14), DefaultThresholds())
 	if len(early.Bars) != 14 || early.Bars[0].Label != "01" { // from the first busy hour
 		t.Fatalf("busy from 01:00: %d bars from %q, want 14 from 01", len(early.Bars), early.Bars[0].Label)
 	}
 	busy := map[int]HourPoint{10: {Answered: 30, Abandoned: 10, SLPct: 80}, 9: {Answered: 20, SLPct: 100}}
-	m := buildChart(day(busy, 14), DefaultThresholds())
+	m := hourChart(en, deskChart, day(busy, 14), DefaultThresholds())
 	if len(m.Bars) != chartMinHours { // the empty hours before 09 are dropped down to 12 slots
 		t.Fatalf("%d bars, want %d", len(m.Bars), chartMinHours)
 	}
 	m.Bars = m.Bars[6:] // 03..08 are empty
-	if m.Bars[0].Title[:5] != "09:00" || m.Bars[1].Title[:5] != "10:00" {
-		t.Errorf("hours out of order: %q %q", m.Bars[0].Title, m.Bars[1].Title)
+	// Each bar carries its own hour's figures, whatever order the hours came in and
+	// however many leading hours were dropped.
+	if want := "10:00–11:00 · 0 offered · 30 answered · 10 abandoned · SL 80%"; m.Bars[1].Title != want || !strings.HasPrefix(m.Bars[0].Title, "09:00–10:00 · 0 offered · 20 answered") {
+		t.Errorf("bars 09 and 10 read %q and %q, want %q at 10", m.Bars[0].Title, m.Bars[1].Title, want)
 	}
 	// 40 calls at 10:00 on a 0..40 axis: the stacked bar reaches the top of the plot.
-	if top := m.Bars[1].YAb; top < chartT-0.01 || top > chartT+0.01 {
-		t.Errorf("peak bar top at %.1f, want %.1f", top, chartT)
+	if top := m.Bars[1].YAb; top < deskChart.T-0.01 || top > deskChart.T+0.01 {
+		t.Errorf("peak bar top at %.1f, want %.1f", top, deskChart.T)
 	}
 	if m.Bars[1].HAb*3 < m.Bars[1].HAns-0.01 || m.Bars[1].HAb*3 > m.Bars[1].HAns+0.01 {
 		t.Errorf("abandoned height %.1f is not a third of answered %.1f", m.Bars[1].HAb, m.Bars[1].HAns)
@@ -484,11 +488,20 @@ func TestChart(t *testing.T) {
 		t.Errorf("SL line has %d points (want 2, the hours with calls), empty=%v", len(m.Dots), m.Empty)
 	}
 	out := render(t, ChartSVG(day(busy, 14), DefaultThresholds()))
-	mustContain(t, "chart", out, ">40<", ">100%<", "SL target 60%", "10:00–11:00 · 0 offered · 30 answered · 10 abandoned · SL 80%")
-	if e := buildChart(nil, Thresholds{}); !e.Empty || len(e.Bars) != 0 {
+	mustContain(t, "chart", out, ">40<", ">100%<", "SL target 60%", "10:00–11:00 · 0 offered · 30 answered · 10 abandoned · SL 80%",
+		`class="desk-only" viewBox="0 0 960 300"`, `class="tv-chart tv-only" viewBox="0 0 440 230"`, `aria-label="Calls per hour today`)
+	if n := strings.Count(out, "SL target"); n != 1 {
+		t.Errorf("%d target captions, want one: the TV's chart has no room for it", n)
+	}
+	if e := hourChart(en, tvChartBox, nil, Thresholds{}); !e.Empty || len(e.Bars) != 0 {
 		t.Error("no hours must give an empty chart")
 	}
 	mustContain(t, "empty chart", render(t, ChartSVG(nil, Thresholds{})), "No calls yet today")
+	fa := i18n.With(en, i18n.New("fa", time.UTC))
+	pm := hourChart(fa, tvChartBox, day(busy, 14), DefaultThresholds())
+	if pm.Ticks[len(pm.Ticks)-1].Label != "۴۰" || pm.SLTicks[4].Label != "۱۰۰٪" || pm.Bars[6].Label != "۰۹" {
+		t.Errorf("Persian chart labels %q %q %q, want Persian digits", pm.Ticks[len(pm.Ticks)-1].Label, pm.SLTicks[4].Label, pm.Bars[6].Label)
+	}
 	for v, want := range map[int][2]int{0: {4, 4}, 7: {8, 4}, 23: {25, 5}, 123: {150, 5}, 999: {1000, 4}} {
 		if top, steps := niceMax(v); top != want[0] || steps != want[1] {
 			t.Errorf("niceMax(%d) = %d/%d, want %d/%d", v, top, steps, want[0], want[1])
