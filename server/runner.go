@@ -182,9 +182,11 @@ func (b *board) run(readyAt uint64) {
 			t0 := time.Now()
 			changes := b.apply(evs)
 			b.m.boardApply.Observe(time.Since(t0).Seconds())
-			if b.onChange != nil && len(changes) > 0 {
+			// While it catches up, the board's changes are not pushed (a replay's are
+			// many, and pages show the catching-up notice); once caught up, all of it is.
+			if b.onChange != nil && len(changes) > 0 && b.isReady() {
 				b.onChange(changes)
-				if b.isReady() && len(evs) > 0 { // a replay's receive times are old
+				if len(evs) > 0 {
 					b.m.push.Observe(time.Since(evs[len(evs)-1].ReceivedAt).Seconds())
 				}
 			}
@@ -198,8 +200,11 @@ func (b *board) run(readyAt uint64) {
 					caughtUp = true // after a long replay, so a restart need not redo it
 				}
 			}
-			if caughtUp { // a server that was down a while has a backlog for retention
-				b.cdrs.sweep(time.Now(), b.cfg)
+			if caughtUp {
+				if b.onChange != nil {
+					b.onChange(everything(b.b))
+				}
+				b.cdrs.sweep(time.Now(), b.cfg) // a server that was down a while has a backlog for retention
 			}
 			b.capOpenCalls(time.Now())
 			due := sinceSnap >= b.cfg.SnapshotEvery || (sinceSnap > 0 && time.Since(lastSnap) > snapshotEveryTime)
@@ -208,6 +213,7 @@ func (b *board) run(readyAt uint64) {
 				b.snapshot()
 				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)
 			}
+
 		case r := <-b.reconf:
 			t0 := time.Now()
 			changes := b.rebuild(r.cfg)

@@ -254,7 +254,11 @@ func (s *Store) Events(after uint64, limit int) ([]call.Event, error) {
 	if limit <= 0 {
 		limit = 1000
 	}
-	var out []call.Event
+	size := 0 // sized at once: a catch-up reads a thousand at a time
+	if last := s.LastSeq(); last > after {
+		size = int(min(uint64(limit), last-after))
+	}
+	out := make([]call.Event, 0, size)
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
