@@ -175,16 +175,18 @@ func (p *person) eval(expr string) string {
 	return v
 }
 
-// waitFor polls a JavaScript condition until it holds.
+// waitFor polls a JavaScript condition until it holds. A page between two documents
+// (no documentElement yet, or its context destroyed under the call) reads as false.
 func (p *person) waitFor(what, cond string) {
 	p.t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
-		if p.eval(`!!(`+cond+`)`) == "true" {
+		v, err := chromedp.Run(p.ctx, chromedp.Evaluate[string](`String((() => { try { return !!(`+cond+`) } catch (e) { return false } })())`))
+		if err == nil && v == "true" {
 			return
 		}
 		if time.Now().After(deadline) {
-			p.t.Fatalf("%s on %s: %s: still not %s", p.name, p.path(), what, cond)
+			p.t.Fatalf("%s on %s: %s: still not %s (%v)", p.name, p.path(), what, cond, err)
 		}
 		time.Sleep(40 * time.Millisecond)
 	}
