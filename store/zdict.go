@@ -100,7 +100,10 @@ func encoderFor(id uint32) (*zstd.Encoder, error) {
 	if !ok {
 		return nil, errBadRecord
 	}
+	// The fastest level: a dictionary encoder resets its tables from the dictionary for
+	// every record, and the default level's tables made that most of the archive's cost.
 	enc, err := zstd.NewWriter(nil, zstd.WithEncoderDictRaw(id, content), zstd.WithEncoderCRC(false),
+		zstd.WithEncoderLevel(zstd.SpeedFastest),
 		zstd.WithEncoderConcurrency(1), zstd.WithZeroFrames(true))
 	if err != nil {
 		return nil, err

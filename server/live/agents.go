@@ -45,11 +45,14 @@ func (a *agentEntry) setCall(id string, inv involvement, ok bool) {
 		if !inv.onCall.IsZero() || !inv.ringing.IsZero() {
 			a.active[id] = inv
 		}
-		if !recompute && inv.end.After(a.lastEnd) {
+		switch {
+		case recompute && !inv.end.Before(a.lastEnd): // it still holds the latest end (its call went on)
+			a.lastEnd, recompute = inv.end, false
+		case !recompute && inv.end.After(a.lastEnd):
 			a.lastEnd, a.lastEndCall = inv.end, id
 		}
 	}
-	if recompute { // the call holding the latest end changed: rescan (rare)
+	if recompute { // the call holding the latest end lost it: rescan (rare)
 		a.lastEnd, a.lastEndCall = time.Time{}, ""
 		for cid, c := range a.calls {
 			if c.end.After(a.lastEnd) || (c.end.Equal(a.lastEnd) && !c.end.IsZero() && cid < a.lastEndCall) {

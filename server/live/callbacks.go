@@ -30,7 +30,9 @@ import (
 // until it is reached or done, or for callbackKeep; the snapshot keeps them.
 type callbacks struct {
 	facts    map[string]cbFact          // by call id
-	byNum    map[string]map[string]bool // number key → call ids with a fact
+	abandons map[string]map[string]bool // number key → call ids with an abandon fact
+	reaches  map[string]map[string]bool // number key → call ids with a reach fact
+	lastSeen map[string]time.Time       // number key → the latest of its reach facts
 	open     map[string]int             // number key → how many abandon facts it has
 	reached  map[string]time.Time       // number key → latest reach by a call no longer in memory
 	marks    map[string][]call.Event    // number key → callback.done and callback.taken events
@@ -49,7 +51,8 @@ type cbFact struct {
 const callbackKeep = 7 * 24 * time.Hour
 
 func newCallbacks() callbacks {
-	return callbacks{facts: map[string]cbFact{}, byNum: map[string]map[string]bool{}, open: map[string]int{},
+	return callbacks{facts: map[string]cbFact{}, abandons: map[string]map[string]bool{}, reaches: map[string]map[string]bool{},
+		lastSeen: map[string]time.Time{}, open: map[string]int{},
 		reached: map[string]time.Time{}, marks: map[string][]call.Event{}, retained: map[string]bool{}}
 }
 
@@ -153,15 +156,23 @@ func callEqual(a, b call.Call) bool {
 
 func ptrEqual(a, b *float64) bool { return (a == nil) == (b == nil) && (a == nil || *a == *b) }
 
+// A number's facts are kept apart by kind: its listing reads the abandons and the
+// latest reach only, so a number that calls every day (a customer's switchboard, a
+// withheld number) costs no more per call than one that calls once.
+
 func (cb *callbacks) add(id string, f cbFact) {
 	cb.facts[id] = f
-	if cb.byNum[f.Num] == nil {
-		cb.byNum[f.Num] = map[string]bool{}
-	}
-	cb.byNum[f.Num][id] = true
+	byNum := cb.reaches
 	if f.Abandon {
+		byNum = cb.abandons
 		cb.open[f.Num]++
+	} else if f.At.After(cb.lastSeen[f.Num]) {
+		cb.lastSeen[f.Num] = f.At
 	}
+	if byNum[f.Num] == nil {
+		byNum[f.Num] = map[string]bool{}
+	}
+	byNum[f.Num][id] = true
 }
 
 func (cb *callbacks) remove(id string) {
@@ -169,17 +180,27 @@ func (cb *callbacks) remove(id string) {
 	if !ok {
 		return
 	}
+	byNum := cb.reaches
 	if f.Abandon {
+		byNum = cb.abandons
 		if cb.open[f.Num]--; cb.open[f.Num] <= 0 {
 			delete(cb.open, f.Num)
 		}
 	}
 	delete(cb.facts, id)
 	delete(cb.retained, id)
-	if ids := cb.byNum[f.Num]; ids != nil {
+	if ids := byNum[f.Num]; ids != nil {
 		delete(ids, id)
 		if len(ids) == 0 {
-			delete(cb.byNum, f.Num)
+			delete(byNum, f.Num)
+		}
+	}
+	if !f.Abandon && f.At.Equal(cb.lastSeen[f.Num]) { // the latest reach went: find the next (rare)
+		delete(cb.lastSeen, f.Num)
+		for rid := range cb.reaches[f.Num] {
+			if at := cb.facts[rid].At; at.After(cb.lastSeen[f.Num]) {
+				cb.lastSeen[f.Num] = at
+			}
 		}
 	}
 }
@@ -191,11 +212,8 @@ func (b *Board) touchNumber(num string, ch *changes) {
 	if ch.callbacks == nil {
 		ch.callbacks = map[string]*Audience{}
 	}
-	for id := range b.cb.byNum[num] {
+	for id := range b.cb.abandons[num] {
 		f := b.cb.facts[id]
-		if !f.Abandon {
-			continue
-		}
 		c := ch.callbacks[num]
 		if c == nil {
 			c = &Audience{}
@@ -251,10 +269,8 @@ func through(m call.Event) time.Time {
 // since is when a number was last reached or marked done: abandons after it are listed.
 func (cb *callbacks) since(num string) time.Time {
 	since := cb.reached[num]
-	for id := range cb.byNum[num] {
-		if f := cb.facts[id]; !f.Abandon && f.At.After(since) {
-			since = f.At
-		}
+	if at := cb.lastSeen[num]; at.After(since) {
+		since = at
 	}
 	for _, m := range cb.marks[num] {
 		if t := through(m); m.Type == call.CallbackDone && t.After(since) {
@@ -269,9 +285,9 @@ func (cb *callbacks) entry(num string) (call.Callback, bool) {
 	since := cb.since(num)
 	var last *cbFact
 	var out call.Callback
-	for id := range cb.byNum[num] {
+	for id := range cb.abandons[num] {
 		f := cb.facts[id]
-		if !f.Abandon || !f.At.After(since) {
+		if !f.At.After(since) {
 			continue
 		}
 		out.Count++
