@@ -139,3 +139,22 @@ func TestReadsJSONEvents(t *testing.T) {
 		t.Error("damaged JSON event decoded")
 	}
 }
+
+// TestEventCodecStoresValidUTF8: a vendor's invalid UTF-8 reads back as the JSON form
+// always stored it, each bad byte as U+FFFD (the fuzzer found an event name that read
+// back differently from the binary form).
+func TestEventCodecStoresValidUTF8(t *testing.T) {
+	e := call.Event{Source: "pbx", Name: "Incoming\xffCall\xc3", From: "09\xfe12", At: time.Unix(1700000000, 0).UTC()}
+	j, _ := json.Marshal(e)
+	var viaJSON call.Event
+	if err := json.Unmarshal(j, &viaJSON); err != nil {
+		t.Fatal(err)
+	}
+	var got call.Event
+	if err := readEvent(appendEvent(nil, &e)[1:], &got); err != nil {
+		t.Fatal(err)
+	}
+	if got.Name != viaJSON.Name || got.From != viaJSON.From || got.Name != "Incoming\uFFFDCall\uFFFD" {
+		t.Errorf("read back %q and %q, the JSON form %q and %q", got.Name, got.From, viaJSON.Name, viaJSON.From)
+	}
+}
