@@ -21,6 +21,7 @@ type tvLook struct {
 	Ranks      []int    `json:"ranks"`      // every row's state rank, in page order
 	Cut        []string `json:"cut"`        // visible rows or tiles not wholly inside their panel or the screen
 	AgentPage  string   `json:"agentPage"`  // the agents panel's "page n of m"
+	Callbacks  int      `json:"callbacks"`  // callers-to-call-back rows on the visible page
 	Tiles      int      `json:"tiles"`      // queue tiles on the page
 	TilesShown []string `json:"tilesShown"` // the tiles on the visible page
 	Small      []string `json:"small"`      // visible texts under 22 px
@@ -40,12 +41,15 @@ type tvLook struct {
 const lookTV = `(() => {
 	const vis = (el) => el.offsetParent !== null && !el.closest('.off-page,[hidden]')
 	const inside = (el, box) => { const r = el.getBoundingClientRect(), b = box.getBoundingClientRect(); return r.top >= b.top - 1 && r.bottom <= b.bottom + 1 && r.left >= b.left - 1 && r.right <= b.right + 1 }
+	// clear: el is wholly inside its panel and above the fade at the panel's foot, if any
+	const clear = (el) => { const p = el.closest('.panel'), fade = parseFloat(getComputedStyle(p, '::after').height) || 0; return inside(el, p) && el.getBoundingClientRect().bottom <= p.getBoundingClientRect().bottom - fade + 1 }
 	const rows = [...document.querySelectorAll('#agent-rows > .tr')]
 	const tiles = [...document.querySelectorAll('#queue-tiles > .tile')]
 	const screen = document.documentElement
 	const cut = []
-	for (const r of rows.filter(vis)) if (!inside(r, r.closest('.panel'))) cut.push(r.id)
-	for (const r of document.querySelectorAll('#call-rows > .tr')) if (vis(r) && !inside(r, r.closest('.panel'))) cut.push(r.id)
+	for (const r of rows.filter(vis)) if (!clear(r)) cut.push(r.id)
+	const callbacks = [...document.querySelectorAll('#callback-rows > .tr')]
+	for (const r of [...document.querySelectorAll('#call-rows > .tr'), ...callbacks]) if (vis(r) && !clear(r)) cut.push(r.id)
 	for (const t of tiles.filter(vis)) if (!inside(t, screen)) cut.push(t.id)
 	const small = []
 	for (const el of document.querySelectorAll('.wb *')) {
@@ -92,7 +96,7 @@ const lookTV = `(() => {
 	const name = document.querySelector('#agent-rows > .tr:not(.off-page) .name')
 	return {
 		agents: rows.length, shown: rows.filter(vis).map((r) => r.id), ranks: rows.map((r) => parseInt(r.dataset.rank, 10)),
-		cut, agentPage: (document.querySelector('[data-page-of="agent-rows"]:not([hidden])') || {}).textContent || '',
+		cut, callbacks: callbacks.filter(vis).length, agentPage: (document.querySelector('[data-page-of="agent-rows"]:not([hidden])') || {}).textContent || '',
 		tiles: tiles.length, tilesShown: tiles.filter(vis).map((t) => t.id), small, clipped, chartText, cutShort, wrongEnd,
 		names: name ? parseFloat(getComputedStyle(name).fontSize) : 0,
 		font: [...document.fonts].some((f) => f.family.replace(/"/g, '') === 'Ringside Sans' && f.status === 'loaded'),
@@ -113,7 +117,7 @@ func (p *person) lookTV() tvLook {
 // vendors, 15 agents each, after a while of traffic), on a 1920×1080 wall screen in
 // English and in Persian (right to left): the agents are grouped by state; the lists
 // that do not fit show a page at a time and turn, so that every agent and every queue
-// comes up, no row is cut or faded; texts are large enough for 5 m, timers are never
+// comes up, no row (agent, active call, caller to call back) is cut or faded; texts are large enough for 5 m, timers are never
 // clipped, the chart's labels are legible, and the bundled font is the one in use.
 // Two agents have names too long for their cell, one Latin and one Persian: on either
 // page each is cut at its own end, so its first letters stay in view.
@@ -152,6 +156,7 @@ func TestTVWallboardPagesThroughEveryone(t *testing.T) {
 				t.Error(`the agents panel does not say which page it shows`)
 			}
 			seen, tiles, cutShort := map[string]bool{}, map[string]bool{}, map[string]bool{}
+			callbacks := 0 // callers-to-call-back rows checked
 			pages := (60 + len(first.Shown) - 1) / len(first.Shown)
 			look := first
 			for turn := 0; ; turn++ {
@@ -164,6 +169,7 @@ func TestTVWallboardPagesThroughEveryone(t *testing.T) {
 				for _, s := range look.CutShort {
 					cutShort[s] = true
 				}
+				callbacks += look.Callbacks
 				checkTVLook(t, lang.name, look)
 				if turn == pages || len(seen) == 60 && len(tiles) == look.Tiles {
 					break
@@ -176,6 +182,7 @@ func TestTVWallboardPagesThroughEveryone(t *testing.T) {
 					tv.shot("tv-60-agents-" + lang.name + "-page-2")
 				}
 			}
+			t.Logf("%s: %d callback rows checked over %d turns", lang.name, callbacks, pages)
 			if len(seen) != 60 || len(tiles) != look.Tiles {
 				t.Errorf("after %d turns the TV had shown %d of 60 agents and %d of %d queues", pages, len(seen), len(tiles), look.Tiles)
 			}
@@ -188,6 +195,9 @@ func TestTVWallboardPagesThroughEveryone(t *testing.T) {
 				}
 				if txt := tv.text(`[data-page-of="agent-rows"]`); !strings.ContainsAny(txt, "۱۲۳۴۵۶۷۸۹") {
 					t.Errorf("fa page note %q lacks Persian digits", txt)
+				}
+				if txt := tv.text(`#callback-count`); strings.ContainsAny(txt, "0123456789") {
+					t.Errorf("fa count of callers to call back %q has Latin digits", txt)
 				}
 			}
 		})

@@ -106,26 +106,6 @@ func pct(f float64, counted bool) string {
 
 func itoa(n int) string { return strconv.Itoa(n) }
 
-// thousands groups digits: 12 345.
-func thousands(n int) string {
-	s := strconv.Itoa(n)
-	if n < 0 || len(s) <= 3 {
-		return s
-	}
-	var b strings.Builder
-	pre := len(s) % 3
-	if pre > 0 {
-		b.WriteString(s[:pre])
-	}
-	for i := pre; i < len(s); i += 3 {
-		if b.Len() > 0 {
-			b.WriteByte(',')
-		}
-		b.WriteString(s[i : i+3])
-	}
-	return b.String()
-}
-
 // local strips the "source:" prefix of a queue or identity for display.
 func local(id string) string {
 	if i := strings.IndexByte(id, ':'); i >= 0 {

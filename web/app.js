@@ -182,11 +182,12 @@ function sortAgents () {
   if (sorted.some((r, i) => r !== rows[i])) box.append(...sorted)
 }
 
-// On the TV, lists that do not fit their place (data-pages: agents and active calls by
-// the rows that fit the panel's height, queue tiles by one row of the grid) show a page
-// at a time: each turn (every data-page-s seconds, the tv_page_s key) the next page
-// starts after the last item shown, and after the end the first page comes again, so
-// every item comes up in a round even when a page holds fewer (a taller row above it).
+// On the TV, lists that do not fit their place (data-pages: agents, active calls and
+// callers to call back by the rows that fit the panel's height, queue tiles by one row
+// of the grid) show a page at a time: each turn (every data-page-s seconds, the
+// tv_page_s key) the next page starts after the last item shown, and after the end the
+// first page comes again, so every item comes up in a round even when a page holds
+// fewer (a taller row above it).
 // The panel says which page it shows. Nothing is faded out or cut.
 let turned = false
 function paginate () {
