@@ -36,7 +36,7 @@ generate:
 
 # the pages as the browser tests see them (needs Chromium), for the README and reviews
 screenshots:
-	go test -count=1 -run '^(TestBrowser|TestBrowserLanguages|TestReportsPageInBrowser|TestTVWallboardPagesThroughEveryone|TestAgentPageOverAShift|TestContrastInBrowser|TestPhoneLayoutInBrowser)$$' ./server/ -screenshots $(CURDIR)/web/screenshots
+	go test -count=1 -run '^(TestBrowser|TestBrowserLanguages|TestReportsPageInBrowser|TestTVWallboardPagesThroughEveryone|TestTVCallbacksInFourLanguages|TestAgentPageOverAShift|TestContrastInBrowser|TestPhoneLayoutInBrowser)$$' ./server/ -screenshots $(CURDIR)/web/screenshots
 
 # known vulnerabilities in what the code calls; reads vuln.go.dev, or an offline
 # copy: make vulncheck VULNDB=file:///tmp/vulndb (README, "Dependencies")

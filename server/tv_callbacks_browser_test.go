@@ -135,7 +135,9 @@ func TestTVCallbacksInFourLanguages(t *testing.T) {
 				if got := p.eval(tileLabelsMeet); got != "[]" {
 					t.Errorf("%s %dx%d: tile figures run into each other: %s", lang, size.w, size.h, got)
 				}
-				p.shot(fmt.Sprintf("wallboard-tiles-%s-%s", lang, size.name))
+				if size.name == "laptop" {
+					p.shot("wallboard-tiles-" + lang)
+				}
 			}
 		})
 	}
