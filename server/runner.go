@@ -222,10 +222,12 @@ func (b *board) run(readyAt uint64) {
 			}
 			r.done <- time.Since(t0)
 		case now := <-tick.C:
-			if b.isReady() { // during the replay, the logged expiries and hangups are still to come
+			// During the replay, the logged expiries and hangups are still to come, and
+			// retention waits: the replay has the cores. Catching up asks for a sweep.
+			if b.isReady() {
 				b.expire(now)
+				b.cdrs.sweep(now, b.cfg)
 			}
-			b.cdrs.sweep(now, b.cfg)
 		}
 	}
 }

@@ -133,6 +133,15 @@ func (b *Board) noteCallback(id string, ce *callEntry, ch *changes) {
 	if had == ok && (!ok || factEqual(old, f)) {
 		return
 	}
+	if had && ok && !old.Abandon && !f.Abandon && old.Num == f.Num && !f.At.Before(old.At) {
+		b.cb.facts[id] = f // a reach moved later (the call went on): in place, no rescan
+		if f.At.After(b.cb.lastSeen[f.Num]) {
+			b.cb.lastSeen[f.Num] = f.At
+		}
+		b.touchNumber(f.Num, ch) // it may cover an abandon now
+		delete(b.cb.retained, id)
+		return
+	}
 	if had {
 		b.touchNumber(old.Num, ch)
 		b.cb.remove(id)
@@ -195,9 +204,12 @@ func (cb *callbacks) remove(id string) {
 			delete(byNum, f.Num)
 		}
 	}
-	if !f.Abandon && f.At.Equal(cb.lastSeen[f.Num]) { // the latest reach went: find the next (rare)
+	if !f.Abandon && f.At.Equal(cb.lastSeen[f.Num]) { // the latest reach went
 		delete(cb.lastSeen, f.Num)
-		for rid := range cb.reaches[f.Num] {
+		if !f.At.After(cb.reached[f.Num]) {
+			return // a reach no longer in memory is as late: since() reads that one
+		}
+		for rid := range cb.reaches[f.Num] { // find the next (rare)
 			if at := cb.facts[rid].At; at.After(cb.lastSeen[f.Num]) {
 				cb.lastSeen[f.Num] = at
 			}
