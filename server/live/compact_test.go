@@ -2,6 +2,7 @@ package live
 
 import (
 	"context"
+	stdjson "encoding/json"
 	"errors"
 	"fmt"
 	"math/rand/v2"
@@ -262,5 +263,33 @@ func TestCompactWithStore(t *testing.T) {
 	}
 	if ok, failed, err := b.Reloads(); ok == 0 || failed != 0 {
 		t.Errorf("reloads: %d ok, %d failed (%v)", ok, failed, err)
+	}
+}
+
+// A snapshot written by encoding/json (Ringside before go-json) restores the same board,
+// and encoding/json reads go-json's: the two libraries write the same JSON.
+func TestSnapshotReadsEitherJSONLibrary(t *testing.T) {
+	for _, s := range allScenarios() {
+		l := logged(s.events)
+		b := playOn(compactConfig(l), l.evs)
+		data, err := b.Snapshot()
+		if err != nil {
+			t.Fatal(err)
+		}
+		var viaStd snapshot
+		if err := stdjson.Unmarshal(data, &viaStd); err != nil {
+			t.Fatalf("%s: encoding/json cannot read the snapshot: %v", s.name, err)
+		}
+		std, err := stdjson.Marshal(viaStd)
+		if err != nil {
+			t.Fatal(err)
+		}
+		restored, err := Restore(compactConfig(l), std)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := dump(t, restored, s.events), dump(t, b, s.events); got != want {
+			t.Fatalf("%s: restored from encoding/json's snapshot:\n%s\nwant:\n%s", s.name, got, want)
+		}
 	}
 }
