@@ -161,5 +161,3 @@ func histogram(ctx context.Context, bins [7]int64, bounds []float64, what string
 	}
 	return out
 }
-
-func fx(f float64) string { return f1(f) }
