@@ -15,7 +15,9 @@
 package live
 
 import (
+	"cmp"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -305,16 +307,20 @@ func (b *Board) Call(id string) (call.Call, bool) {
 
 // Agents lists the agents by name.
 func (b *Board) Agents() []call.Agent {
-	out := make([]call.Agent, 0, len(b.agents))
+	entries := make([]*agentEntry, 0, len(b.agents)) // sorted as pointers: a view is large to swap
 	for _, a := range b.agents {
-		out = append(out, a.view)
+		entries = append(entries, a)
 	}
-	sort.Slice(out, func(i, j int) bool {
-		if out[i].Name != out[j].Name {
-			return out[i].Name < out[j].Name
+	slices.SortFunc(entries, func(x, y *agentEntry) int {
+		if c := cmp.Compare(x.view.Name, y.view.Name); c != 0 {
+			return c
 		}
-		return out[i].ID < out[j].ID
+		return cmp.Compare(x.view.ID, y.view.ID)
 	})
+	out := make([]call.Agent, len(entries))
+	for i, a := range entries {
+		out[i] = a.view
+	}
 	return out
 }
 
