@@ -213,7 +213,6 @@ func (b *board) run(readyAt uint64) {
 				b.snapshot()
 				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)
 			}
-
 		case r := <-b.reconf:
 			t0 := time.Now()
 			changes := b.rebuild(r.cfg)
