@@ -67,7 +67,7 @@ func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error)
 		return res, err
 	}
 	res.firstStart, res.firstCPU = time.Since(t), cpuTime(s.pid)
-	res.otherCPU = machineBusy() - busy - res.firstCPU - (cpuTime(0) - self)
+	res.otherCPU = max(0, machineBusy()-busy-res.firstCPU-(cpuTime(0)-self)) // tick rounding can go below 0
 	b.o.progress("history: first start caught up in %.1fs (server CPU %.1fs; other processes %.2f cores)",
 		res.firstStart.Seconds(), res.firstCPU.Seconds(), res.otherCPU.Seconds()/res.firstStart.Seconds())
 	// A server that has run has a snapshot: wait for the one taken on catching up.
