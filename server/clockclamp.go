@@ -39,22 +39,7 @@ func clampClock(e call.Event, tol time.Duration) (call.Event, time.Duration) {
 	if off < 0 && e.Type == call.CallRecord {
 		return e, 0
 	}
-	shift := func(t *time.Time) *time.Time {
-		if t == nil {
-			return nil
-		}
-		return call.T(t.Add(-off))
-	}
-	e.At = e.At.Add(-off)
-	e.StartedAt, e.AnsweredAt, e.EndedAt = shift(e.StartedAt), shift(e.AnsweredAt), shift(e.EndedAt)
-	if len(e.Legs) > 0 {
-		legs := make([]call.Leg, len(e.Legs))
-		for i, l := range e.Legs {
-			l.StartedAt, l.EndedAt = shift(l.StartedAt), shift(l.EndedAt)
-			legs[i] = l
-		}
-		e.Legs = legs
-	}
+	e = e.WithTimes(func(t time.Time) time.Time { return t.Add(-off) })
 	return e, off
 }
 

@@ -19,16 +19,7 @@ var keyCDRMark = []byte("cdr_mark")
 var endingTypes = map[call.Type]bool{call.CallEnded: true, call.CallRecord: true, call.CallExpired: true}
 
 // CDRMark is the seq through which every ended call has its CDR (0: none checked yet).
-func (s *Store) CDRMark() uint64 {
-	var seq uint64
-	_ = s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bMeta).Get(keyCDRMark); len(v) == 8 {
-			seq = binary.BigEndian.Uint64(v)
-		}
-		return nil
-	})
-	return seq
-}
+func (s *Store) CDRMark() uint64 { return s.metaSeq(keyCDRMark) }
 
 // SetCDRMark records that every call ended through seq has its CDR.
 func (s *Store) SetCDRMark(seq uint64) error {

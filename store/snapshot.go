@@ -71,10 +71,13 @@ func (s *Store) PutSnapshot(seq uint64, data []byte) error {
 }
 
 // SnapshotSeq is the seq of the latest snapshot (0: none).
-func (s *Store) SnapshotSeq() uint64 {
+func (s *Store) SnapshotSeq() uint64 { return s.metaSeq(keySnapSeq) }
+
+// metaSeq reads a seq kept in the meta bucket (0: none).
+func (s *Store) metaSeq(key []byte) uint64 {
 	var seq uint64
 	_ = s.db.View(func(tx *bolt.Tx) error {
-		if v := tx.Bucket(bMeta).Get(keySnapSeq); len(v) == 8 {
+		if v := tx.Bucket(bMeta).Get(key); len(v) == 8 {
 			seq = binary.BigEndian.Uint64(v)
 		}
 		return nil

@@ -177,3 +177,26 @@ func T(t time.Time) *time.Time {
 	}
 	return &t
 }
+
+// WithTimes is e with f applied to every time it carries: At, StartedAt, AnsweredAt,
+// EndedAt and its legs' (nil stays nil; the legs are copied, not changed in place).
+// ReceivedAt is the receiver's clock, not the event's: it is left as it is.
+func (e Event) WithTimes(f func(time.Time) time.Time) Event {
+	ptr := func(t *time.Time) *time.Time {
+		if t == nil {
+			return nil
+		}
+		return T(f(*t))
+	}
+	e.At = f(e.At)
+	e.StartedAt, e.AnsweredAt, e.EndedAt = ptr(e.StartedAt), ptr(e.AnsweredAt), ptr(e.EndedAt)
+	if len(e.Legs) > 0 {
+		legs := make([]Leg, len(e.Legs))
+		for i, l := range e.Legs {
+			l.StartedAt, l.EndedAt = ptr(l.StartedAt), ptr(l.EndedAt)
+			legs[i] = l
+		}
+		e.Legs = legs
+	}
+	return e
+}

@@ -43,17 +43,7 @@ func normalize(e call.Event) call.Event {
 		e.At = e.ReceivedAt
 	}
 	e.Seq, e.ReceivedAt = 0, time.Time{}
-	e.At = ms(e.At)
-	e.StartedAt, e.AnsweredAt, e.EndedAt = msp(e.StartedAt), msp(e.AnsweredAt), msp(e.EndedAt)
-	if len(e.Legs) > 0 {
-		legs := make([]call.Leg, len(e.Legs))
-		for i, l := range e.Legs {
-			l.StartedAt, l.EndedAt = msp(l.StartedAt), msp(l.EndedAt)
-			legs[i] = l
-		}
-		e.Legs = legs
-	}
-	return e
+	return e.WithTimes(ms)
 }
 
 func ms(t time.Time) time.Time {
@@ -61,13 +51,6 @@ func ms(t time.Time) time.Time {
 		return time.Time{}
 	}
 	return t.UTC().Truncate(time.Millisecond)
-}
-
-func msp(t *time.Time) *time.Time {
-	if t == nil {
-		return nil
-	}
-	return call.T(ms(*t))
 }
 
 // eventKey is an event's identity: two events with the same key are the same fact.
