@@ -3,6 +3,8 @@ package server
 import (
 	"context"
 	"log/slog"
+	"runtime/debug"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +40,8 @@ type cdrWriter struct {
 	pause   time.Duration // before the next retry (writer only)
 	checked atomic.Uint64 // how far the log is known to have its CDRs
 	swept   sweptCounts   // what retention has done (retention.go)
+
+	setAside func(*applyPanic) // an event whose apply panicked in a fold (poison.go); nil: only left out
 }
 
 // cdrBatch is calls and presence facts to store, or (done set) a flush: done closes
@@ -76,8 +80,9 @@ const (
 	markEvery     = 10 * time.Second
 )
 
-func startCDRWriter(st *store.Store, log *slog.Logger, lc live.Config) *cdrWriter {
-	w := &cdrWriter{st: st, log: log, rules: report.RulesOf(lc), lc: lc, in: make(chan cdrBatch, 1024), done: make(chan struct{})}
+func startCDRWriter(st *store.Store, log *slog.Logger, lc live.Config, setAside func(*applyPanic)) *cdrWriter {
+	w := &cdrWriter{st: st, log: log, rules: report.RulesOf(lc), lc: lc, in: make(chan cdrBatch, 1024), done: make(chan struct{}),
+		setAside: setAside}
 	w.checked.Store(st.CDRMark())
 	w.seen = w.checked.Load()
 	w.failed.Store(true) // check the log after the mark once, at start
@@ -149,19 +154,27 @@ func (w *cdrWriter) stop() {
 		w.write(cdrBatch{}, nil)
 	}
 	if !w.failed.Load() && w.seen > w.st.CDRMark() {
-		if err := w.st.SetCDRMark(w.seen); err != nil {
+		if err := safely(func() error { return w.st.SetCDRMark(w.seen) }); err != nil {
 			w.log.Warn("storing the CDR mark failed; the next start checks more of the log", "err", err)
 		}
 	}
 }
 
-// do runs a control batch.
+// do runs a control batch. A panic in it (bbolt meeting a damaged page) is logged and
+// the writer goes on: a sweep comes again a minute later, a reconfiguration with the
+// next reload or start.
 func (w *cdrWriter) do(c cdrBatch) {
-	if c.lc != nil {
-		w.reconfigure(*c.lc)
-	}
-	if c.sweep != nil {
-		w.prune(*c.sweep)
+	err := safely(func() error {
+		if c.lc != nil {
+			w.reconfigure(*c.lc)
+		}
+		if c.sweep != nil {
+			w.prune(*c.sweep)
+		}
+		return nil
+	})
+	if err != nil {
+		w.log.Error("the CDR writer's reconfiguration or retention sweep failed; it goes on", "err", err)
 	}
 }
 
@@ -216,7 +229,11 @@ func (w *cdrWriter) write(batch cdrBatch, flushes []chan struct{}) {
 	all.calls = latestOnly(all.calls)
 	err := w.store(all)
 	if err == nil {
-		err = w.heal(all.seq)
+		// A panic here (a damaged page, a call that cannot be folded) is an error like
+		// a failed write: retried, and the flushes are answered rather than left waiting.
+		if err = safely(func() error { return w.heal(all.seq) }); err != nil {
+			w.log.Error("checking the log for calls without a CDR failed; retrying", "err", err)
+		}
 	}
 	if err != nil {
 		w.retry = all
@@ -287,7 +304,7 @@ func (w *cdrWriter) check(upto uint64) error {
 			if err != nil {
 				return err
 			}
-			if c, ok := foldEnded(w.lc, evs); ok {
+			if c, ok := foldEnded(w.lc, evs, w.setAside); ok {
 				calls = append(calls, c)
 			}
 		}
@@ -307,17 +324,43 @@ func (w *cdrWriter) check(upto uint64) error {
 }
 
 // foldEnded is the call evs (one call's events, in log order) make on their own, if
-// they end it.
-func foldEnded(lc live.Config, evs []call.Event) (call.Call, bool) {
-	if len(evs) == 0 {
-		return call.Call{}, false
+// they end it. An event whose apply panics is set aside (when setAside is given) and
+// the call folded again without it, as the board does (poison.go).
+func foldEnded(lc live.Config, evs []call.Event, setAside func(*applyPanic)) (call.Call, bool) {
+	for range maxRebuilds {
+		c, ok, p := fold(lc, evs)
+		if p == nil {
+			return c, ok
+		}
+		if setAside != nil {
+			setAside(p)
+		}
+		evs = slices.DeleteFunc(slices.Clone(evs), func(e call.Event) bool { return e.Seq == p.seq })
 	}
+	return call.Call{}, false
+}
+
+// fold is foldEnded's one attempt; p is the panic that ended it, if one did.
+func fold(lc live.Config, evs []call.Event) (c call.Call, ended bool, p *applyPanic) {
+	if len(evs) == 0 {
+		return call.Call{}, false, nil
+	}
+	var seq uint64
+	defer func() {
+		if v := recover(); v != nil {
+			c, ended, p = call.Call{}, false, &applyPanic{seq: seq, value: v, stack: debug.Stack()}
+		}
+	}()
 	b := live.New(lc)
 	for _, e := range evs {
+		seq = e.Seq
+		if applyHook != nil {
+			applyHook(b, e)
+		}
 		b.Apply(e)
 	}
 	c, ok := b.Call(evs[0].Call)
-	return c, ok && c.State == call.StateEnded
+	return c, ok && c.State == call.StateEnded, nil
 }
 
 // reconfigure counts by new rules from now on, rebuilding the buckets when they were

@@ -39,7 +39,7 @@ func TestCDRWriterHealsFromTheLog(t *testing.T) {
 	if err := st.PutSnapshot(st.LastSeq(), nil); err != nil { // a board had applied them all
 		t.Fatal(err)
 	}
-	w := startCDRWriter(st, slog.New(slog.NewTextHandler(io.Discard, nil)), live.Config{})
+	w := startCDRWriter(st, slog.New(slog.NewTextHandler(io.Discard, nil)), live.Config{}, nil)
 	if !w.flush() {
 		t.Fatal("the writer reports a failed write")
 	}
@@ -77,7 +77,7 @@ func TestSweepKeepsWhatARestartNeeds(t *testing.T) {
 	if err := st.PutSnapshot(4, nil); err != nil {
 		t.Fatal(err)
 	}
-	w := startCDRWriter(st, slog.New(slog.NewTextHandler(io.Discard, nil)), live.Config{})
+	w := startCDRWriter(st, slog.New(slog.NewTextHandler(io.Discard, nil)), live.Config{}, nil)
 	defer w.close()
 	w.flush()
 	w.sweep(now, &config.Config{RawRetentionDays: 95, EventRetentionDays: 95})
@@ -92,5 +92,57 @@ func TestSweepKeepsWhatARestartNeeds(t *testing.T) {
 	sw := &w.swept
 	if a, d, e := sw.archived.Load(), sw.deliveries.Load(), sw.events.Load(); a != 10 || d != 5 || e != 4 || sw.errors.Load() != 0 {
 		t.Errorf("retention counted %d archived, %d deliveries and %d events deleted (%d errors), want 10, 5, 4 (0)", a, d, e, sw.errors.Load())
+	}
+}
+
+// TestCDRWriterFoldPanic: folding a call from the log, the writer meets an event whose
+// apply panics (after changing its board halfway). The writer lives, sets that event
+// aside, and stores the call's CDR folded without it; the log then reads the event as
+// its stand-in.
+func TestCDRWriterFoldPanic(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "ringside.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	panicOn(t, "703")
+	at := time.Now().Add(-time.Hour).UTC()
+	id := "pbx1:fold"
+	evs := []call.Event{
+		{Source: "pbx1", Vendor: "simotel", Name: "IncomingCall", Type: call.CallOffered, Call: id, At: at, ReceivedAt: at,
+			Direction: call.Inbound, From: "09120000001"},
+		{Source: "pbx1", Vendor: "simotel", Name: "NewState", Type: call.LegRinging, Call: id, Agent: "pbx1:703",
+			At: at.Add(time.Second), ReceivedAt: at.Add(time.Second)},
+		{Source: "pbx1", Vendor: "simotel", Name: "Hangup", Type: call.CallEnded, Call: id,
+			At: at.Add(time.Minute), ReceivedAt: at.Add(time.Minute), EndedAt: call.T(at.Add(time.Minute))},
+	}
+	if _, err := st.Append(context.Background(), store.Delivery{Source: "pbx1", Body: []byte(id)}, evs); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.PutSnapshot(st.LastSeq(), nil); err != nil { // a board had applied them all
+		t.Fatal(err)
+	}
+	var setAside []uint64
+	w := startCDRWriter(st, slog.New(slog.NewTextHandler(io.Discard, nil)), live.Config{}, func(p *applyPanic) {
+		setAside = append(setAside, p.seq)
+		st.Quarantine(p.seq, p.reason())
+	})
+	if !w.flush() {
+		t.Fatal("the writer reports a failed write")
+	}
+	w.close()
+	if len(setAside) != 1 || setAside[0] != 2 {
+		t.Errorf("events set aside: %v, want [2]", setAside)
+	}
+	c, ok, err := st.CDR(id)
+	if err != nil || !ok || c.State != call.StateEnded || c.From != "09120000001" {
+		t.Fatalf("the call's CDR: %v %v %+v", ok, err, c)
+	}
+	if len(c.Legs) != 0 {
+		t.Errorf("the CDR keeps the leg of the event that panicked: %+v", c.Legs)
+	}
+	logged, _ := st.Events(0, 10)
+	if _, unreadable := store.Unreadable(logged[1]); !unreadable {
+		t.Errorf("event 2 reads %+v after it was set aside", logged[1])
 	}
 }

@@ -19,7 +19,9 @@ const behindBy = 10000
 // opsReady is /readyz: 200 once the board has applied the log present at start
 // and keeps up with it; 503 while it catches up ("catching_up"), when it lags the log
 // by more than behindBy events ("behind"), and when it lags and has not moved for
-// stuckAfter or can no longer read the log ("stuck", with "error"). /healthz only says
+// stuckAfter or can no longer read the log ("stuck", with "error"); and while the log's
+// writer fails ("store_failed", with "error": its writes panicked within the last
+// minute, or it failed closed and needs a restart, see store.Fault). /healthz only says
 // the process answers. Skipped unreadable events are counted in "skipped".
 func (s *Server) opsReady(c *fiber.Ctx) error {
 	b := s.board
@@ -31,6 +33,9 @@ func (s *Server) opsReady(c *fiber.Ctx) error {
 	idle := time.Since(time.Unix(0, b.movedAt.Load()))
 	failed := b.failed.Load()
 	switch {
+	case s.store.Fault() != nil: // the log's writer panicked: deliveries are answered 503
+		body["status"] = "store_failed"
+		body["error"] = s.store.Fault().Error()
 	case failed != nil:
 		body["status"] = "stuck"
 		body["error"] = *failed

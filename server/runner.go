@@ -110,7 +110,7 @@ func startBoard(cfg *config.Config, st *store.Store, log *slog.Logger) (*board, 
 // start runs the board; set onChange before.
 func (b *board) start() {
 	lc := liveConfig(b.cfg)
-	b.cdrs = startCDRWriter(b.st, b.log, lc)
+	b.cdrs = startCDRWriter(b.st, b.log, lc, b.setAside)
 	// The report buckets first: built from the stored CDRs and the log if they are
 	// missing (a store from before reports) or counted under other rules. On the
 	// writer's goroutine, so the server takes deliveries meanwhile and the calls the
@@ -132,6 +132,22 @@ func (b *board) restore() {
 		case <-b.quit:
 		}
 	}
+	lb, seq := b.fromSnapshot()
+	b.mu.Lock()
+	b.b, b.applied, b.names = lb, seq, call.NameIndex(lb.Agents())
+	b.mu.Unlock()
+	b.progressed.Store(seq)
+	b.movedAt.Store(time.Now().UnixNano())
+	b.restored.Store(true)
+	b.sub = b.st.Subscribe(seq)
+	if b.onChange != nil && seq > 0 {
+		b.onChange(everything(lb)) // pages opened meanwhile show the empty board
+	}
+}
+
+// fromSnapshot is the board of the stored snapshot and its seq, or an empty board
+// and 0 when there is none or it is unusable.
+func (b *board) fromSnapshot() (*live.Board, uint64) {
 	seq, data, err := b.st.Snapshot()
 	lc := liveConfig(b.cfg)
 	lc.CallEvents = clampedCallEvents(b.st, b.cfg) // settled calls are kept compact and reloaded from the log
@@ -145,18 +161,9 @@ func (b *board) restore() {
 		}
 	}
 	if lb == nil {
-		lb, seq = live.New(lc), 0
+		return live.New(lc), 0
 	}
-	b.mu.Lock()
-	b.b, b.applied, b.names = lb, seq, call.NameIndex(lb.Agents())
-	b.mu.Unlock()
-	b.progressed.Store(seq)
-	b.movedAt.Store(time.Now().UnixNano())
-	b.restored.Store(true)
-	b.sub = b.st.Subscribe(seq)
-	if b.onChange != nil && seq > 0 {
-		b.onChange(everything(lb)) // pages opened meanwhile show the empty board
-	}
+	return lb, seq
 }
 
 func (b *board) run(readyAt uint64) {
@@ -249,17 +256,14 @@ func (b *board) apply(evs []call.Event) []live.Change {
 			b.applied = e.Seq
 			continue
 		}
-		e = b.clamp(e)
-		if p, ok := report.PresenceOf(e, b.b.AgentID(e)); ok {
-			pres = append(pres, p)
+		a, err := b.applyEvent(b.b, e)
+		if err != nil { // see poison.go
+			changes = append(changes, b.recoverFrom(err)...)
+			b.applied = e.Seq
+			continue
 		}
-		if e.Type == call.CallbackTaken {
-			abandoned, _ := b.b.Call(e.Call)
-			if cb, ok := report.CallbackOf(e, abandoned.Queue); ok {
-				cbs = append(cbs, cb)
-			}
-		}
-		for _, ch := range b.b.Apply(e) {
+		pres, cbs = append(pres, a.pres...), append(cbs, a.cbs...)
+		for _, ch := range a.changes {
 			changes = append(changes, ch)
 			switch {
 			case ch.Kind == live.KindCall && ch.Ended:

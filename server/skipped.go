@@ -9,9 +9,10 @@ import (
 )
 
 // Nothing poisons the pipeline: a stored event the board cannot read (see
-// store.Unreadable) is skipped, with an error in the log, the counter
-// ringside_board_skipped_events_total and a notice on the settings page naming its
-// seq, and the board goes on with the events after it.
+// store.Unreadable; an event whose apply panicked reads so too, see poison.go) is
+// skipped, with an error in the log, the counter ringside_board_skipped_events_total
+// and a notice on the settings page naming its seq, and the board goes on with the
+// events after it.
 
 // skippedKept bounds the skipped events the settings page lists (the log has all).
 const skippedKept = 20
@@ -21,6 +22,7 @@ type skippedEvents struct {
 	mu     sync.Mutex
 	latest []skippedEvent // the last skippedKept, oldest first
 	total  int
+	seen   map[uint64]bool // every seq skipped (a few: each is a damaged record or a bug)
 }
 
 type skippedEvent struct {
@@ -35,23 +37,41 @@ func (b *board) skipUnreadable(e call.Event) bool {
 	if !ok {
 		return false
 	}
-	b.log.Error("skipped a stored event the board cannot read; the board goes on with the next (run `ringside check`, or restore a backup)",
-		"seq", e.Seq, "err", reason)
-	if b.m != nil {
-		b.m.skipped.Inc()
-	}
-	b.skipped.add(skippedEvent{Seq: e.Seq, Reason: reason})
+	b.reportSkipped(e.Seq, reason)
 	return true
 }
 
-func (s *skippedEvents) add(e skippedEvent) {
+// reportSkipped logs, counts and lists for admins stored event seq, which the board
+// skipped for reason (once per seq: an event set aside by the CDR writer reads as
+// unreadable to the board later).
+func (b *board) reportSkipped(seq uint64, reason string) {
+	if !b.skipped.add(skippedEvent{Seq: seq, Reason: reason}) {
+		return
+	}
+	b.log.Error("skipped a stored event the board cannot read; the board goes on with the next (run `ringside check`, or restore a backup)",
+		"seq", seq, "err", reason)
+	if b.m != nil {
+		b.m.skipped.Inc()
+	}
+}
+
+// add keeps e, unless its seq was added before; it tells which.
+func (s *skippedEvents) add(e skippedEvent) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.seen[e.Seq] {
+		return false
+	}
+	if s.seen == nil {
+		s.seen = map[uint64]bool{}
+	}
+	s.seen[e.Seq] = true
 	s.total++
 	s.latest = append(s.latest, e)
 	if len(s.latest) > skippedKept {
 		s.latest = s.latest[len(s.latest)-skippedKept:]
 	}
+	return true
 }
 
 // list is the kept skipped events, newest first, and how many were skipped in all.

@@ -133,7 +133,7 @@ func (s *Store) writer() {
 				break fill
 			}
 		}
-		s.commit(batch)
+		s.commitGuarded(batch)
 		clear(batch) // drop references to bodies until the next batch
 	}
 }
@@ -158,7 +158,7 @@ func (s *Store) write(batch []*request) error {
 	first := seq + 1
 	s.dd.begin()
 	t0 := time.Now()
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error {
 		fillPages(tx, 1, bEvents, bDeliveries, bRejected, bKeyExpiry, bRecent)
 		fillPages(tx, mostlyAppended, bCallEvents, bKeys)
 		for _, r := range batch {
@@ -262,7 +262,7 @@ func (s *Store) Events(after uint64, limit int) ([]call.Event, error) {
 	err := s.view(func(tx *bolt.Tx) error {
 		c := tx.Bucket(bEvents).Cursor()
 		for k, v := c.Seek(u64(after + 1)); k != nil && len(out) < limit; k, v = c.Next() {
-			out = append(out, decodeStored(binary.BigEndian.Uint64(k), v)) // see unreadable.go
+			out = append(out, s.readStored(binary.BigEndian.Uint64(k), v)) // see unreadable.go
 		}
 		return nil
 	})
@@ -290,11 +290,11 @@ func decodeEvent(seq uint64, v []byte) (call.Event, error) {
 }
 
 // decodeEvents decodes consecutive stored events starting at seq first (an unreadable
-// one as its stand-in, see unreadable.go).
-func decodeEvents(first uint64, vals [][]byte) ([]call.Event, error) {
+// or quarantined one as its stand-in, see unreadable.go).
+func (s *Store) decodeEvents(first uint64, vals [][]byte) ([]call.Event, error) {
 	out := make([]call.Event, len(vals))
 	for i, v := range vals {
-		out[i] = decodeStored(first+uint64(i), v)
+		out[i] = s.readStored(first+uint64(i), v)
 	}
 	return out, nil
 }
@@ -311,7 +311,7 @@ func (s *Store) CallEvents(id string) ([]call.Event, error) {
 		c := tx.Bucket(bCallEvents).Cursor()
 		for k, _ := c.Seek(prefix); k != nil && bytes.HasPrefix(k, prefix) && len(out) < maxCallEvents; k, _ = c.Next() {
 			seq := k[len(prefix):]
-			ev := decodeStored(binary.BigEndian.Uint64(seq), events.Get(seq))
+			ev := s.readStored(binary.BigEndian.Uint64(seq), events.Get(seq))
 			if ev.Call == id { // a hashed prefix could in theory collide
 				out = append(out, ev)
 			}

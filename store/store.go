@@ -57,7 +57,7 @@ var (
 )
 
 var allBuckets = [][]byte{bEvents, bCallEvents, bDeliveries, bArchive, bRejected, bKeys, bKeyExpiry, bRecent,
-	bCDRs, bCDREvents, bCDRTime, bCDRValueCounts, bMeta, bPrefs, bRejectedBySource, bRejectedQuota}
+	bCDRs, bCDREvents, bCDRTime, bCDRValueCounts, bMeta, bPrefs, bRejectedBySource, bRejectedQuota, bQuarantined}
 
 // Store is the open database. All methods are safe for concurrent use.
 type Store struct {
@@ -79,6 +79,11 @@ type Store struct {
 
 	onCommit atomic.Pointer[func(took time.Duration)] // see OnCommit
 	dict     atomic.Uint32                            // the delivery archive's dictionary (zdict.go)
+
+	fault atomic.Pointer[writeFault] // the log writer's last panic (writerpanic.go)
+
+	qmu        sync.Mutex                        // serializes Quarantine's updates of quarantine
+	quarantine atomic.Pointer[map[uint64]string] // events set aside (quarantine.go); replaced, never changed in place
 }
 
 // OnCommit sets fn to be told how long each log transaction took to write and fsync
@@ -152,6 +157,7 @@ func (s *Store) initialize(opt Options) error {
 			if k, _ := tx.Bucket(bEvents).Cursor().Last(); k != nil {
 				s.lastSeq.Store(binary.BigEndian.Uint64(k))
 			}
+			s.loadQuarantine(tx)
 			var lerr error
 			if s.dd, lerr = loadDedupe(tx, opt.DedupeWindow); lerr != nil {
 				return lerr

@@ -116,7 +116,7 @@ func (sub *Subscription) run() {
 			if p.first > sub.next && !sub.catchUp(p.first-1) {
 				return // dropped batches (or the start): read the gap from the log
 			}
-			evs, err := decodeEvents(sub.next, p.vals[sub.next-p.first:])
+			evs, err := sub.s.decodeEvents(sub.next, p.vals[sub.next-p.first:])
 			if err != nil {
 				sub.fail(err)
 				return
