@@ -288,7 +288,7 @@ func deleteCDRIndex(tx *bolt.Tx, id, stored []byte) error {
 // putIndex adds a key to field f's index, counting its value when the key is new.
 func putIndex(tx *bolt.Tx, f int, key []byte) error {
 	b := tx.Bucket(fieldBuckets[f])
-	if b.Get(key) != nil {
+	if has(b, key) {
 		return nil
 	}
 	if err := b.Put(key, nil); err != nil {
@@ -302,7 +302,7 @@ func putIndex(tx *bolt.Tx, f int, key []byte) error {
 
 func deleteIndex(tx *bolt.Tx, f int, key []byte) error {
 	b := tx.Bucket(fieldBuckets[f])
-	if b.Get(key) == nil {
+	if !has(b, key) {
 		return nil
 	}
 	if err := b.Delete(key); err != nil {
@@ -312,6 +312,15 @@ func deleteIndex(tx *bolt.Tx, f int, key []byte) error {
 		return err
 	}
 	return indexNumber(tx, f, key, -1)
+}
+
+// has tells whether b holds key. Not b.Get(key) != nil: an index key has no value,
+// and bbolt hands back the nil it was given for a key put earlier in the same
+// transaction (read from a page, it is an empty slice). With Get, a CDR stored twice
+// in one PutCDRs lost its first version's keys (kept as stale keys, counted twice).
+func has(b *bolt.Bucket, key []byte) bool {
+	k, _ := b.Cursor().Seek(key)
+	return bytes.Equal(k, key)
 }
 
 // Value counts: how many CDRs each indexed value has (field (1) + value → count (8)),
