@@ -135,15 +135,16 @@ func unpackSnapshot(data []byte) ([]byte, error) {
 	if !bytes.HasPrefix(data, zstdMagic) {
 		return data, nil
 	}
-	dec, err := snapshotDecoder()
+	// A decoder of its own, dropped after: a decoder keeps references to the last
+	// frame it read (its input and its output) until the next one, and a snapshot is
+	// read once a start. A decoder kept for the process held the whole snapshot, its
+	// JSON and the compressed chunks (over 1M events some 170 MiB), for as long as
+	// the server ran. Unlike the archive's decoder it has no 64 MiB bound, as a big
+	// center's board is larger.
+	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
 	if err != nil {
 		return nil, err
 	}
+	defer dec.Close()
 	return dec.DecodeAll(data, nil)
 }
-
-// snapshotDecoder reads snapshots; unlike the archive's decoder it has no 64 MiB
-// bound, as a big center's board is larger.
-var snapshotDecoder = sync.OnceValues(func() (*zstd.Decoder, error) {
-	return zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
-})
