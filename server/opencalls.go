@@ -7,6 +7,7 @@ import (
 
 	"ringside/server/call"
 	"ringside/server/config"
+	"ringside/server/live"
 	"ringside/store"
 )
 
@@ -38,15 +39,16 @@ func (b *board) capOpenCalls(now time.Time) {
 	default:
 		return
 	}
-	b.mu.RLock()
-	for id := range b.open.pending {
-		if !b.b.Open(id) {
-			delete(b.open.pending, id)
-		}
-	}
+	var evs []call.Event
 	caps := openCallCaps(b.cfg)
-	evs := b.b.OverCap(caps, b.open.pending, now)
-	b.mu.RUnlock()
+	b.read(func(lb *live.Board) {
+		for id := range b.open.pending {
+			if !lb.Open(id) {
+				delete(b.open.pending, id)
+			}
+		}
+		evs = lb.OverCap(caps, b.open.pending, now)
+	})
 	bySource := map[string][]call.Event{}
 	for _, e := range evs {
 		b.open.pending[e.Call] = true

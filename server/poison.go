@@ -145,3 +145,30 @@ func (b *board) setAside(p *applyPanic) {
 	}
 	b.reportSkipped(p.seq, p.reason())
 }
+
+// survive runs fn, a step of the board goroutine other than an event's apply (a push,
+// a snapshot, the expiry and open-call checks, a reconfiguration), turning a panic into
+// an error in the log with its stack: the step is skipped and the board goes on. None
+// of them changes the board halfway (a reconfiguration swaps in a new board only once
+// it is built), and the read lock they take is released by a defer.
+func (b *board) survive(what string, fn func()) {
+	defer func() {
+		if p := recover(); p != nil {
+			b.log.Error("the board's "+what+" panicked; skipped, the board goes on",
+				"panic", fmt.Sprint(p), "stack", string(debug.Stack()))
+		}
+	}()
+	fn()
+}
+
+// restoreSafely is live.Restore, with a panic (a snapshot that restores into nonsense)
+// as its error: the board then replays the whole log instead, where a panic would end
+// every start the same way.
+func restoreSafely(lc live.Config, data []byte) (lb *live.Board, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			lb, err = nil, fmt.Errorf("restoring it panicked: %v", p)
+		}
+	}()
+	return live.Restore(lc, data)
+}

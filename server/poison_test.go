@@ -3,6 +3,7 @@ package server
 import (
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -178,5 +179,23 @@ func TestStoreWriterPanicAnswers503(t *testing.T) {
 			t.Fatalf("the delivery after the panics never reached the board: %v", agents)
 		}
 		e.apiGet(t, "/api/v1/agents", &agents)
+	}
+}
+
+// TestBoardStepSurvivesPanic: a panic in one of the board goroutine's other steps (a
+// push, a snapshot, a check) under the read lock is logged with its stack, and the
+// lock is released, so the board's next apply does not wait forever.
+func TestBoardStepSurvivesPanic(t *testing.T) {
+	var logged lockedLog
+	b := &board{b: live.New(live.Config{}), log: slog.New(slog.NewTextHandler(&logged, nil))}
+	b.survive("snapshot", func() {
+		b.read(func(*live.Board) { panic("a snapshot bug") })
+	})
+	if !b.mu.TryLock() {
+		t.Fatal("the read lock is still held after the panic")
+	}
+	b.mu.Unlock()
+	if s := logged.String(); !strings.Contains(s, "snapshot panicked") || !strings.Contains(s, "a snapshot bug") || !strings.Contains(s, "poison_test.go") {
+		t.Errorf("the panic is not logged with its stack:\n%s", s)
 	}
 }

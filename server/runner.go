@@ -156,7 +156,7 @@ func (b *board) fromSnapshot() (*live.Board, uint64) {
 	case err != nil:
 		b.log.Error("reading the board snapshot failed, replaying the whole log", "err", err)
 	case len(data) > 0:
-		if lb, err = live.Restore(lc, data); err != nil {
+		if lb, err = restoreSafely(lc, data); err != nil {
 			b.log.Warn("snapshot unusable, replaying the whole log", "err", err)
 		}
 	}
@@ -192,7 +192,7 @@ func (b *board) run(readyAt uint64) {
 			// While it catches up, the board's changes are not pushed (a replay's are
 			// many, and pages show the catching-up notice); once caught up, all of it is.
 			if b.onChange != nil && len(changes) > 0 && b.isReady() {
-				b.onChange(changes)
+				b.survive("push", func() { b.onChange(changes) })
 				if len(evs) > 0 {
 					b.m.push.Observe(time.Since(evs[len(evs)-1].ReceivedAt).Seconds())
 				}
@@ -209,29 +209,30 @@ func (b *board) run(readyAt uint64) {
 			}
 			if caughtUp {
 				if b.onChange != nil {
-					b.onChange(everything(b.b))
+					b.survive("push", func() { b.onChange(everything(b.b)) })
 				}
 				b.cdrs.sweep(time.Now(), b.cfg) // a server that was down a while has a backlog for retention
 			}
-			b.capOpenCalls(time.Now())
+			b.survive("open calls check", func() { b.capOpenCalls(time.Now()) })
 			due := sinceSnap >= b.cfg.SnapshotEvery || (sinceSnap > 0 && time.Since(lastSnap) > snapshotEveryTime)
 			if (caughtUp && sinceSnap > 0) || (due && time.Since(lastSnap) >= snapshotShare*snapTook) {
 				t0 := time.Now()
-				b.snapshot()
+				b.survive("snapshot", b.snapshot)
 				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)
 			}
 		case r := <-b.reconf:
 			t0 := time.Now()
-			changes := b.rebuild(r.cfg)
-			if b.onChange != nil {
-				b.onChange(changes)
-			}
+			b.survive("reconfiguration", func() {
+				if changes := b.rebuild(r.cfg); b.onChange != nil {
+					b.onChange(changes)
+				}
+			})
 			r.done <- time.Since(t0)
 		case now := <-tick.C:
 			// During the replay, the logged expiries and hangups are still to come, and
 			// retention waits: the replay has the cores. Catching up asks for a sweep.
 			if b.isReady() {
-				b.expire(now)
+				b.survive("expiry check", func() { b.expire(now) })
 				b.cdrs.sweep(now, b.cfg)
 			}
 		}
@@ -323,10 +324,10 @@ func (b *board) snapshot() {
 		b.log.Warn("snapshot skipped: the CDR writer is retrying a failed write")
 		return
 	}
-	b.mu.RLock()
-	data, err := b.b.Snapshot()
-	seq := b.applied
-	b.mu.RUnlock()
+	var data []byte
+	var seq uint64
+	var err error
+	b.read(func(lb *live.Board) { data, err = lb.Snapshot(); seq = b.applied }) // unlocked even if it panics
 	if err == nil {
 		err = b.st.PutSnapshot(seq, data)
 	}
@@ -341,9 +342,8 @@ func (b *board) snapshot() {
 // expire appends an expiry event for every call that never received its end, so a
 // replay of the log decides the same.
 func (b *board) expire(now time.Time) {
-	b.mu.RLock()
-	evs := b.b.Expired(now)
-	b.mu.RUnlock()
+	var evs []call.Event
+	b.read(func(lb *live.Board) { evs = lb.Expired(now) })
 	for _, e := range evs {
 		d := store.Delivery{Source: e.Source, Method: "TIMER", Path: "/expire", ReceivedAt: now, Key: "expire:" + e.Call}
 		if _, err := b.st.Append(context.Background(), d, []call.Event{e}); err != nil {
@@ -376,9 +376,9 @@ func (b *board) reconfigure(cfg *config.Config) time.Duration {
 // restart with cfg would show. It returns every agent, queue and active call as
 // changed, so open pages redraw them. Runs on the board goroutine.
 func (b *board) rebuild(cfg *config.Config) []live.Change {
-	b.mu.RLock()
-	data, err := b.b.Snapshot()
-	b.mu.RUnlock()
+	var data []byte
+	var err error
+	b.read(func(lb *live.Board) { data, err = lb.Snapshot() })
 	var nb *live.Board
 	if err == nil {
 		lc := liveConfig(cfg)
