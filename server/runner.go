@@ -173,6 +173,7 @@ func (b *board) run(readyAt uint64) {
 	defer b.sub.Close()
 	if b.applied >= readyAt {
 		close(b.ready)
+		b.releaseReplayMemory()
 	}
 	lastSnap, sinceSnap, snapTook := time.Now(), 0, time.Duration(0)
 	tick := time.NewTicker(expiryCheck)
@@ -220,6 +221,9 @@ func (b *board) run(readyAt uint64) {
 				b.survive("snapshot", b.snapshot)
 				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)
 			}
+			if caughtUp {
+				b.releaseReplayMemory()
+			}
 		case r := <-b.reconf:
 			t0 := time.Now()
 			b.survive("reconfiguration", func() {
@@ -234,6 +238,7 @@ func (b *board) run(readyAt uint64) {
 			if b.isReady() {
 				b.survive("expiry check", func() { b.expire(now) })
 				b.cdrs.sweep(now, b.cfg)
+				b.releaseMapped()
 			}
 		}
 	}

@@ -93,6 +93,8 @@ type detail struct {
 	RSSFirstMB       float64            `json:"rss_first_start_mb"`
 	RSSFirstAnonMB   float64            `json:"rss_first_start_anon_mb"`
 	RSSRestartMB     float64            `json:"rss_restart_mb"`
+	RSSFirstPeakMB   float64            `json:"rss_first_start_peak_mb"`
+	RSSRestartPeakMB float64            `json:"rss_restart_peak_mb"`
 	DBMB             float64            `json:"db_mb"`
 	TermStopS        float64            `json:"sigterm_stop_s"`
 	TermAckS         float64            `json:"sigterm_ack_s"`
@@ -337,9 +339,11 @@ func (b *bench) push(ctx context.Context) error {
 		cs.dropMu.Unlock()
 	}
 	if s.pid > 0 {
-		if r.RSSMB, r.Detail.RSSAnonMB, r.Detail.RSSFileMB, err = memory(s.pid); err != nil {
+		m, err := memory(s.pid)
+		if err != nil {
 			return err
 		}
+		r.RSSMB, r.Detail.RSSAnonMB, r.Detail.RSSFileMB = m.rss, m.anon, m.file
 	}
 	o.progress("sockets: %d held, server RSS %.0f MiB", r.WSClients, r.RSSMB)
 	return nil
@@ -440,14 +444,15 @@ func (b *bench) recovery(ctx context.Context) error {
 		return err
 	}
 	r, d := &b.res, &b.res.Detail
-	r.FirstStartS, r.RSS1MMB = h.firstStart.Seconds(), max(h.rss, h.rssAfter)
+	r.FirstStartS, r.RSS1MMB = h.firstStart.Seconds(), max(h.first.rss, h.rssAfter)
 	r.DBBytesPerEvent = h.dbInUse
 	r.RestartAckS = max(h.sigterm.ack, h.kill.ack).Seconds()
 	r.RestartReadyS = max(h.sigterm.ready, h.kill.ready).Seconds()
 	r.RecoveryS = h.kill.ready.Seconds()
 	d.ReplayCPUS, d.ReplayOtherCores = h.firstCPU.Seconds(), h.otherCPU.Seconds()/h.firstStart.Seconds()
 	d.Events, d.ReplayS, d.FillS, d.SnapshotS = h.events, h.firstStart.Seconds(), h.fillTook.Seconds(), h.firstSnap.Seconds()
-	d.RSSFirstMB, d.RSSFirstAnonMB, d.RSSRestartMB, d.DBMB = h.rss, h.rssAnon, h.rssAfter, float64(h.dbBytes)/(1<<20)
+	d.RSSFirstMB, d.RSSFirstAnonMB, d.RSSRestartMB, d.DBMB = h.first.rss, h.first.anon, h.rssAfter, float64(h.dbBytes)/(1<<20)
+	d.RSSFirstPeakMB, d.RSSRestartPeakMB = h.first.peak, h.afterPeak
 	d.TermStopS, d.TermAckS, d.TermReadyS, d.TermRefused = h.sigterm.stop.Seconds(), h.sigterm.ack.Seconds(), h.sigterm.ready.Seconds(), h.sigterm.refused
 	d.KillAckS, d.KillReadyS, d.KillRefused = h.kill.ack.Seconds(), h.kill.ready.Seconds(), h.kill.refused
 	b.o.progress("history: first start %.1fs, RSS %.0f MiB, %.0f bytes an event; SIGTERM restart ack %.2fs ready %.2fs; kill -9 restart ack %.2fs ready %.2fs",

@@ -28,8 +28,9 @@ type historyResult struct {
 	dbInUse             float64       // its pages in use per event (free pages left out)
 	firstStart          time.Duration // start to the last logged call on the board
 	firstCPU, otherCPU  time.Duration // the server's CPU time over the first start, and other processes'
-	rss, rssAnon        float64       // MiB, caught up after the first start
-	rssAfter            float64       // MiB, the largest after a restart
+	first               memUse        // settleWait after the snapshot that follows the first start
+	afterPeak           float64       // MiB, the largest VmHWM of the restarted processes
+	rssAfter            float64       // MiB, the largest settleWait after a restart
 	sigterm, kill       restartResult
 	fillTook, firstSnap time.Duration
 }
@@ -75,10 +76,11 @@ func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error)
 		return res, err
 	}
 	res.firstSnap = time.Since(t)
-	if res.rss, res.rssAnon, _, err = memory(s.pid); err != nil {
+	if res.first, err = settledMemory(ctx, s); err != nil {
 		return res, err
 	}
-	b.o.progress("history: RSS %.0f MiB (anon %.0f); waiting for the archive sweep", res.rss, res.rssAnon)
+	b.o.progress("history: RSS %.0f MiB (anon %.0f, file %.0f; peak %.0f); waiting for the archive sweep",
+		res.first.rss, res.first.anon, res.first.file, res.first.peak)
 	if err := waitArchived(ctx, s, b.creds.apiKey, 5*time.Minute); err != nil {
 		return res, err
 	}
@@ -91,15 +93,28 @@ func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error)
 	if res.sigterm, err = b.restart(ctx, s, syscall.SIGTERM, inspect); err != nil {
 		return res, err
 	}
-	if res.rssAfter, _, _, err = memory(s.pid); err != nil {
+	m, err := settledMemory(ctx, s)
+	if err != nil {
 		return res, err
 	}
 	if res.kill, err = b.restart(ctx, s, syscall.SIGKILL, nil); err != nil {
 		return res, err
 	}
-	rss, _, _, err := memory(s.pid)
-	res.rssAfter = max(res.rssAfter, rss)
+	m2, err := settledMemory(ctx, s)
+	res.rssAfter, res.afterPeak = max(m.rss, m2.rss), max(m.peak, m2.peak)
 	return res, err
+}
+
+// settleWait is how long after catching up the server's memory is read: what a
+// running server holds, not the moment its replay's garbage is given back.
+const settleWait = 5 * time.Second
+
+// settledMemory reads the server's memory settleWait from now.
+func settledMemory(ctx context.Context, s *server) (memUse, error) {
+	if err := s.pause(ctx, settleWait); err != nil {
+		return memUse{}, err
+	}
+	return memory(s.pid)
 }
 
 // restart logs one more call through the server, stops it with sig, runs stopped (if

@@ -37,7 +37,7 @@ func printTable(w io.Writer, o *options, r *results) {
 		{"csv_100k_s", r.CSV100kS, "%.2f", "≤", 2, fmt.Sprintf("%d rows in %.2fs, scaled to 100k", d.CSVRows, d.CSVS)},
 		{"report_month_ms", r.ReportMonthMs, "%.1f", "≤", 150, fmt.Sprintf("31-day agents and queues-by-day reports, %d CDRs stored (target: 1M); every day: %.1f ms; start with the buckets built: %.1fs", d.CDRs, d.ReportAllMs, d.CDRStartS)},
 		{"recovery_s", r.RecoveryS, "%.2f", "≤", 2, fmt.Sprintf("kill -9 to ready with %d events (target: 1M)", d.Events)},
-		{"rss_1m_mb", r.RSS1MMB, "%.0f", "≤", 512, fmt.Sprintf("server VmRSS over %d events of 48 h: caught up %.0f (anon %.0f), after a restart %.0f", d.Events, d.RSSFirstMB, d.RSSFirstAnonMB, d.RSSRestartMB)},
+		{"rss_1m_mb", r.RSS1MMB, "%.0f", "≤", 512, fmt.Sprintf("server VmRSS over %d events of 48 h, %.0fs after catching up: first start %.0f (anon %.0f; peak %.0f), after a restart %.0f (peak %.0f)", d.Events, settleWait.Seconds(), d.RSSFirstMB, d.RSSFirstAnonMB, d.RSSFirstPeakMB, d.RSSRestartMB, d.RSSRestartPeakMB)},
 		{"db_bytes_per_event", r.DBBytesPerEvent, "%.0f", "≤", 1024, fmt.Sprintf("pages in use, the raw bodies archived; the file %.0f MiB after the first start", d.DBMB)},
 		{"first_start_s", r.FirstStartS, "%.1f", "≤", 15, fmt.Sprintf("start over the whole log (no snapshot) to its last call on the board; server CPU %.1fs, other processes %.2f cores", d.ReplayCPUS, d.ReplayOtherCores)},
 		{"restart_ack_s", r.RestartAckS, "%.2f", "≤", 0.5, fmt.Sprintf("new process to first 200: SIGTERM %.2f (%d probes refused; exit took %.1fs), kill -9 %.2f (%d refused)", d.TermAckS, d.TermRefused, d.TermStopS, d.KillAckS, d.KillRefused)},

@@ -205,12 +205,16 @@ func (s *server) tail() string {
 	return strings.TrimSpace(string(b))
 }
 
-// memory reads the process's resident memory from /proc: total, anonymous and
-// file-backed (bbolt's mmap), in MiB.
-func memory(pid int) (rss, anon, file float64, err error) {
+// memUse is a process's resident memory in MiB: total, anonymous, file-backed (bbolt's
+// map of the file) and the peak total since it started (VmHWM).
+type memUse struct{ rss, anon, file, peak float64 }
+
+// memory reads the process's resident memory from /proc.
+func memory(pid int) (memUse, error) {
+	var m memUse
 	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
 	if err != nil {
-		return 0, 0, 0, err
+		return m, err
 	}
 	defer f.Close()
 	sc := bufio.NewScanner(f)
@@ -222,17 +226,19 @@ func memory(pid int) (rss, anon, file float64, err error) {
 		kb, _ := strconv.ParseFloat(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 64)
 		switch k {
 		case "VmRSS":
-			rss = kb / 1024
+			m.rss = kb / 1024
 		case "RssAnon":
-			anon = kb / 1024
+			m.anon = kb / 1024
 		case "RssFile":
-			file = kb / 1024
+			m.file = kb / 1024
+		case "VmHWM":
+			m.peak = kb / 1024
 		}
 	}
-	if rss == 0 {
-		return 0, 0, 0, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
+	if m.rss == 0 {
+		return m, fmt.Errorf("no VmRSS in /proc/%d/status", pid)
 	}
-	return rss, anon, file, sc.Err()
+	return m, sc.Err()
 }
 
 // cpuTime is the CPU time (user + system) process pid has used; pid 0 is this process.

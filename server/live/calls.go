@@ -16,7 +16,7 @@ type callEntry struct {
 	lastAt   time.Time // the latest event time: expiry and retention
 	answered bool
 	ghost    bool                   // only side events (a device state, a rating): not shown, not counted
-	inv      map[string]involvement // by agent id
+	inv      parts                  // each agent's part
 	count    *countEntry            // its contribution to the queue counters
 	waitQ    string                 // the queue it waits in, if it does
 	compact  bool                   // settled: events dropped, view kept (compact.go)
@@ -88,19 +88,19 @@ func (b *Board) refold(id string, ce *callEntry, ch *changes) {
 	} else {
 		delete(b.active, id)
 	}
-	for agent := range ce.inv {
-		if _, ok := f.inv[agent]; !ok {
-			if a := b.agents[agent]; a != nil {
+	for _, p := range ce.inv {
+		if _, ok := f.inv.get(p.agent); !ok {
+			if a := b.agents[p.agent]; a != nil {
 				a.setCall(id, involvement{}, false)
 			}
-			ch.agents[agent] = true
+			ch.agents[p.agent] = true
 		}
 	}
-	for agent, inv := range f.inv {
-		a := b.agent(agent)
-		if old, ok := a.calls[id]; !ok || old != inv {
-			a.setCall(id, inv, true)
-			ch.agents[agent] = true
+	for _, p := range f.inv {
+		a := b.agent(p.agent)
+		if old, ok := a.calls[id]; !ok || old != p.inv {
+			a.setCall(id, p.inv, true)
+			ch.agents[p.agent] = true
 		}
 	}
 	ce.inv = f.inv
@@ -125,11 +125,11 @@ func callFact(t call.Type) bool {
 func (b *Board) drop(id string, ce *callEntry, ch *changes) {
 	b.uncount(id, ce)
 	b.dropCallback(id)
-	for agent := range ce.inv {
-		if a := b.agents[agent]; a != nil {
+	for _, p := range ce.inv {
+		if a := b.agents[p.agent]; a != nil {
 			a.setCall(id, involvement{}, false)
 		}
-		ch.agents[agent] = true
+		ch.agents[p.agent] = true
 	}
 	delete(b.calls, id)
 	delete(b.active, id)

@@ -182,9 +182,8 @@ type snapInvolve struct {
 
 func settledOf(ce *callEntry) *snapSettled {
 	s := &snapSettled{View: ce.view, Lists: ce.packed, Start: ce.start, LastAt: ce.lastAt, Answered: ce.answered}
-	for _, a := range sortedKeys(ce.inv) {
-		p := ce.inv[a]
-		s.Parts = append(s.Parts, snapInvolve{Agent: a, Queue: p.queue, OnCall: p.onCall, Ringing: p.ringing, End: p.end})
+	for _, p := range ce.inv { // sorted by agent
+		s.Parts = append(s.Parts, snapInvolve{Agent: p.agent, Queue: p.inv.queue, OnCall: p.inv.onCall, Ringing: p.inv.ringing, End: p.inv.end})
 	}
 	return s
 }
@@ -193,13 +192,13 @@ func settledOf(ce *callEntry) *snapSettled {
 // board's (possibly new) queue rules.
 func (b *Board) restoreSettled(id string, s *snapSettled, ch *changes) {
 	ce := &callEntry{view: s.View, packed: s.Lists, start: s.Start, lastAt: s.LastAt, answered: s.Answered, compact: true,
-		inv: map[string]involvement{}}
+		inv: make(parts, 0, len(s.Parts))}
 	ce.view.QueueName = b.rules.For(ce.view.Queue).Name
 	b.calls[id] = ce
 	b.count(id, ce)
 	for _, p := range s.Parts {
 		inv := involvement{queue: p.Queue, onCall: p.OnCall, ringing: p.Ringing, end: p.End}
-		ce.inv[p.Agent] = inv
+		ce.inv.set(p.Agent, inv)
 		b.agent(p.Agent).setCall(id, inv, true)
 		ch.agents[p.Agent] = true
 	}

@@ -14,7 +14,7 @@ type folded struct {
 	view          call.Call
 	start, lastAt time.Time
 	answered      bool
-	inv           map[string]involvement
+	inv           parts
 }
 
 // fold derives a call from its events (sorted by compareEvents), in named phases over
@@ -368,12 +368,12 @@ func (s *foldState) settleState() {
 	finishMonitors(c, s.monitors, s.ended, s.endAt)
 	c.Transfers = s.b.recordTransfers(c.Source, c.Transfers, s.b.callIdentities(s.evs, c.Legs), s.spec, s.whole)
 	if s.dialer != "" && !s.answered && !s.ended { // dialing out is being on the call
-		p, ok := s.f.inv[s.dialer]
+		p, ok := s.f.inv.get(s.dialer)
 		if !ok {
 			p = involvement{queue: c.Queue}
 		}
 		p.onCall = s.dialAt
-		s.f.inv[s.dialer] = p
+		s.f.inv.set(s.dialer, p)
 	}
 	switch {
 	case s.ended:

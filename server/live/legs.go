@@ -97,8 +97,8 @@ func (ls *legs) end(agent string, t time.Time, outcome call.Outcome, stated, cre
 
 // finishLegs closes what the call's end or answer closed, fills outcomes, sets Legs and
 // Ringing, and returns each agent's part in the call.
-func (b *Board) finishLegs(c *call.Call, ls legs, answered, ended bool, ansAt, endAt *time.Time, ansAtOf map[string]time.Time) map[string]involvement {
-	inv := map[string]involvement{}
+func (b *Board) finishLegs(c *call.Call, ls legs, answered, ended bool, ansAt, endAt *time.Time, ansAtOf map[string]time.Time) parts {
+	var inv parts
 	var answerLeg *legState
 	for _, l := range ls {
 		if l.inferred && c.Direction == call.Outbound {
@@ -132,7 +132,7 @@ func (b *Board) finishLegs(c *call.Call, ls legs, answered, ended bool, ansAt, e
 		leg.Role = call.RoleAgent
 		c.Legs = append(c.Legs, leg)
 
-		p, ok := inv[leg.Agent]
+		p, ok := inv.get(leg.Agent)
 		if !ok {
 			p = involvement{queue: c.Queue}
 		}
@@ -147,13 +147,13 @@ func (b *Board) finishLegs(c *call.Call, ls legs, answered, ended bool, ansAt, e
 		case !open && leg.EndedAt != nil && leg.EndedAt.After(p.end):
 			p.end = *leg.EndedAt
 		}
-		inv[leg.Agent] = p
+		inv.set(leg.Agent, p)
 		if l.answered && leg.Agent == c.Agent {
 			answerLeg = l
 		}
 	}
 	if c.Agent != "" {
-		p, ok := inv[c.Agent]
+		p, ok := inv.get(c.Agent)
 		if !ok {
 			p = involvement{queue: c.Queue}
 		}
@@ -171,7 +171,7 @@ func (b *Board) finishLegs(c *call.Call, ls legs, answered, ended bool, ansAt, e
 				p.onCall = *ansAt
 			}
 		}
-		inv[c.Agent] = p
+		inv.set(c.Agent, p)
 	}
 	return inv
 }
