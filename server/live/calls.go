@@ -15,13 +15,13 @@ type callEntry struct {
 	start    time.Time // StartedAt, else the first event's time: sorting and "today"
 	lastAt   time.Time // the latest event time: expiry and retention
 	answered bool
-	ghost    bool                   // only side events (a device state, a rating): not shown, not counted
-	inv      parts                  // each agent's part
-	count    *countEntry            // its contribution to the queue counters
-	waitQ    string                 // the queue it waits in, if it does
-	compact  bool                   // settled: events dropped, view kept (compact.go)
-	packed   []byte                 // settled: the view's lists, packed (compact.go)
-	gen      uint64                 // folds so far
+	ghost    bool        // only side events (a device state, a rating): not shown, not counted
+	inv      parts       // each agent's part
+	count    *countEntry // its contribution to the queue counters
+	waitQ    string      // the queue it waits in, if it does
+	compact  bool        // settled: events dropped, view kept (compact.go)
+	packed   []byte      // settled: the view's lists, packed (compact.go)
+	gen      uint64      // folds so far
 }
 
 // applyCall adds e (logged at seq) to its call and refolds the call.
