@@ -1,7 +1,10 @@
 package server
 
 import (
+	"log/slog"
 	"runtime/debug"
+
+	"ringside/store"
 )
 
 // What a server holds is what its board holds, not what it read getting there.
@@ -9,20 +12,20 @@ import (
 // A replay reads the whole log through bbolt's map of the file and allocates far more
 // than the board it builds keeps; a retention sweep or an export reads much of the
 // file too. Both stay counted in the process's resident memory until given back: the
-// map's pages are released after catching up and on every expiry check (the kernel
-// keeps them cached; store.ReleaseMapped), and the heap the replay grew is returned to
-// the system once, after catching up.
+// map's pages are released after catching up and after every retention sweep (each
+// minute; the kernel keeps the pages cached, see store.ReleaseMapped), and the heap the
+// restore and the replay grew is returned to the system once, after catching up.
 
 // releaseReplayMemory gives back what restoring and catching up left behind. Runs once,
 // on the board goroutine, when it has caught up (after the snapshot that follows).
 func (b *board) releaseReplayMemory() {
 	debug.FreeOSMemory()
-	b.releaseMapped()
+	releaseMapped(b.st, b.log)
 }
 
 // releaseMapped drops the file's pages from the process's map of it.
-func (b *board) releaseMapped() {
-	if err := b.st.ReleaseMapped(); err != nil {
-		b.log.Warn("releasing the database map failed", "err", err)
+func releaseMapped(st *store.Store, log *slog.Logger) {
+	if err := st.ReleaseMapped(); err != nil {
+		log.Warn("releasing the database map failed", "err", err)
 	}
 }

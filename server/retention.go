@@ -79,6 +79,7 @@ func (w *cdrWriter) prune(j sweepJob) {
 	if d+e > 0 {
 		w.log.Info("pruned the log", "deliveries", d, "events", e, "raw_before", before(j.raw), "events_before", before(j.evts))
 	}
+	releaseMapped(w.st, w.log) // the sweep read much of the file, and exports since the last one
 }
 
 // registerRetention registers retention's counters.

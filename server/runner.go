@@ -238,7 +238,6 @@ func (b *board) run(readyAt uint64) {
 			if b.isReady() {
 				b.survive("expiry check", func() { b.expire(now) })
 				b.cdrs.sweep(now, b.cfg)
-				b.releaseMapped()
 			}
 		}
 	}

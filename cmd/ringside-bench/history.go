@@ -28,7 +28,7 @@ type historyResult struct {
 	dbInUse             float64       // its pages in use per event (free pages left out)
 	firstStart          time.Duration // start to the last logged call on the board
 	firstCPU, otherCPU  time.Duration // the server's CPU time over the first start, and other processes'
-	first               memUse        // settleWait after the snapshot that follows the first start
+	first               memUse        // settleWait after the first start's snapshot and archive sweep
 	afterPeak           float64       // MiB, the largest VmHWM of the restarted processes
 	rssAfter            float64       // MiB, the largest settleWait after a restart
 	sigterm, kill       restartResult
@@ -76,14 +76,14 @@ func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error)
 		return res, err
 	}
 	res.firstSnap = time.Since(t)
-	if res.first, err = settledMemory(ctx, s); err != nil {
-		return res, err
-	}
-	b.o.progress("history: RSS %.0f MiB (anon %.0f, file %.0f; peak %.0f); waiting for the archive sweep",
-		res.first.rss, res.first.anon, res.first.file, res.first.peak)
+	b.o.progress("history: snapshot stored after %.1fs; waiting for the archive sweep", res.firstSnap.Seconds())
 	if err := waitArchived(ctx, s, b.creds.apiKey, 5*time.Minute); err != nil {
 		return res, err
 	}
+	if res.first, err = settledMemory(ctx, s); err != nil {
+		return res, err
+	}
+	b.o.progress("history: RSS %.0f MiB (anon %.0f, file %.0f; peak %.0f)", res.first.rss, res.first.anon, res.first.file, res.first.peak)
 	inspect := func() error { // the stopped server's file
 		r, err := store.Inspect(db)
 		res.dbBytes, res.dbInUse = r.FileBytes, r.InUseBytesPerEvent()

@@ -366,7 +366,8 @@ func (s *foldState) settleState() {
 	}
 	s.f.inv = s.b.finishLegs(c, s.legs, s.answered, s.ended, s.ansAt, s.endAt, s.ansAtOf)
 	finishMonitors(c, s.monitors, s.ended, s.endAt)
-	c.Transfers = s.b.recordTransfers(c.Source, c.Transfers, s.b.callIdentities(s.evs, c.Legs), s.spec, s.whole)
+	identities := func() map[string]string { return s.b.callIdentities(s.evs, c.Legs) } // only for a call with transfers
+	c.Transfers = s.b.recordTransfers(c.Source, c.Transfers, identities, s.spec, s.whole)
 	if s.dialer != "" && !s.answered && !s.ended { // dialing out is being on the call
 		p, ok := s.f.inv.get(s.dialer)
 		if !ok {

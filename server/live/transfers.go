@@ -10,7 +10,7 @@ import (
 // last answering agent is not the first), unless a live event already told the same
 // one, and names every transfer's parties: each is the agent its vendor identity is,
 // so pages show people, not extensions.
-func (b *Board) recordTransfers(source string, xs []call.Transfer, known map[string]string, groups ...[]*call.Event) []call.Transfer {
+func (b *Board) recordTransfers(source string, xs []call.Transfer, identities func() map[string]string, groups ...[]*call.Event) []call.Transfer {
 	for _, g := range groups {
 		for _, e := range g {
 			if e.TransferFrom == "" && e.TransferTo == "" {
@@ -25,6 +25,10 @@ func (b *Board) recordTransfers(source string, xs []call.Transfer, known map[str
 			}
 		}
 	}
+	if len(xs) == 0 {
+		return xs
+	}
+	known := identities()
 	for i := range xs {
 		xs[i].FromAgent = b.partyAgent(source, xs[i].From, known)
 		xs[i].ToAgent = b.partyAgent(source, xs[i].To, known)
