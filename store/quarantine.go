@@ -22,7 +22,7 @@ var bQuarantined = []byte("quarantined")
 
 // Quarantine sets stored event seq aside for reason, durably, before it returns.
 func (s *Store) Quarantine(seq uint64, reason string) error {
-	err := s.db.Update(func(tx *bolt.Tx) error {
+	err := s.update(func(tx *bolt.Tx) error { // a panic (a damaged page) is an error, see writerpanic.go
 		return tx.Bucket(bQuarantined).Put(u64(seq), []byte(reason))
 	})
 	if err != nil {
