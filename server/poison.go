@@ -25,7 +25,11 @@ import (
 // before, so the calls they ended already went to the CDR writer; the rebuild hands
 // nothing over again. An event that panics during that replay is set aside the same
 // way and the rebuild starts over (each round sets one more event aside, so it ends).
-// The CDR writer folds a call from the log by the same rule (foldEnded).
+// The rebuild holds the board's write lock, so pages and the API wait for it (a
+// snapshot's restore and at most snapshot_every events): a price paid once per bug.
+// A settled call read back from the log leaves the event out too (a call's timeline
+// has no stand-ins), and the CDR writer folds a call from the log by the same rule
+// (foldEnded).
 
 // applied is what one event did to the board, and the facts it gives the reports.
 type applied struct {
