@@ -102,7 +102,13 @@ func (s *Store) Snapshot() (seq uint64, data []byte, err error) {
 			return nil
 		}
 		if b := tx.Bucket(bSnapshot); b != nil {
-			data = []byte{}
+			// sized from the last chunk's number: appending 16 MiB chunk by chunk
+			// allocated five times as much
+			size := 0
+			if k, _ := b.Cursor().Last(); len(k) == 4 {
+				size = (int(binary.BigEndian.Uint32(k)) + 1) * snapChunk
+			}
+			data = make([]byte, 0, size)
 			err := b.ForEach(func(_, chunk []byte) error {
 				data = append(data, chunk...)
 				return nil

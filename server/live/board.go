@@ -225,6 +225,7 @@ type changes struct {
 	queues     map[string]bool
 	callbacks  map[string]*Audience // by number key
 	voicemails map[string]bool      // message keys
+	quiet      bool                 // a restore: nobody is told, so no audiences are gathered
 }
 
 // finish recomputes touched agents and lists the changes: call, agents, queues, each sorted.

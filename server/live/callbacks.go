@@ -221,6 +221,9 @@ func (cb *callbacks) remove(id string) {
 // abandons as they are now: called before and after a change, so both are told. A
 // number without abandons (most answered calls) changes no listing.
 func (b *Board) touchNumber(num string, ch *changes) {
+	if ch.quiet {
+		return
+	}
 	if ch.callbacks == nil {
 		ch.callbacks = map[string]*Audience{}
 	}

@@ -200,7 +200,9 @@ func (b *Board) restoreSettled(id string, s *snapSettled, ch *changes) {
 		inv := involvement{queue: p.Queue, onCall: p.OnCall, ringing: p.Ringing, end: p.End}
 		ce.inv.set(p.Agent, inv)
 		b.agent(p.Agent).setCall(id, inv, true)
-		ch.agents[p.Agent] = true
+		if !ch.quiet {
+			ch.agents[p.Agent] = true
+		}
 	}
 	b.noteCallback(id, ce, ch)
 	if ce.packed == nil {
