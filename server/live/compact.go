@@ -189,7 +189,7 @@ func settledOf(ce *callEntry) *snapSettled {
 }
 
 // restoreSettled puts a settled call back as the snapshot holds it, counted under the
-// board's (possibly new) queue rules.
+// board's (possibly new) queue rules; restoreParts gives its agents their part in it.
 func (b *Board) restoreSettled(id string, s *snapSettled, ch *changes) {
 	ce := &callEntry{view: s.View, packed: s.Lists, start: s.Start, lastAt: s.LastAt, answered: s.Answered, compact: true,
 		inv: make(parts, 0, len(s.Parts))}
@@ -197,15 +197,21 @@ func (b *Board) restoreSettled(id string, s *snapSettled, ch *changes) {
 	b.calls[id] = ce
 	b.count(id, ce)
 	for _, p := range s.Parts {
-		inv := involvement{queue: p.Queue, onCall: p.OnCall, ringing: p.Ringing, end: p.End}
-		ce.inv.set(p.Agent, inv)
-		b.agent(p.Agent).setCall(id, inv, true)
-		if !ch.quiet {
-			ch.agents[p.Agent] = true
-		}
+		ce.inv.set(p.Agent, p.involvement())
 	}
 	b.noteCallback(id, ce, ch)
 	if ce.packed == nil {
 		ce.pack()
 	}
+}
+
+// restoreParts gives a settled call's agents their part in it.
+func (b *Board) restoreParts(id string, s *snapSettled) {
+	for _, p := range s.Parts {
+		b.agent(p.Agent).setCall(id, p.involvement(), true)
+	}
+}
+
+func (p snapInvolve) involvement() involvement {
+	return involvement{queue: p.Queue, onCall: p.OnCall, ringing: p.Ringing, end: p.End}
 }

@@ -103,15 +103,8 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 	}
 	// nobody is told of a restore's changes: pages redraw the whole board after it
 	ch := &changes{agents: map[string]bool{}, queues: map[string]bool{}, quiet: true}
-	for calls := range settled.chunks() {
-		for _, sc := range calls {
-			if err := b.restoreCall(sc, refold, ch); err != nil {
-				return nil, err
-			}
-		}
-	}
-	if err := settled.err(); err != nil {
-		return nil, fmt.Errorf("live: snapshot: %w", err)
+	if err := b.restoreSettledCalls(settled, refold, ch); err != nil {
+		return nil, err
 	}
 	for _, sc := range s.Calls {
 		if err := b.restoreCall(sc, refold, ch); err != nil {
@@ -122,6 +115,50 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 		a.view = b.agentView(a)
 	}
 	return b, nil
+}
+
+// restoreSettledCalls puts the settled calls back as their chunks are decoded. Each
+// call's agents are given their part in it on a goroutine of their own (the agents'
+// entries are touched by nothing else meanwhile), the call, its counts and its
+// callback fact on this one: restoring took about a second on one of two cores over
+// 1M events' board. Under another directory the calls are refolded from the log,
+// which touches everything, so on this goroutine only.
+func (b *Board) restoreSettledCalls(settled *settledSource, refold bool, ch *changes) error {
+	var parts chan []snapCall
+	agentsDone := make(chan struct{})
+	if refold {
+		close(agentsDone)
+	} else {
+		parts = make(chan []snapCall, 2)
+		go func() {
+			defer close(agentsDone)
+			for calls := range parts {
+				for _, sc := range calls {
+					b.restoreParts(sc.ID, sc.Settled)
+				}
+			}
+		}()
+	}
+	defer func() {
+		if parts != nil {
+			close(parts)
+		}
+		<-agentsDone
+	}()
+	for calls := range settled.chunks() {
+		for _, sc := range calls {
+			if err := b.restoreCall(sc, refold, ch); err != nil {
+				return err
+			}
+		}
+		if parts != nil {
+			parts <- calls
+		}
+	}
+	if err := settled.err(); err != nil {
+		return fmt.Errorf("live: snapshot: %w", err)
+	}
+	return nil
 }
 
 // restoreCall puts one call of a snapshot back: a settled call as it was (refolded

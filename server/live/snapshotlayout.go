@@ -158,7 +158,7 @@ func (src *settledSource) decode(out chan<- decodedChunk) {
 	defer close(out)
 	for i, doc := range src.docs {
 		c := decodedChunk{calls: make([]snapCall, 0, settledChunk)} // not grown call by call
-		if c.err = json.Unmarshal(doc, &c.calls); c.err != nil {
+		if c.err = unmarshalChunk(doc, &c.calls); c.err != nil {
 			c.err = fmt.Errorf("settled calls, chunk %d: %w", i, c.err)
 		}
 		select {
@@ -170,6 +170,17 @@ func (src *settledSource) decode(out chan<- decodedChunk) {
 			return
 		}
 	}
+}
+
+// unmarshalChunk decodes a chunk; a panic in the decoder (this goroutine's own, no
+// caller's recover reaches it) is the chunk's error, so the board replays instead.
+func unmarshalChunk(doc []byte, calls *[]snapCall) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("decoding panicked: %v", p)
+		}
+	}()
+	return json.Unmarshal(doc, calls)
 }
 
 func (src *settledSource) err() error { return src.failed }
