@@ -189,8 +189,9 @@ func settledOf(ce *callEntry) *snapSettled {
 }
 
 // restoreSettled puts a settled call back as the snapshot holds it, counted under the
-// board's (possibly new) queue rules; restoreParts gives its agents their part in it.
-func (b *Board) restoreSettled(id string, s *snapSettled, ch *changes) {
+// board's (possibly new) queue rules; restoreSides gives its agents their part in it
+// and notes its callback fact.
+func (b *Board) restoreSettled(id string, s *snapSettled) *callEntry {
 	ce := &callEntry{view: s.View, packed: s.Lists, start: s.Start, lastAt: s.LastAt, answered: s.Answered, compact: true,
 		inv: make(parts, 0, len(s.Parts))}
 	ce.view.QueueName = b.rules.For(ce.view.Queue).Name
@@ -199,10 +200,7 @@ func (b *Board) restoreSettled(id string, s *snapSettled, ch *changes) {
 	for _, p := range s.Parts {
 		ce.inv.set(p.Agent, p.involvement())
 	}
-	b.noteCallback(id, ce, ch)
-	if ce.packed == nil {
-		ce.pack()
-	}
+	return ce
 }
 
 // restoreParts gives a settled call's agents their part in it.

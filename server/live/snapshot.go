@@ -96,6 +96,7 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 	b := New(cfg)
 	b.clock, b.cutoff = s.Clock, s.Cutoff
 	b.calls = make(map[string]*callEntry, settled.n+len(s.Calls))
+	b.cb.facts = make(map[string]cbFact, settled.n+len(s.Callbacks.Retained)) // most calls say something of a number
 	b.restoreAgents(s.Agents)
 	b.restoreCallbacks(s.Callbacks)
 	for _, e := range s.Voicemails {
@@ -117,57 +118,67 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 	return b, nil
 }
 
-// restoreSettledCalls puts the settled calls back as their chunks are decoded. Each
-// call's agents are given their part in it on a goroutine of their own (the agents'
-// entries are touched by nothing else meanwhile), the call, its counts and its
-// callback fact on this one: restoring took about a second on one of two cores over
-// 1M events' board. Under another directory the calls are refolded from the log,
-// which touches everything, so on this goroutine only.
+// restoreSettledCalls puts the settled calls back as their chunks are decoded: each
+// call and its counts on this goroutine, its agents' parts and its callback fact on
+// another (nothing else touches the agents' entries or the callback facts meanwhile,
+// and a call is handed over once this goroutine is done with it). Restoring took
+// about a second on one of two cores over 1M events' board. Under another directory
+// the calls are refolded from the log, which touches everything: on this goroutine.
 func (b *Board) restoreSettledCalls(settled *settledSource, refold bool, ch *changes) error {
-	var parts chan []snapCall
-	agentsDone := make(chan struct{})
 	if refold {
-		close(agentsDone)
-	} else {
-		parts = make(chan []snapCall, 2)
-		go func() {
-			defer close(agentsDone)
-			for calls := range parts {
-				for _, sc := range calls {
-					b.restoreParts(sc.ID, sc.Settled)
+		for calls := range settled.chunks() {
+			for _, sc := range calls {
+				if err := b.restoreCall(sc, true, ch); err != nil {
+					return err
 				}
 			}
-		}()
-	}
-	defer func() {
-		if parts != nil {
-			close(parts)
 		}
-		<-agentsDone
+		return settled.err()
+	}
+	side, sideDone := make(chan restoredChunk, 2), make(chan struct{})
+	go b.restoreSides(side, sideDone)
+	defer func() {
+		close(side)
+		<-sideDone
 	}()
 	for calls := range settled.chunks() {
-		for _, sc := range calls {
-			if err := b.restoreCall(sc, refold, ch); err != nil {
-				return err
+		entries := make([]*callEntry, len(calls))
+		for i, sc := range calls {
+			if sc.Settled == nil {
+				return fmt.Errorf("live: snapshot: call %s in a chunk of settled calls is not settled", sc.ID)
 			}
+			entries[i] = b.restoreSettled(sc.ID, sc.Settled)
 		}
-		if parts != nil {
-			parts <- calls
-		}
+		side <- restoredChunk{calls: calls, entries: entries}
 	}
-	if err := settled.err(); err != nil {
-		return fmt.Errorf("live: snapshot: %w", err)
-	}
-	return nil
+	return settled.err()
 }
 
-// restoreCall puts one call of a snapshot back: a settled call as it was (refolded
-// from the log under another directory), another by refolding its events.
-func (b *Board) restoreCall(sc snapCall, refold bool, ch *changes) error {
-	if sc.Settled != nil && !refold {
-		b.restoreSettled(sc.ID, sc.Settled, ch)
-		return nil
+// restoredChunk is a chunk of settled calls back in the board, for their agents'
+// parts and callback facts.
+type restoredChunk struct {
+	calls   []snapCall
+	entries []*callEntry
+}
+
+func (b *Board) restoreSides(in <-chan restoredChunk, done chan<- struct{}) {
+	defer close(done)
+	ch := &changes{quiet: true}
+	for c := range in {
+		for i, sc := range c.calls {
+			b.restoreParts(sc.ID, sc.Settled)
+			ce := c.entries[i]
+			b.noteCallback(sc.ID, ce, ch)
+			if ce.packed == nil {
+				ce.pack()
+			}
+		}
 	}
+}
+
+// restoreCall puts a call of a snapshot back by refolding it: its events, or a
+// settled call's from the log (under another directory).
+func (b *Board) restoreCall(sc snapCall, refold bool, ch *changes) error {
 	ce := &callEntry{}
 	if sc.Settled != nil {
 		if err := b.reload(sc.ID, ce, 0); err != nil {

@@ -183,7 +183,12 @@ func unmarshalChunk(doc []byte, calls *[]snapCall) (err error) {
 	return json.Unmarshal(doc, calls)
 }
 
-func (src *settledSource) err() error { return src.failed }
+func (src *settledSource) err() error {
+	if src.failed != nil {
+		return fmt.Errorf("live: snapshot: %w", src.failed)
+	}
+	return nil
+}
 
 // stop ends the decoding goroutine when the restore gives up early.
 func (src *settledSource) stop() { src.stopOnce.Do(func() { close(src.quit) }) }
