@@ -135,12 +135,19 @@ func (b *Board) restoreSettledCalls(settled *settledSource, refold bool, ch *cha
 		}
 		return settled.err()
 	}
-	side, sideDone := make(chan restoredChunk, 2), make(chan struct{})
+	side, sideDone := make(chan restoredChunk, 2), make(chan error, 1)
 	go b.restoreSides(side, sideDone)
-	defer func() {
-		close(side)
-		<-sideDone
-	}()
+	err := b.restoreChunks(settled, side)
+	if serr := <-sideDone; err == nil {
+		err = serr
+	}
+	return err
+}
+
+// restoreChunks restores each chunk's calls and hands them to restoreSides; it closes
+// side when done, or when it gives up (an error, a panic).
+func (b *Board) restoreChunks(settled *settledSource, side chan<- restoredChunk) error {
+	defer close(side)
 	for calls := range settled.chunks() {
 		entries := make([]*callEntry, len(calls))
 		for i, sc := range calls {
@@ -161,19 +168,35 @@ type restoredChunk struct {
 	entries []*callEntry
 }
 
-func (b *Board) restoreSides(in <-chan restoredChunk, done chan<- struct{}) {
-	defer close(done)
-	ch := &changes{quiet: true}
+// restoreSides gives the calls of each chunk their agents' parts and callback facts,
+// and says when in is closed whether that failed: a panic here (no caller's recover
+// reaches this goroutine) is an error, so the caller replays the log instead.
+func (b *Board) restoreSides(in <-chan restoredChunk, done chan<- error) {
+	var err error
 	for c := range in {
-		for i, sc := range c.calls {
-			b.restoreParts(sc.ID, sc.Settled)
-			ce := c.entries[i]
-			b.noteCallback(sc.ID, ce, ch)
-			if ce.packed == nil {
-				ce.pack()
-			}
+		if err == nil {
+			err = b.restoreSide(c)
 		}
 	}
+	done <- err
+}
+
+func (b *Board) restoreSide(c restoredChunk) (err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			err = fmt.Errorf("live: snapshot: restoring agents' parts and callback facts panicked: %v", p)
+		}
+	}()
+	ch := &changes{quiet: true}
+	for i, sc := range c.calls {
+		b.restoreParts(sc.ID, sc.Settled)
+		ce := c.entries[i]
+		b.noteCallback(sc.ID, ce, ch)
+		if ce.packed == nil {
+			ce.pack()
+		}
+	}
+	return nil
 }
 
 // restoreCall puts a call of a snapshot back by refolding it: its events, or a

@@ -161,3 +161,20 @@ func TestSnapshotChunksRefuseDamage(t *testing.T) {
 		}
 	}
 }
+
+// A panic while agents' parts and callback facts are restored (on a goroutine of their
+// own, which no caller's recover reaches) is the restore's error, so the server
+// replays the log instead of dying; the chunks after it are still taken, so the
+// restoring goroutine is never left blocked.
+func TestRestoreSidesPanicIsAnError(t *testing.T) {
+	b := New(testConfig())
+	in, done := make(chan restoredChunk), make(chan error, 1)
+	go b.restoreSides(in, done)
+	settled := []snapCall{{ID: "c1", Settled: &snapSettled{}}}
+	in <- restoredChunk{calls: settled, entries: []*callEntry{nil}} // no entry: noteCallback panics
+	in <- restoredChunk{calls: settled, entries: []*callEntry{nil}}
+	close(in)
+	if err := <-done; err == nil || !strings.Contains(err.Error(), "panicked") {
+		t.Fatalf("got %v, want the panic as an error", err)
+	}
+}
