@@ -2,7 +2,9 @@ package server
 
 import (
 	"log/slog"
+	"os"
 	"runtime/debug"
+	runtimemetrics "runtime/metrics"
 
 	"ringside/store"
 )
@@ -15,12 +17,20 @@ import (
 // map's pages are released after catching up and after every retention sweep (each
 // minute; the kernel keeps the pages cached, see store.ReleaseMapped), and the heap the
 // restore and the replay grew is returned to the system once, after catching up.
+//
+// Once caught up, the server keeps within memory_limit_mb (Go's soft memory limit):
+// by default Go lets the heap grow to twice what is live before collecting, which for
+// a 1M-event board is twice some 400 MiB. The limit never goes below a quarter above
+// the live heap, so a board bigger than the budget costs memory, not a collector that
+// runs all the time; it is set again every minute as the board grows or shrinks. The
+// replay runs without it: collecting that often would slow the first start.
 
 // releaseReplayMemory gives back what restoring and catching up left behind. Runs once,
 // on the board goroutine, when it has caught up (after the snapshot that follows).
 func (b *board) releaseReplayMemory() {
 	debug.FreeOSMemory()
 	releaseMapped(b.st, b.log)
+	b.limitMemory()
 }
 
 // releaseMapped drops the file's pages from the process's map of it.
@@ -28,4 +38,25 @@ func releaseMapped(st *store.Store, log *slog.Logger) {
 	if err := st.ReleaseMapped(); err != nil {
 		log.Warn("releasing the database map failed", "err", err)
 	}
+}
+
+// limitMemory sets Go's soft memory limit from memory_limit_mb and the live heap.
+func (b *board) limitMemory() {
+	if b.cfg.MemoryLimitMB < 0 || os.Getenv("GOMEMLIMIT") != "" {
+		return
+	}
+	debug.SetMemoryLimit(memoryLimit(int64(b.cfg.MemoryLimitMB)<<20, liveHeap()))
+}
+
+// memoryLimit is the budget, or a quarter above the live heap when that is more.
+func memoryLimit(budget, live int64) int64 { return max(budget, live+live/4) }
+
+// liveHeap is the heap the last collection found live, in bytes.
+func liveHeap() int64 {
+	s := []runtimemetrics.Sample{{Name: "/gc/heap/live:bytes"}}
+	runtimemetrics.Read(s)
+	if s[0].Value.Kind() != runtimemetrics.KindUint64 {
+		return 0
+	}
+	return int64(s[0].Value.Uint64())
 }

@@ -165,14 +165,14 @@ func (b *board) survive(what string, fn func()) {
 	fn()
 }
 
-// restoreSafely is live.Restore, with a panic (a snapshot that restores into nonsense)
+// restoreSafely is live.RestoreSegments, with a panic (a snapshot that restores into nonsense)
 // as its error: the board then replays the whole log instead, where a panic would end
 // every start the same way.
-func restoreSafely(lc live.Config, data []byte) (lb *live.Board, err error) {
+func restoreSafely(lc live.Config, head []byte, segments [][]byte) (lb *live.Board, err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			lb, err = nil, fmt.Errorf("restoring it panicked: %v", p)
 		}
 	}()
-	return live.Restore(lc, data)
+	return live.RestoreSegments(lc, head, segments)
 }

@@ -149,6 +149,10 @@ func (b *board) restore() {
 // and 0 when there is none or it is unusable.
 func (b *board) fromSnapshot() (*live.Board, uint64) {
 	seq, data, err := b.st.Snapshot()
+	var segs [][]byte
+	if err == nil && len(data) > 0 {
+		segs, err = b.st.SnapshotSegments()
+	}
 	lc := liveConfig(b.cfg)
 	lc.CallEvents = clampedCallEvents(b.st, b.cfg) // settled calls are kept compact and reloaded from the log
 	var lb *live.Board
@@ -156,7 +160,7 @@ func (b *board) fromSnapshot() (*live.Board, uint64) {
 	case err != nil:
 		b.log.Error("reading the board snapshot failed, replaying the whole log", "err", err)
 	case len(data) > 0:
-		if lb, err = restoreSafely(lc, data); err != nil {
+		if lb, err = restoreSafely(lc, data, segs); err != nil {
 			b.log.Warn("snapshot unusable, replaying the whole log", "err", err)
 		}
 	}
@@ -238,6 +242,7 @@ func (b *board) run(readyAt uint64) {
 			if b.isReady() {
 				b.survive("expiry check", func() { b.expire(now) })
 				b.cdrs.sweep(now, b.cfg)
+				b.limitMemory()
 			}
 		}
 	}
@@ -328,17 +333,21 @@ func (b *board) snapshot() {
 		b.log.Warn("snapshot skipped: the CDR writer is retrying a failed write")
 		return
 	}
-	var data []byte
+	var d live.Delta
 	var seq uint64
 	var err error
-	b.read(func(lb *live.Board) { data, err = lb.Snapshot(); seq = b.applied }) // unlocked even if it panics
+	stored := b.st.SnapshotRecords()
+	b.read(func(lb *live.Board) { d, err = lb.SnapshotDelta(lb.SnapshotDue(stored)); seq = b.applied }) // unlocked even if it panics
 	if err == nil {
-		err = b.st.PutSnapshot(seq, data)
+		err = b.st.PutSnapshotSegments(seq, d.Head, store.Segments{Add: d.Segments, Records: d.Records, Full: d.Full})
 	}
 	if err != nil {
 		b.log.Error("snapshot failed", "err", err)
 		return
 	}
+	b.mu.Lock()
+	b.b.DeltaStored(d)
+	b.mu.Unlock()
 	b.m.snapshot.Observe(time.Since(t0).Seconds())
 	b.snappedAt.Store(time.Now().UnixNano())
 }

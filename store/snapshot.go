@@ -31,8 +31,15 @@ var (
 // snapChunk is a chunk's size: with its page and element headers, 16 pages of 4 KiB.
 const snapChunk = 64<<10 - 64
 
-// PutSnapshot replaces the snapshot; seq is the last event it includes.
+// PutSnapshot replaces the snapshot by one written whole (its stored segments are
+// dropped); seq is the last event it includes.
 func (s *Store) PutSnapshot(seq uint64, data []byte) error {
+	return s.PutSnapshotSegments(seq, data, Segments{Full: true})
+}
+
+// PutSnapshotSegments replaces the snapshot's head and adds its segments (replacing
+// every stored one when full), in one transaction; seq is the last event it includes.
+func (s *Store) PutSnapshotSegments(seq uint64, head []byte, segs Segments) error {
 	if last := s.LastSeq(); seq > last {
 		return fmt.Errorf("store: snapshot at seq %d is ahead of the log (%d)", seq, last)
 	}
@@ -40,8 +47,15 @@ func (s *Store) PutSnapshot(seq uint64, data []byte) error {
 	if err != nil {
 		return err
 	}
-	data = enc.EncodeAll(data, make([]byte, 0, len(data)/4))
+	data := enc.EncodeAll(head, make([]byte, 0, len(head)/4))
+	packed := make([][]byte, len(segs.Add))
+	for i, seg := range segs.Add {
+		packed[i] = enc.EncodeAll(seg, make([]byte, 0, len(seg)/4))
+	}
 	return unavailable(s.db.Update(func(tx *bolt.Tx) error {
+		if err := putSegments(tx, packed, segs); err != nil {
+			return err
+		}
 		meta := tx.Bucket(bMeta)
 		if err := meta.Delete(keySnapData); err != nil {
 			return err
@@ -147,10 +161,15 @@ func unpackSnapshot(data []byte) ([]byte, error) {
 	// JSON and the compressed chunks (over 1M events some 170 MiB), for as long as
 	// the server ran. Unlike the archive's decoder it has no 64 MiB bound, as a big
 	// center's board is larger.
-	dec, err := zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
+	dec, err := snapshotDecoder()
 	if err != nil {
 		return nil, err
 	}
 	defer dec.Close()
 	return dec.DecodeAll(data, nil)
+}
+
+// snapshotDecoder is a decoder for one reading of the snapshot; close it after.
+func snapshotDecoder() (*zstd.Decoder, error) {
+	return zstd.NewReader(nil, zstd.WithDecoderConcurrency(1))
 }

@@ -58,6 +58,9 @@ func (c *Config) fillDefaults(keyAt) error {
 	if c.SnapshotEvery <= 0 {
 		c.SnapshotEvery = 20000
 	}
+	if c.MemoryLimitMB == 0 {
+		c.MemoryLimitMB = 512
+	}
 	if len(c.PauseReasons) == 0 {
 		c.PauseReasons = []string{"Break", "Lunch", "Training", "Meeting"}
 	}

@@ -45,6 +45,10 @@ type Config struct {
 	// SnapshotEvery is how many applied events trigger a board snapshot (default 20000;
 	// one is also taken every 30 s and at shutdown). Bounds the replay at start.
 	SnapshotEvery int `toml:"snapshot_every"`
+	// MemoryLimitMB is the memory the server keeps within once caught up (default 512),
+	// unless its board alone needs more: Go's soft memory limit, at least a quarter above
+	// the live heap. -1 leaves Go's default (and GOMEMLIMIT, when set, wins).
+	MemoryLimitMB int `toml:"memory_limit_mb"`
 	// Wallboard thresholds: a queue tile turns red above this longest wait or below this
 	// service level (defaults 120 s and 60 %).
 	RedWaitS float64 `toml:"red_wait_s"`

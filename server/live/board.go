@@ -107,6 +107,7 @@ type Board struct {
 	vms     map[string]call.Event           // voicemail messages by "source:id" (voicemails.go)
 
 	settling               []settling // ended calls in the order they ended (compact.go)
+	segs                   segState   // what the stored snapshot's segments hold (segments.go)
 	reloaded, reloadFailed int
 	reloadErr              error
 }

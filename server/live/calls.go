@@ -131,6 +131,9 @@ func (b *Board) drop(id string, ce *callEntry, ch *changes) {
 		}
 		ch.agents[p.agent] = true
 	}
+	if ce.compact {
+		b.segs.changed = append(b.segs.changed, id)
+	}
 	delete(b.calls, id)
 	delete(b.active, id)
 }

@@ -60,6 +60,7 @@ func (b *Board) settle() {
 		}
 		ce.events, ce.compact = nil, true
 		ce.pack()
+		b.segs.changed = append(b.segs.changed, s.id)
 	}
 	if n > 0 {
 		b.settling = slices.Delete(b.settling, 0, n)
@@ -90,6 +91,7 @@ func (b *Board) reload(id string, ce *callEntry, seq uint64) error {
 		ce.events, _ = insert(ce.events, normalize(e))
 	}
 	ce.view, ce.packed, ce.compact = ce.full(), nil, false
+	b.segs.changed = append(b.segs.changed, id)
 	b.reloaded++
 	return nil
 }

@@ -8,8 +8,9 @@ import (
 )
 
 // snapshotVersion changes whenever the snapshot's meaning does; Restore refuses others,
-// and the caller then replays the whole log.
-const snapshotVersion = 4
+// and the caller then replays the whole log. Version 5 adds the segmented head
+// (segments.go); a version 4 snapshot reads the same.
+const snapshotVersion = 5
 
 // snapshot holds the board's facts: the events of calls still open or recently ended,
 // which Restore refolds under the configuration it is given (a changed directory
@@ -23,9 +24,11 @@ type snapshot struct {
 	Cutoff  time.Time  `json:"cutoff"`
 	Calls   []snapCall `json:"calls"`
 	// Settled counts the settled calls of a chunked snapshot, which are not in Calls
-	// but in the chunks after the head (snapshotlayout.go).
-	Settled int         `json:"settled,omitempty"`
-	Agents  []*sigFacts `json:"agents"`
+	// but in the chunks after the head (snapshotlayout.go), or of a segmented one
+	// (Segmented), which are in the stored segments (segments.go).
+	Settled   int         `json:"settled,omitempty"`
+	Segmented bool        `json:"segmented,omitempty"`
+	Agents    []*sigFacts `json:"agents"`
 	// Callbacks holds what calls no longer in memory still say about callers to call
 	// back, and people's marks; calls in memory say theirs again when refolded.
 	Callbacks snapCallbacks `json:"callbacks"`
@@ -48,15 +51,20 @@ type snapCall struct {
 // Snapshot serializes the board; it does not change it. It is written in chunks
 // (snapshotlayout.go) so that a restart decodes them beside the restore.
 func (b *Board) Snapshot() ([]byte, error) {
-	return writeChunked(b.snapshotDoc())
+	return writeChunked(b.snapshotDoc(false))
 }
 
-// snapshotDoc is the board's facts, every call in id order.
-func (b *Board) snapshotDoc() snapshot {
-	s := snapshot{Version: snapshotVersion, FoldKey: foldKey(b.cfg), Clock: b.clock, Cutoff: b.cutoff}
+// snapshotDoc is the board's facts, every call in id order; segmented, only the
+// number of the settled calls (segments.go holds them).
+func (b *Board) snapshotDoc(segmented bool) snapshot {
+	s := snapshot{Version: snapshotVersion, FoldKey: foldKey(b.cfg), Clock: b.clock, Cutoff: b.cutoff, Segmented: segmented}
 	for _, id := range sortedKeys(b.calls) {
 		ce := b.calls[id]
-		if ce.compact {
+		switch {
+		case ce.compact && segmented:
+			s.Settled++
+			continue
+		case ce.compact:
 			s.Calls = append(s.Calls, snapCall{ID: id, Settled: settledOf(ce)})
 			continue
 		}
@@ -85,8 +93,16 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 	if err != nil {
 		return nil, fmt.Errorf("live: snapshot: %w", err)
 	}
+	if s.Segmented {
+		return nil, fmt.Errorf("live: a snapshot head without its segments")
+	}
+	return restoreFrom(cfg, s, settled)
+}
+
+// restoreFrom rebuilds a board from a snapshot's head and its settled calls.
+func restoreFrom(cfg Config, s snapshot, settled *settledSource) (*Board, error) {
 	defer settled.stop()
-	if s.Version != snapshotVersion {
+	if s.Version != snapshotVersion && s.Version != 4 {
 		return nil, fmt.Errorf("live: snapshot version %d, want %d", s.Version, snapshotVersion)
 	}
 	refold := s.FoldKey != foldKey(cfg) // the directory or the entry points changed

@@ -84,7 +84,7 @@ func TestSnapshotChunksRoundTrip(t *testing.T) {
 	if err != nil || len(docs) < 4 {
 		t.Fatalf("%d documents (%v): want a head and at least three chunks", len(docs), err)
 	}
-	legacy, err := json.Marshal(b.snapshotDoc())
+	legacy, err := json.Marshal(b.snapshotDoc(false))
 	if err != nil {
 		t.Fatal(err)
 	}
