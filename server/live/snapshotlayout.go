@@ -129,9 +129,11 @@ type decodedChunk struct {
 // one could not be decoded or they were not as many as the head said.
 func (src *settledSource) chunks() iter.Seq[[]snapCall] {
 	return func(yield func([]snapCall) bool) {
-		if src.docs == nil {
-			if src.decoded != nil {
-				yield(src.decoded)
+		if src.docs == nil { // decoded already: in chunks all the same, so the restore's two goroutines overlap
+			for i := 0; i < len(src.decoded); i += settledChunk {
+				if !yield(src.decoded[i:min(i+settledChunk, len(src.decoded))]) {
+					return
+				}
 			}
 			return
 		}
