@@ -59,6 +59,7 @@ type board struct {
 	progressed atomic.Uint64 // the applied seq, readable without the lock (/readyz)
 	movedAt    atomic.Int64  // when progressed last changed (Unix ns)
 	snappedAt  atomic.Int64  // when the last snapshot was stored (Unix ns; 0: none yet)
+	compacted  atomic.Int32  // boards laid out anew after a replay (memory.go)
 }
 
 // liveConfig turns the configuration into the board's.
@@ -175,6 +176,7 @@ func (b *board) run(readyAt uint64) {
 	defer b.cdrs.close()
 	b.restore()
 	defer b.sub.Close()
+	restoredAt := b.applied
 	if b.applied >= readyAt {
 		close(b.ready)
 		b.releaseReplayMemory()
@@ -226,6 +228,7 @@ func (b *board) run(readyAt uint64) {
 				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)
 			}
 			if caughtUp {
+				b.survive("rebuild after the replay", func() { b.compactAfterReplay(b.applied - restoredAt) })
 				b.releaseReplayMemory()
 			}
 		case r := <-b.reconf:
