@@ -3,8 +3,10 @@ package server
 import (
 	"log/slog"
 	"os"
+	"runtime"
 	"runtime/debug"
 	runtimemetrics "runtime/metrics"
+	"time"
 
 	"ringside/server/call"
 	"ringside/store"
@@ -30,21 +32,28 @@ import (
 // the same board restored from the snapshot just stored. Go's collector does not move
 // what it keeps: a long replay leaves the board's objects scattered over a heap its
 // garbage had filled, and the heap stays that size (over 1M events, 420 MiB of board
-// over 660 MiB of pages against 416 after a restart). Restoring lays the board out
-// anew, for the cost of a restart's restore, once; the old board is then garbage.
+// over 660 MiB of pages against 416 after a restart). The old board is dropped and
+// collected first, or the new one would fill the holes between the old one's objects
+// and end as scattered: readers wait for the restore (a restart's, once).
 func (b *board) compactAfterReplay(replayed uint64) {
 	if replayed <= uint64(b.cfg.SnapshotEvery) || b.st.SnapshotSeq() != b.applied {
 		return // a short replay, or no snapshot stored at this seq (a failed CDR write)
 	}
-	lb, seq := b.fromSnapshot()
-	if seq != b.applied {
+	t0 := time.Now()
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	lb, seq := b.fromSnapshotAfter(func() { b.b = nil; runtime.GC() })
+	b.b, b.names = lb, call.NameIndex(lb.Agents())
+	if seq != b.applied { // the snapshot just stored did not restore: replay the log as a start would
+		b.log.Error("the board's snapshot did not restore after a replay; replaying the log again", "seq", b.applied)
+		b.applied = seq
+		b.progressed.Store(seq)
+		b.sub.Close()
+		b.sub = b.st.Subscribe(seq)
 		return
 	}
-	b.mu.Lock()
-	b.b, b.names = lb, call.NameIndex(lb.Agents())
-	b.mu.Unlock()
 	b.compacted.Add(1)
-	b.log.Info("board laid out anew from its snapshot after a replay", "events", replayed)
+	b.log.Info("board laid out anew from its snapshot after a replay", "events", replayed, "took", time.Since(t0).Round(time.Millisecond))
 }
 
 // releaseReplayMemory gives back what restoring and catching up left behind. Runs once,

@@ -148,12 +148,17 @@ func (b *board) restore() {
 
 // fromSnapshot is the board of the stored snapshot and its seq, or an empty board
 // and 0 when there is none or it is unusable.
-func (b *board) fromSnapshot() (*live.Board, uint64) {
+func (b *board) fromSnapshot() (*live.Board, uint64) { return b.fromSnapshotAfter(func() {}) }
+
+// fromSnapshotAfter is fromSnapshot, running read between reading the snapshot and
+// restoring it.
+func (b *board) fromSnapshotAfter(read func()) (*live.Board, uint64) {
 	seq, data, err := b.st.Snapshot()
 	var segs [][]byte
 	if err == nil && len(data) > 0 {
 		segs, err = b.st.SnapshotSegments()
 	}
+	read()
 	lc := liveConfig(b.cfg)
 	lc.CallEvents = clampedCallEvents(b.st, b.cfg) // settled calls are kept compact and reloaded from the log
 	var lb *live.Board
@@ -175,7 +180,7 @@ func (b *board) run(readyAt uint64) {
 	defer close(b.done)
 	defer b.cdrs.close()
 	b.restore()
-	defer b.sub.Close()
+	defer func() { b.sub.Close() }() // the one open then (compactAfterReplay may replace it)
 	restoredAt := b.applied
 	if b.applied >= readyAt {
 		close(b.ready)
