@@ -40,6 +40,7 @@ func (b *board) compactAfterReplay(replayed uint64) {
 		return // a short replay, or no snapshot stored at this seq (a failed CDR write)
 	}
 	t0 := time.Now()
+	b.snapWG.Wait()
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	lb, seq := b.fromSnapshotAfter(func() { b.b = nil; runtime.GC() })

@@ -27,10 +27,10 @@ func TestMemoryLimitOnceCaughtUp(t *testing.T) {
 	if got := memoryLimit(300<<20, 400<<20); got != 500<<20 {
 		t.Errorf("a 400 MiB live heap under a 300 MiB budget: limit %d MiB, want 500", got>>20)
 	}
-	cfg.MemoryLimitMB = -1
+	off := *cfg // the server's own stays as it is: its board reads it
+	off.MemoryLimitMB = -1
 	debug.SetMemoryLimit(1 << 40)
-	e.srv.board.cfg = cfg
-	e.srv.board.limitMemory()
+	(&board{cfg: &off}).limitMemory()
 	if got := debug.SetMemoryLimit(-1); got != 1<<40 {
 		t.Errorf("memory_limit_mb = -1 changed the limit to %d MiB", got>>20)
 	}

@@ -55,11 +55,13 @@ type board struct {
 
 	reconf chan reconfRequest // Reload's new configuration, applied on the board goroutine
 
-	m          *metrics      // set before start
-	progressed atomic.Uint64 // the applied seq, readable without the lock (/readyz)
-	movedAt    atomic.Int64  // when progressed last changed (Unix ns)
-	snappedAt  atomic.Int64  // when the last snapshot was stored (Unix ns; 0: none yet)
-	compacted  atomic.Int32  // boards laid out anew after a replay (memory.go)
+	m          *metrics       // set before start
+	progressed atomic.Uint64  // the applied seq, readable without the lock (/readyz)
+	movedAt    atomic.Int64   // when progressed last changed (Unix ns)
+	snappedAt  atomic.Int64   // when the last snapshot was stored (Unix ns; 0: none yet)
+	compacted  atomic.Int32   // boards laid out anew after a replay (memory.go)
+	snapping   atomic.Bool    // a snapshot is being stored aside (snapshotAside)
+	snapWG     sync.WaitGroup // that snapshot, waited for before the board is replaced
 }
 
 // liveConfig turns the configuration into the board's.
@@ -153,11 +155,7 @@ func (b *board) fromSnapshot() (*live.Board, uint64) { return b.fromSnapshotAfte
 // fromSnapshotAfter is fromSnapshot, running read between reading the snapshot and
 // restoring it.
 func (b *board) fromSnapshotAfter(read func()) (*live.Board, uint64) {
-	seq, data, err := b.st.Snapshot()
-	var segs [][]byte
-	if err == nil && len(data) > 0 {
-		segs, err = b.st.SnapshotSegments()
-	}
+	seq, data, segs, err := b.st.SnapshotWithSegments()
 	read()
 	lc := liveConfig(b.cfg)
 	lc.CallEvents = clampedCallEvents(b.st, b.cfg) // settled calls are kept compact and reloaded from the log
@@ -227,9 +225,14 @@ func (b *board) run(readyAt uint64) {
 			}
 			b.survive("open calls check", func() { b.capOpenCalls(time.Now()) })
 			due := sinceSnap >= b.cfg.SnapshotEvery || (sinceSnap > 0 && time.Since(lastSnap) > snapshotEveryTime)
-			if (caughtUp && sinceSnap > 0) || (due && time.Since(lastSnap) >= snapshotShare*snapTook) {
+			switch {
+			case caughtUp && sinceSnap > 0: // stored before going on: compactAfterReplay restores it
 				t0 := time.Now()
 				b.survive("snapshot", b.snapshot)
+				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)
+			case due && time.Since(lastSnap) >= snapshotShare*snapTook && !b.snapping.Load():
+				t0 := time.Now()
+				b.survive("snapshot", b.snapshotAside)
 				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)
 			}
 			if caughtUp {
@@ -334,29 +337,75 @@ func (b *board) agentNames() map[string]string {
 // by then: a restart replays only the log after the snapshot, so those calls would
 // not end (and be stored) again.
 func (b *board) snapshot() {
-	t0 := time.Now()
+	b.snapWG.Wait()
+	if c, ok := b.captureSnapshot(); ok {
+		b.storeSnapshot(c)
+	}
+}
+
+// snapshotAside takes a snapshot and encodes and stores it on a goroutine of its own,
+// so the board goes on applying events meanwhile (a head holding many open calls takes
+// hundreds of milliseconds to encode); none if one is still being stored.
+func (b *board) snapshotAside() {
+	if !b.snapping.CompareAndSwap(false, true) {
+		return
+	}
+	c, ok := b.captureSnapshot()
+	if !ok {
+		b.snapping.Store(false)
+		return
+	}
+	b.snapWG.Add(1)
+	go func() {
+		defer b.snapWG.Done()
+		defer b.snapping.Store(false)
+		b.survive("snapshot", func() { b.storeSnapshot(c) })
+	}()
+}
+
+// capturedSnapshot is a snapshot taken from the board, to encode and store.
+type capturedSnapshot struct {
+	board *live.Board
+	c     live.Capture
+	seq   uint64
+	at    time.Time
+}
+
+// captureSnapshot takes the board's snapshot under the read lock (unlocked even if it
+// panics).
+func (b *board) captureSnapshot() (capturedSnapshot, bool) {
+	s := capturedSnapshot{at: time.Now()}
+	stored := b.st.SnapshotRecords()
+	b.read(func(lb *live.Board) { s.board, s.c, s.seq = lb, lb.CaptureDelta(lb.SnapshotDue(stored)), b.applied })
+	return s, s.board != nil
+}
+
+// storeSnapshot stores a captured snapshot, after the CDRs of every call ended by its
+// seq: a restart replays only the log after the snapshot, so those calls would not end
+// (and be stored) again. The board is told only if it is still the one captured.
+func (b *board) storeSnapshot(s capturedSnapshot) {
 	if !b.cdrs.flush() {
 		// A restart from a snapshot past calls whose CDRs are not stored would only
 		// find them by the writer's check of the log; the older snapshot replays them.
 		b.log.Warn("snapshot skipped: the CDR writer is retrying a failed write")
 		return
 	}
-	var d live.Delta
-	var seq uint64
-	var err error
-	stored := b.st.SnapshotRecords()
-	b.read(func(lb *live.Board) { d, err = lb.SnapshotDelta(lb.SnapshotDue(stored)); seq = b.applied }) // unlocked even if it panics
+	d, err := s.c.Encode()
 	if err == nil {
-		err = b.st.PutSnapshotSegments(seq, d.Head, store.Segments{Add: d.Segments, Records: d.Records, Full: d.Full})
+		err = b.st.PutSnapshotSegments(s.seq, d.Head, store.Segments{Add: d.Segments, Records: d.Records, Full: d.Full})
 	}
 	if err != nil {
 		b.log.Error("snapshot failed", "err", err)
 		return
 	}
 	b.mu.Lock()
-	b.b.DeltaStored(d)
+	if b.b == s.board {
+		b.b.DeltaStored(d)
+	} else { // replaced meanwhile (a rebuild): what it knows of the stored segments may be past
+		b.b.SegmentsUnknown()
+	}
 	b.mu.Unlock()
-	b.m.snapshot.Observe(time.Since(t0).Seconds())
+	b.m.snapshot.Observe(time.Since(s.at).Seconds())
 	b.snappedAt.Store(time.Now().UnixNano())
 }
 
@@ -397,6 +446,7 @@ func (b *board) reconfigure(cfg *config.Config) time.Duration {
 // restart with cfg would show. It returns every agent, queue and active call as
 // changed, so open pages redraw them. Runs on the board goroutine.
 func (b *board) rebuild(cfg *config.Config) []live.Change {
+	b.snapWG.Wait()
 	var data []byte
 	var err error
 	b.read(func(lb *live.Board) { data, err = lb.Snapshot() })

@@ -62,19 +62,48 @@ func putSegments(tx *bolt.Tx, packed [][]byte, segs Segments) error {
 // SnapshotSegments returns the stored segments, oldest first.
 func (s *Store) SnapshotSegments() ([][]byte, error) {
 	var packed [][]byte
-	err := s.db.View(func(tx *bolt.Tx) error {
-		b := tx.Bucket(bSegments)
-		if b == nil {
-			return nil
-		}
-		return b.ForEach(func(_, v []byte) error {
-			packed = append(packed, append([]byte(nil), v...))
-			return nil
-		})
-	})
+	err := s.db.View(func(tx *bolt.Tx) error { packed = readSegments(tx); return nil })
 	if err != nil {
 		return nil, unavailable(err)
 	}
+	return unpackSegments(packed)
+}
+
+// SnapshotWithSegments is Snapshot and SnapshotSegments read in one transaction, so a
+// snapshot stored meanwhile cannot mix its segments with an older head.
+func (s *Store) SnapshotWithSegments() (seq uint64, head []byte, segments [][]byte, err error) {
+	var packed [][]byte
+	err = s.db.View(func(tx *bolt.Tx) error {
+		var err error
+		if seq, head, err = readSnapshot(tx); err == nil {
+			packed = readSegments(tx)
+		}
+		return err
+	})
+	if err != nil {
+		return seq, nil, nil, unavailable(err)
+	}
+	if head, err = unpackSnapshot(head); err != nil {
+		return seq, nil, nil, fmt.Errorf("store: the board snapshot at seq %d: %w", seq, err)
+	}
+	segments, err = unpackSegments(packed)
+	return seq, head, segments, err
+}
+
+// readSegments copies the stored segments out of tx, still compressed.
+func readSegments(tx *bolt.Tx) [][]byte {
+	var packed [][]byte
+	if b := tx.Bucket(bSegments); b != nil {
+		_ = b.ForEach(func(_, v []byte) error {
+			packed = append(packed, append([]byte(nil), v...))
+			return nil
+		})
+	}
+	return packed
+}
+
+// unpackSegments decompresses segments, dropping each compressed one as it goes.
+func unpackSegments(packed [][]byte) ([][]byte, error) {
 	dec, err := snapshotDecoder()
 	if err != nil {
 		return nil, err

@@ -102,34 +102,9 @@ func (s *Store) metaSeq(key []byte) uint64 {
 // Snapshot returns the latest snapshot, or seq 0 and nil data when there is none.
 func (s *Store) Snapshot() (seq uint64, data []byte, err error) {
 	err = s.db.View(func(tx *bolt.Tx) error {
-		meta := tx.Bucket(bMeta)
-		v := meta.Get(keySnapSeq)
-		if v == nil {
-			return nil
-		}
-		if len(v) != 8 {
-			return errors.New("store: malformed snapshot seq")
-		}
-		seq = binary.BigEndian.Uint64(v)
-		if old := meta.Get(keySnapData); old != nil {
-			data = append([]byte(nil), old...)
-			return nil
-		}
-		if b := tx.Bucket(bSnapshot); b != nil {
-			// sized from the last chunk's number: appending 16 MiB chunk by chunk
-			// allocated five times as much
-			size := 0
-			if k, _ := b.Cursor().Last(); len(k) == 4 {
-				size = (int(binary.BigEndian.Uint32(k)) + 1) * snapChunk
-			}
-			data = make([]byte, 0, size)
-			err := b.ForEach(func(_, chunk []byte) error {
-				data = append(data, chunk...)
-				return nil
-			})
-			return err
-		}
-		return nil
+		var err error
+		seq, data, err = readSnapshot(tx)
+		return err
 	})
 	if err != nil {
 		return seq, data, unavailable(err)
@@ -138,6 +113,38 @@ func (s *Store) Snapshot() (seq uint64, data []byte, err error) {
 		return seq, nil, fmt.Errorf("store: the board snapshot at seq %d: %w", seq, err)
 	}
 	return seq, data, nil
+}
+
+// readSnapshot copies the stored snapshot (still compressed) and its seq out of tx.
+func readSnapshot(tx *bolt.Tx) (seq uint64, data []byte, err error) {
+	meta := tx.Bucket(bMeta)
+	v := meta.Get(keySnapSeq)
+	if v == nil {
+		return 0, nil, nil
+	}
+	if len(v) != 8 {
+		return 0, nil, errors.New("store: malformed snapshot seq")
+	}
+	seq = binary.BigEndian.Uint64(v)
+	if old := meta.Get(keySnapData); old != nil {
+		return seq, append([]byte(nil), old...), nil
+	}
+	b := tx.Bucket(bSnapshot)
+	if b == nil {
+		return seq, nil, nil
+	}
+	// sized from the last chunk's number: appending 16 MiB chunk by chunk
+	// allocated five times as much
+	size := 0
+	if k, _ := b.Cursor().Last(); len(k) == 4 {
+		size = (int(binary.BigEndian.Uint32(k)) + 1) * snapChunk
+	}
+	data = make([]byte, 0, size)
+	err = b.ForEach(func(_, chunk []byte) error {
+		data = append(data, chunk...)
+		return nil
+	})
+	return seq, data, err
 }
 
 // zstdMagic starts every zstd frame.

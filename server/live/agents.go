@@ -1,6 +1,7 @@
 package live
 
 import (
+	"maps"
 	"slices"
 	"sort"
 	"strings"
@@ -115,6 +116,14 @@ type sigFacts struct {
 	DeviceAt time.Time              `json:"device_at,omitzero"`  // latest device state saying "not on a call"
 	Queues   map[string]bool        `json:"queues,omitempty"`    // named by the agent's own events
 	LiveSeen bool                   `json:"live_seen,omitempty"` // took part in live call events
+}
+
+// clone copies f so the board may go on changing f (its maps are changed in place; the
+// events it points to are replaced, never changed).
+func (f *sigFacts) clone() *sigFacts {
+	c := *f
+	c.PerQueue, c.Notes, c.Queues = maps.Clone(f.PerQueue), maps.Clone(f.Notes), maps.Clone(f.Queues)
+	return &c
 }
 
 func sigKey(agent string, aliases []string) string {

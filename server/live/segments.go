@@ -2,6 +2,7 @@ package live
 
 import (
 	"fmt"
+	"maps"
 	"runtime"
 	"slices"
 	"strings"
@@ -66,8 +67,31 @@ func (b *Board) settledCount() int {
 // SnapshotDelta serializes the board as a head and the segments to add: every settled
 // call when full, else those settled since the last stored snapshot. It does not
 // change the board; tell it with DeltaStored once stored.
-func (b *Board) SnapshotDelta(full bool) (Delta, error) {
-	s := b.snapshotDoc(true)
+func (b *Board) SnapshotDelta(full bool) (Delta, error) { return b.CaptureDelta(full).Encode() }
+
+// Capture is a snapshot taken but not yet encoded: it shares nothing the board goes
+// on to change, so it can be encoded without the board's lock while the board applies
+// events (the encoding is what takes time: a head holding many open calls' events).
+type Capture struct {
+	head    snapshot
+	records []snapCall
+	full    bool
+	upto    int
+}
+
+// CaptureDelta takes what SnapshotDelta serializes; call it under the board's read lock.
+func (b *Board) CaptureDelta(full bool) Capture {
+	c := Capture{head: b.snapshotDoc(true), full: full, upto: len(b.segs.changed)}
+	c.head.Agents = slices.Clone(c.head.Agents)
+	for i, f := range c.head.Agents {
+		c.head.Agents[i] = f.clone()
+	}
+	cb := &c.head.Callbacks
+	cb.Reached = maps.Clone(cb.Reached)
+	cb.Marks = maps.Clone(cb.Marks)
+	for n, ms := range cb.Marks {
+		cb.Marks[n] = slices.Clone(ms)
+	}
 	var ids []string
 	if full {
 		ids = sortedKeys(b.calls)
@@ -76,22 +100,26 @@ func (b *Board) SnapshotDelta(full bool) (Delta, error) {
 		slices.Sort(ids)
 		ids = slices.Compact(ids)
 	}
-	var records []snapCall
 	for _, id := range ids {
 		switch ce := b.calls[id]; {
 		case ce != nil && ce.compact:
-			records = append(records, snapCall{ID: id, Settled: settledOf(ce)})
+			c.records = append(c.records, snapCall{ID: id, Settled: settledOf(ce)})
 		case !full:
-			records = append(records, snapCall{ID: id}) // no longer settled
+			c.records = append(c.records, snapCall{ID: id}) // no longer settled
 		}
 	}
-	d := Delta{Records: len(records), Full: full, upto: len(b.segs.changed)}
+	return c
+}
+
+// Encode serializes a capture.
+func (c Capture) Encode() (Delta, error) {
+	d := Delta{Records: len(c.records), Full: c.full, upto: c.upto}
 	var err error
-	if d.Head, err = json.Marshal(s); err != nil {
+	if d.Head, err = json.Marshal(c.head); err != nil {
 		return d, err
 	}
-	for i := 0; i < len(records); i += segmentRecords {
-		seg, err := json.Marshal(records[i:min(i+segmentRecords, len(records))])
+	for i := 0; i < len(c.records); i += segmentRecords {
+		seg, err := json.Marshal(c.records[i:min(i+segmentRecords, len(c.records))])
 		if err != nil {
 			return d, err
 		}
@@ -107,6 +135,10 @@ func (b *Board) DeltaStored(d Delta) {
 		b.segs.current = true
 	}
 }
+
+// SegmentsUnknown makes the next snapshot full: the stored segments may not be what
+// the board believes (a snapshot of another board was stored since it was restored).
+func (b *Board) SegmentsUnknown() { b.segs.current = false }
 
 // RestoreSegments rebuilds a board from a stored head and its segments (oldest first).
 // A snapshot written whole (before segments) restores as it is, its segments ignored.
