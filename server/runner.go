@@ -184,7 +184,7 @@ func (b *board) run(readyAt uint64) {
 		close(b.ready)
 		b.releaseReplayMemory()
 	}
-	lastSnap, sinceSnap, snapTook := time.Now(), 0, time.Duration(0)
+	cadence := snapCadence{last: time.Now()}
 	tick := time.NewTicker(expiryCheck)
 	defer tick.Stop()
 	for {
@@ -207,16 +207,8 @@ func (b *board) run(readyAt uint64) {
 					b.m.push.Observe(time.Since(evs[len(evs)-1].ReceivedAt).Seconds())
 				}
 			}
-			sinceSnap += len(evs)
-			caughtUp := false
-			if b.applied >= readyAt {
-				select {
-				case <-b.ready:
-				default:
-					close(b.ready)
-					caughtUp = true // after a long replay, so a restart need not redo it
-				}
-			}
+			cadence.since += len(evs)
+			caughtUp := b.closeReady(readyAt)
 			if caughtUp {
 				if b.onChange != nil {
 					b.survive("push", func() { b.onChange(everything(b.b)) })
@@ -224,16 +216,11 @@ func (b *board) run(readyAt uint64) {
 				b.cdrs.sweep(time.Now(), b.cfg) // a server that was down a while has a backlog for retention
 			}
 			b.survive("open calls check", func() { b.capOpenCalls(time.Now()) })
-			due := sinceSnap >= b.cfg.SnapshotEvery || (sinceSnap > 0 && time.Since(lastSnap) > snapshotEveryTime)
 			switch {
-			case caughtUp && sinceSnap > 0: // stored before going on: compactAfterReplay restores it
-				t0 := time.Now()
-				b.survive("snapshot", b.snapshot)
-				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)
-			case due && time.Since(lastSnap) >= snapshotShare*snapTook && !b.snapping.Load():
-				t0 := time.Now()
-				b.survive("snapshot", b.snapshotAside)
-				lastSnap, sinceSnap, snapTook = time.Now(), 0, time.Since(t0)
+			case caughtUp && cadence.since > 0: // stored before going on: compactAfterReplay restores it
+				cadence.take(func() { b.survive("snapshot", b.snapshot) })
+			case cadence.due(b.cfg.SnapshotEvery) && !b.snapping.Load():
+				cadence.take(func() { b.survive("snapshot", b.snapshotAside) })
 			}
 			if caughtUp {
 				b.survive("rebuild after the replay", func() { b.compactAfterReplay(b.applied - restoredAt) })
@@ -257,6 +244,37 @@ func (b *board) run(readyAt uint64) {
 			}
 		}
 	}
+}
+
+// closeReady marks the board caught up once it has applied the log present at start;
+// true only the first time.
+func (b *board) closeReady(readyAt uint64) bool {
+	if b.applied < readyAt || b.isReady() {
+		return false
+	}
+	close(b.ready)
+	return true
+}
+
+// snapCadence decides when the board snapshots: every snapshot_every events, or every
+// snapshotEveryTime when events came, but never more than one snapshotShare-th of the
+// time (the next waits snapshotShare times as long as the last took).
+type snapCadence struct {
+	last  time.Time
+	since int // events applied since the last
+	took  time.Duration
+}
+
+func (c *snapCadence) due(every int) bool {
+	timely := c.since >= every || (c.since > 0 && time.Since(c.last) > snapshotEveryTime)
+	return timely && time.Since(c.last) >= snapshotShare*c.took
+}
+
+// take runs snapshot and starts counting again.
+func (c *snapCadence) take(snapshot func()) {
+	t0 := time.Now()
+	snapshot()
+	c.last, c.since, c.took = time.Now(), 0, time.Since(t0)
 }
 
 // apply applies a batch under the write lock and hands the calls it ended to the CDR
