@@ -155,14 +155,23 @@ var knownZones = []string{
 
 // zoneWithOffset is the first known zone whose offset at t is off, "" if none.
 func zoneWithOffset(t time.Time, off time.Duration) string {
-	for _, name := range knownZones {
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			continue
-		}
+	for _, loc := range knownLocations() {
 		if _, o := t.In(loc).Zone(); time.Duration(o)*time.Second == off {
-			return name
+			return loc.String()
 		}
 	}
 	return ""
 }
+
+// knownLocations are the known zones that load, read once: a skewed source is judged
+// at every delivery that ends a call (and every clamped event), and time.LoadLocation
+// reads the zone's file from disk each time.
+var knownLocations = sync.OnceValue(func() []*time.Location {
+	locs := make([]*time.Location, 0, len(knownZones))
+	for _, name := range knownZones {
+		if loc, err := time.LoadLocation(name); err == nil {
+			locs = append(locs, loc)
+		}
+	}
+	return locs
+})
