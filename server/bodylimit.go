@@ -45,7 +45,7 @@ func readBody(c *fiber.Ctx, limit int) ([]byte, error) {
 		head, _ := io.ReadAll(io.LimitReader(stream, int64(min(limit, keptOfOversized))))
 		return head, tooLarge(c, stream)
 	}
-	b, err := io.ReadAll(io.LimitReader(stream, int64(limit)+1))
+	b, err := readAll(io.LimitReader(stream, int64(limit)+1), req.Header.ContentLength())
 	if err != nil {
 		c.Context().SetConnectionClose()
 		return nil, err
@@ -58,6 +58,25 @@ func readBody(c *fiber.Ctx, limit int) ([]byte, error) {
 }
 
 const bodyReadKey = "body-read"
+
+// readAll is io.ReadAll starting with room for the size the request announced (-1 when
+// it did not), so a webhook's body is read into one allocation, not grown into several.
+func readAll(r io.Reader, announced int) ([]byte, error) {
+	b := make([]byte, 0, max(announced, 512-1)+1) // +1: the read that meets EOF
+	for {
+		n, err := r.Read(b[len(b):cap(b)])
+		b = b[:len(b)+n]
+		if err == io.EOF {
+			return b, nil
+		}
+		if err != nil {
+			return b, err
+		}
+		if len(b) == cap(b) {
+			b = append(b, 0)[:len(b)] // grow as append does
+		}
+	}
+}
 
 // drainOversized is how much of an oversized body is read and dropped (costing no
 // memory) so that a client still sending it gets the 413 rather than a reset.
