@@ -81,11 +81,18 @@ func (s *Store) Reject(ctx context.Context, d Delivery, reason string) error {
 	return s.send(ctx, &request{d: d, reject: true, rec: rec})
 }
 
+// Waiting is how many deliveries wait for their group commit at this moment: a few at
+// most at a call centre's pace, hundreds while a vendor sends its backlog as fast as
+// the store takes it (background work yields to intake then; see server/intakefirst.go).
+func (s *Store) Waiting() int { return int(s.waiting.Load()) }
+
 // send queues r for the writer and waits for its commit.
 func (s *Store) send(ctx context.Context, r *request) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
+	s.waiting.Add(1)
+	defer s.waiting.Add(-1)
 	r.reply = make(chan error, 1) // the writer never blocks on a caller that gave up
 	s.mu.RLock()
 	if s.closed {

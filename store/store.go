@@ -66,6 +66,7 @@ type Store struct {
 	opt  Options
 
 	lastSeq atomic.Uint64 // last committed (durable) event seq
+	waiting atomic.Int64  // Appends and Rejects waiting for their commit (see Waiting)
 
 	mu     sync.RWMutex // guards closed and sending on reqs
 	closed bool

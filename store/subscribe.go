@@ -109,21 +109,11 @@ func (sub *Subscription) run() {
 		batches := sub.pending
 		sub.pending, sub.pendingN = nil, 0
 		sub.mu.Unlock()
-		for _, p := range batches {
-			if p.last() < sub.next {
-				continue // already read from the log
-			}
-			if p.first > sub.next && !sub.catchUp(p.first-1) {
-				return // dropped batches (or the start): read the gap from the log
-			}
-			evs, err := sub.s.decodeEvents(sub.next, p.vals[sub.next-p.first:])
-			if err != nil {
-				sub.fail(err)
+		if len(batches) > 0 {
+			if !sub.deliver(batches) {
 				return
 			}
-			if !sub.send(evs) {
-				return
-			}
+			continue // more may have been published meanwhile: those first, not the log
 		}
 		if last := sub.s.LastSeq(); sub.next <= last {
 			if !sub.catchUp(last) {
@@ -137,6 +127,52 @@ func (sub *Subscription) run() {
 			return
 		}
 	}
+}
+
+// maxMerged bounds the events one send hands over when several committed batches wait
+// (the reader applies a send under its lock).
+const maxMerged = 2048
+
+// deliver sends the pending batches in order, consecutive ones merged into one send
+// (up to maxMerged events): a reader that fell behind during a burst of small commits
+// catches up in a few large steps rather than one per commit.
+func (sub *Subscription) deliver(batches []published) bool {
+	var out []call.Event
+	for _, p := range batches {
+		if p.last() < sub.next {
+			continue // already read from the log
+		}
+		if p.first > sub.next { // dropped batches (or the start): read the gap from the log
+			if !sub.sendMerged(&out) || !sub.catchUp(p.first-1) {
+				return false
+			}
+		}
+		evs, err := sub.s.decodeEvents(sub.next, p.vals[sub.next-p.first:])
+		if err != nil {
+			sub.fail(err)
+			return false
+		}
+		if out == nil {
+			out = evs
+		} else {
+			out = append(out, evs...)
+		}
+		sub.next = evs[len(evs)-1].Seq + 1
+		if len(out) >= maxMerged && !sub.sendMerged(&out) {
+			return false
+		}
+	}
+	return sub.sendMerged(&out)
+}
+
+// sendMerged sends what deliver gathered, if anything, and empties it.
+func (sub *Subscription) sendMerged(out *[]call.Event) bool {
+	if len(*out) == 0 {
+		return true
+	}
+	evs := *out
+	*out = nil
+	return sub.send(evs)
 }
 
 // catchUp delivers the events up to seq `to` from the log.

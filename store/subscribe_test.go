@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	bolt "go.etcd.io/bbolt"
+
 	"ringside/server/call"
 )
 
@@ -111,6 +113,63 @@ func TestSlowSubscriber(t *testing.T) {
 		t.Fatalf("only %d events", s.LastSeq())
 	}
 	receive(t, sub, 1, s.LastSeq())
+}
+
+// A reader that falls behind many small commits gets them merged into a few sends (in
+// order, each event once, none larger than maxMerged), not one send per commit.
+func TestSubscriptionMergesWaitingCommits(t *testing.T) {
+	s, _ := tempStore(t)
+	sub := s.Subscribe(0)
+	defer sub.Close()
+	const commits = 3000 // one event each, appended one after another
+	appendN(t, s, 1, commits, 1)
+	sends, next := 0, uint64(1)
+	for next <= commits {
+		select {
+		case evs := <-sub.C():
+			sends++
+			if len(evs) > maxMerged {
+				t.Fatalf("a send of %d events, over %d", len(evs), maxMerged)
+			}
+			for _, e := range evs {
+				if e.Seq != next {
+					t.Fatalf("got seq %d, want %d", e.Seq, next)
+				}
+				next++
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("timed out at seq %d", next)
+		}
+	}
+	// the first commit may be handed over alone (the subscription waited for it);
+	// the rest wait together
+	if sends > 1+(commits+maxMerged-1)/maxMerged {
+		t.Fatalf("%d sends for %d waiting commits", sends, commits)
+	}
+}
+
+// Waiting counts the deliveries waiting for their commit: all of them while the
+// writer cannot commit, none once they are answered.
+func TestWaitingDeliveries(t *testing.T) {
+	s, _ := tempStore(t)
+	hold, held := make(chan struct{}), make(chan struct{})
+	go s.db.Update(func(*bolt.Tx) error { close(held); <-hold; return nil }) // bbolt's one writer
+	<-held
+	const n = 40
+	done := make(chan struct{})
+	go func() { appendN(t, s, n, 1, 1); close(done) }()
+	deadline := time.Now().Add(10 * time.Second)
+	for s.Waiting() < n && time.Now().Before(deadline) {
+		time.Sleep(time.Millisecond)
+	}
+	if w := s.Waiting(); w != n {
+		t.Errorf("Waiting = %d with %d deliveries held before their commit", w, n)
+	}
+	close(hold)
+	<-done
+	if w := s.Waiting(); w != 0 {
+		t.Fatalf("Waiting = %d after every append returned", w)
+	}
 }
 
 func TestSubscriptionClose(t *testing.T) {
