@@ -136,7 +136,9 @@ func (w *cdrWriter) run() {
 			continue
 		}
 		batch, flushes, pending, open := w.gather(first)
+		t0 := time.Now()
 		w.write(batch, flushes)
+		yieldToIntake(w.st, time.Since(t0), nil) // see intakefirst.go
 		if pending != nil {
 			w.do(*pending)
 		}

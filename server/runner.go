@@ -226,6 +226,7 @@ func (b *board) run(readyAt uint64) {
 				b.survive("rebuild after the replay", func() { b.compactAfterReplay(b.applied - restoredAt) })
 				b.releaseReplayMemory()
 			}
+			yieldToIntake(b.st, time.Since(t0), b.quit) // see intakefirst.go
 		case r := <-b.reconf:
 			t0 := time.Now()
 			b.survive("reconfiguration", func() {

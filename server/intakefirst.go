@@ -1,0 +1,45 @@
+package server
+
+import (
+	"time"
+
+	"ringside/store"
+)
+
+// Intake first. A webhook is answered once its delivery is durably in the log; the
+// board's applies (and the pushes they make) and the CDR writer follow from the log on
+// their own goroutines. They all share the same cores, and Go's scheduler has no
+// priorities: while a vendor sends its backlog as fast as the store takes it, the
+// background work took a third of the CPU the deliveries needed, so the PBX waited
+// longer for its answers (and retried) for work that could wait.
+//
+// So while intake is saturated (at least busyIntake deliveries waiting for their
+// group commit: a few at most at a call centre's pace, hundreds during such a burst),
+// the board and the CDR writer pace themselves: after a stretch of work that took t,
+// each waits yieldFactor·t (at most maxYield) before the next, using at most
+// 1/(1+yieldFactor) of a core meanwhile. Each pause also lets more of the log gather
+// for the next stretch, which then costs less per event. At normal load nothing
+// waits, so pushes stay immediate; once the burst ends the board catches up at full
+// speed (/readyz says "behind" while it lags by more than behindBy events).
+const (
+	busyIntake  = 32
+	yieldFactor = 4
+	maxYield    = 250 * time.Millisecond
+)
+
+// intakeBusy tells whether deliveries crowd the log's writer now.
+func intakeBusy(st *store.Store) bool { return st != nil && st.Waiting() >= busyIntake }
+
+// yieldToIntake pauses background work that took `took` while intake is saturated;
+// it returns early when quit closes.
+func yieldToIntake(st *store.Store, took time.Duration, quit <-chan struct{}) {
+	if !intakeBusy(st) {
+		return
+	}
+	t := time.NewTimer(min(yieldFactor*took, maxYield))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-quit:
+	}
+}
