@@ -49,6 +49,9 @@ type detail struct {
 	IntakeOK     int64   `json:"intake_ok"`
 	IntakeFailed int64   `json:"intake_failed"`
 	IntakeS      float64 `json:"intake_s"`
+	// the board's events left to apply when the load ended, and the time it took (-1: over a minute, or unknown)
+	IntakeBoardLag int64   `json:"intake_board_lag"`
+	IntakeCatchUpS float64 `json:"intake_catch_up_s"`
 	// cores used during intake and floor by the server and by the load (this process)
 	IntakeServerCores float64 `json:"intake_server_cores"`
 	IntakeClientCores float64 `json:"intake_client_cores"`
@@ -215,6 +218,7 @@ func (b *bench) intake(ctx context.Context) error {
 		return err
 	}
 	metrics := b.metrics(s)
+	lag, catchUp := b.catchUp(ctx, s, time.Minute)
 	b.done(s)
 	if l.ok == 0 {
 		return fmt.Errorf("intake: no delivery accepted (%d failed, last: %s)", l.failed, l.lastErr)
@@ -225,6 +229,8 @@ func (b *bench) intake(ctx context.Context) error {
 	if metrics != "" {
 		o.progress("intake: server counted %s", metrics)
 	}
+	b.res.Detail.IntakeBoardLag, b.res.Detail.IntakeCatchUpS = lag, catchUp.Seconds()
+	o.progress("intake: the board was %d events behind the log when the load ended, and caught up %.2fs later", lag, catchUp.Seconds())
 	o.progress("floor: the same load against a bare fiber + bbolt handler")
 	f, err := startFloor(ctx, b.dir)
 	if err != nil {

@@ -67,6 +67,7 @@ func printTable(w io.Writer, o *options, r *results) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nIntake and floor load by %s: intake used server %.2f + load %.2f cores, the floor server %.2f + load %.2f cores.\n",
 		d.LoadGen, d.IntakeServerCores, d.IntakeClientCores, d.FloorServerCores, d.FloorClientCores)
+	fmt.Fprintf(w, "When the intake load ended the board was %d events behind the log, and caught up %.2fs later.\n", d.IntakeBoardLag, d.IntakeCatchUpS)
 	fmt.Fprintf(w, "%d cores; intake %d ok, %d failed over %.1fs from %d connections; push %d calls, %d pops timed, %d lost, %d deliveries failed; %d sockets dropped.\n",
 		d.Cores, d.IntakeOK, d.IntakeFailed, d.IntakeS, d.Conns, d.PushCalls, d.PushSamples, d.PushLost, d.PushFailed, d.SocketsDropped)
 	fmt.Fprintf(w, "Load average %.2f at the start; other processes used %.2f cores during intake, %.2f during the floor, %.2f during push (of %d).\n",
