@@ -1,6 +1,9 @@
 package server
 
 import (
+	"math"
+	"os"
+	"runtime/debug"
 	"time"
 
 	"ringside/store"
@@ -41,5 +44,46 @@ func yieldToIntake(st *store.Store, took time.Duration, quit <-chan struct{}) {
 	select {
 	case <-t.C:
 	case <-quit:
+	}
+}
+
+// During a burst Go's collector would run each time the heap doubled over what is
+// live (GOGC=100), marking the whole board again and again; deliveries are short-lived
+// garbage. So while intake is saturated the heap may grow burstGCPercent over the live
+// heap before a collection, and back to Go's default once the burst ends. Go's soft
+// memory limit (memory_limit_mb, set once the board has caught up: memory.go) still
+// bounds the heap: without one (during a start's replay, or -1) nothing changes, and
+// neither does it when GOGC is set.
+const (
+	burstGCPercent = 400
+	burstCheck     = 100 * time.Millisecond
+)
+
+// collectLessDuringBursts follows intake's saturation until stop closes.
+func collectLessDuringBursts(st *store.Store, stop <-chan struct{}) {
+	if os.Getenv("GOGC") != "" {
+		return
+	}
+	t := time.NewTicker(burstCheck)
+	defer t.Stop()
+	raised := false
+	for {
+		select {
+		case <-stop:
+			if raised {
+				debug.SetGCPercent(100)
+			}
+			return
+		case <-t.C:
+		}
+		limited := debug.SetMemoryLimit(-1) < math.MaxInt64 // -1 reads it
+		if want := limited && intakeBusy(st); want != raised {
+			raised = want
+			if raised {
+				debug.SetGCPercent(burstGCPercent)
+			} else {
+				debug.SetGCPercent(100)
+			}
+		}
 	}
 }

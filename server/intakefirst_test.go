@@ -4,7 +4,11 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"math"
 	"net/http"
+	"os"
+	"runtime/debug"
+	runtimemetrics "runtime/metrics"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -48,9 +52,9 @@ func TestBoardCatchesUpAfterABurst(t *testing.T) {
 
 	const conns = 96
 	client := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: conns}, Timeout: time.Minute}
-	var next, peak atomic.Int64
+	var next, peak, gogc atomic.Int64
 	stop := make(chan struct{})
-	go func() { // how crowded the log's writer got
+	go func() { // how crowded the log's writer got, and how lazily Go collected meanwhile
 		for {
 			select {
 			case <-stop:
@@ -58,6 +62,9 @@ func TestBoardCatchesUpAfterABurst(t *testing.T) {
 			case <-time.After(time.Millisecond):
 				if w := int64(e.st.Waiting()); w > peak.Load() {
 					peak.Store(w)
+				}
+				if p := gcPercent(); p > gogc.Load() {
+					gogc.Store(p)
 				}
 			}
 		}
@@ -95,6 +102,19 @@ func TestBoardCatchesUpAfterABurst(t *testing.T) {
 	t.Logf("%d deliveries, %d events; at most %d deliveries waited for a commit at once (intake counts as saturated from %d)",
 		len(reqs), logged, peak.Load(), busyIntake)
 
+	if limited := debug.SetMemoryLimit(-1) < math.MaxInt64; limited && os.Getenv("GOGC") == "" && peak.Load() >= busyIntake {
+		if gogc.Load() != burstGCPercent {
+			t.Errorf("GOGC during the burst went up to %d, want %d", gogc.Load(), burstGCPercent)
+		}
+		deadline := time.Now().Add(10 * time.Second)
+		for gcPercent() != 100 && time.Now().Before(deadline) {
+			time.Sleep(10 * time.Millisecond)
+		}
+		if p := gcPercent(); p != 100 {
+			t.Errorf("GOGC %d after the burst, want 100", p)
+		}
+	}
+
 	b := e.srv.board
 	deadline := time.Now().Add(time.Minute)
 	for b.progressed.Load() < logged {
@@ -114,4 +134,11 @@ func TestBoardCatchesUpAfterABurst(t *testing.T) {
 		t.Fatal("no CDR stored after the burst")
 	}
 	t.Logf("%d CDRs stored", cdrs)
+}
+
+// gcPercent is Go's GOGC now.
+func gcPercent() int64 {
+	s := []runtimemetrics.Sample{{Name: "/gc/gogc:percent"}}
+	runtimemetrics.Read(s)
+	return int64(s[0].Value.Uint64())
 }

@@ -116,6 +116,7 @@ func (s *Server) Listen(addr string) error {
 func (s *Server) Serve(ln net.Listener) error {
 	go s.runPBXNames(s.stopNames)
 	go s.runVoicemailInbox(s.stopNames)
+	go collectLessDuringBursts(s.store, s.stopNames) // intakefirst.go
 	return s.app.Listener(limitConnsPerIP(ln, s.cfg().MaxConnsPerIP, s.log))
 }
 
