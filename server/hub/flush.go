@@ -80,7 +80,8 @@ func (h *Hub) takeDue(now time.Time) (batch []dirty, next time.Time) {
 	return batch, next
 }
 
-// flush renders each topic of batch once, in publish order, and sends it.
+// flush renders each topic of batch once, in publish order, and sends it; what
+// PublishNow queued meanwhile is sent between two renders.
 func (h *Hub) flush(batch []dirty) {
 	slices.SortFunc(batch, func(a, b dirty) int { return cmp.Compare(a.seq, b.seq) })
 	var order []string
@@ -97,6 +98,9 @@ func (h *Hub) flush(batch []dirty) {
 		}
 		var parts [][]byte
 		for _, r := range byTopic[topic] {
+			// A screen-pop published meanwhile goes first: it waits for one
+			// render, not for a wall of wallboard fragments (tens of milliseconds).
+			h.flushNow()
 			if b := h.render(topic, r); len(b) > 0 {
 				parts = append(parts, b)
 			}

@@ -163,7 +163,8 @@ func (h *Hub) window(topic string) time.Duration {
 // PublishNow renders and sends to the subscribers of topic as soon as the flusher
 // can, bypassing coalescing (screen-pops): render runs on the flusher goroutine like
 // every other render, never on the publisher's. It may overtake earlier Publish calls
-// still waiting for their window; PublishNow calls keep their order.
+// still waiting for their window or being rendered (it goes between two renders of a
+// flush); PublishNow calls keep their order.
 func (h *Hub) PublishNow(topic string, render func() []byte) {
 	if render == nil {
 		return

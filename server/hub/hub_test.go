@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -430,4 +431,29 @@ func TestPublishNowRendersOffThePublisher(t *testing.T) {
 	}
 	close(release)
 	c.expect(t, "pop")
+}
+
+// A screen-pop published while the flusher renders a batch of coalesced fragments is
+// sent after the render in progress, not after the whole batch.
+func TestPublishNowGoesBetweenRenders(t *testing.T) {
+	h := New(Options{Coalesce: 50 * time.Millisecond})
+	srv := serve(t, h, nil)
+	wall := dial(t, srv, "w", "wb", false)
+	wall.expect(t, "init:w")
+	agent := dial(t, srv, "a", "agent:7", false)
+	agent.expect(t, "init:a")
+	h.Publish("wb", "warm", fixed("first")) // opens the window: what follows waits in it
+	wall.expect(t, "first")
+
+	inFirst, releaseFirst, releaseSecond := make(chan struct{}), make(chan struct{}), make(chan struct{})
+	var release sync.Once
+	t.Cleanup(func() { release.Do(func() { close(releaseSecond) }) }) // before the hub's Close
+	h.Publish("wb", "a", func() []byte { close(inFirst); <-releaseFirst; return []byte("[a]") })
+	h.Publish("wb", "b", func() []byte { <-releaseSecond; return []byte("[b]") })
+	<-inFirst // the window ended: the flusher renders a, then b
+	h.PublishNow("agent:7", fixed("pop"))
+	close(releaseFirst)
+	agent.expect(t, "pop") // while the second render is still blocked
+	release.Do(func() { close(releaseSecond) })
+	wall.expect(t, "[a][b]")
 }
