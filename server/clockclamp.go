@@ -5,6 +5,7 @@ import (
 
 	"ringside/server/call"
 	"ringside/server/config"
+	"ringside/server/live"
 	"ringside/store"
 )
 
@@ -56,13 +57,21 @@ func (b *board) clamp(e call.Event) call.Event {
 	return e
 }
 
-// clampedCallEvents reads a call's events back from the log (a settled call the board
-// reloads) clamped as they were when first applied.
-func clampedCallEvents(st *store.Store, cfg *config.Config) func(id string) ([]call.Event, error) {
-	return func(id string) ([]call.Event, error) {
+// readFromLog lets the board read events back from the log, clamped as they were when
+// first applied: a settled call's (a late event reloads it) and those a snapshot names
+// by seq.
+func readFromLog(lc *live.Config, st *store.Store, cfg *config.Config) {
+	lc.CallEvents = func(id string) ([]call.Event, error) {
 		evs, err := st.CallEvents(id)
 		for i := range evs {
 			evs[i], _ = clampClock(evs[i], cfg.ClockTolerance.Duration)
+		}
+		return evs, err
+	}
+	lc.EventsAt = func(seqs []uint64) (map[uint64]call.Event, error) {
+		evs, err := st.EventsAt(seqs)
+		for seq, e := range evs {
+			evs[seq], _ = clampClock(e, cfg.ClockTolerance.Duration)
 		}
 		return evs, err
 	}

@@ -158,7 +158,7 @@ func (b *board) fromSnapshotAfter(read func()) (*live.Board, uint64) {
 	seq, data, segs, err := b.st.SnapshotWithSegments()
 	read()
 	lc := liveConfig(b.cfg)
-	lc.CallEvents = clampedCallEvents(b.st, b.cfg) // settled calls are kept compact and reloaded from the log
+	readFromLog(&lc, b.st, b.cfg) // settled calls are kept compact and reloaded from the log
 	var lb *live.Board
 	switch {
 	case err != nil:
@@ -472,7 +472,7 @@ func (b *board) rebuild(cfg *config.Config) []live.Change {
 	var nb *live.Board
 	if err == nil {
 		lc := liveConfig(cfg)
-		lc.CallEvents = clampedCallEvents(b.st, cfg)
+		readFromLog(&lc, b.st, cfg)
 		nb, err = live.Restore(lc, data)
 	}
 	if err != nil {

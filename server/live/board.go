@@ -56,6 +56,10 @@ type Config struct {
 	// with Seq set: a late event for a settled call reloads them (compact.go). Nil: the
 	// board keeps every call's events.
 	CallEvents func(id string) ([]call.Event, error)
+	// EventsAt reads logged events by seq (as CallEvents gives them): a segmented
+	// snapshot then names its open calls' events by seq (snapshot.go). Nil: it holds
+	// the events.
+	EventsAt func(seqs []uint64) (map[uint64]call.Event, error)
 	// SettleAfter is how long an ended call keeps its events (default 15 minutes).
 	SettleAfter time.Duration
 }

@@ -37,7 +37,7 @@ func (b *Board) applyCall(e call.Event, seq uint64, ch *changes) {
 	if !roomFor(len(ce.events), e) {
 		return // see limits.go
 	}
-	evs, added := insert(ce.events, e)
+	evs, added := insert(ce.events, e, seq)
 	if !added {
 		b.queueSettle(e.Call, ce) // reloaded for nothing: settles again
 		return                    // the same fact again

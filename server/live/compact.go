@@ -88,7 +88,7 @@ func (b *Board) reload(id string, ce *callEntry, seq uint64) error {
 		if e.Call != id || e.Type == call.Other || e.Type == call.Unknown || e.Type == "" || !roomFor(len(ce.events), e) {
 			continue
 		}
-		ce.events, _ = insert(ce.events, normalize(e))
+		ce.events, _ = insert(ce.events, normalize(e), e.Seq)
 	}
 	ce.view, ce.packed, ce.compact = ce.full(), nil, false
 	b.segs.changed = append(b.segs.changed, id)

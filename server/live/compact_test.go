@@ -47,9 +47,24 @@ func (l *memLog) callEvents(id string) ([]call.Event, error) {
 
 // compactConfig settles calls as soon as the clock moves past their end, so every
 // late event reloads its call.
+// eventsAt answers like store.EventsAt: a seq the log does not hold is an error.
+func (l *memLog) eventsAt(seqs []uint64) (map[uint64]call.Event, error) {
+	if l.fail != nil {
+		return nil, l.fail
+	}
+	out := map[uint64]call.Event{}
+	for _, seq := range seqs {
+		if seq == 0 || seq > uint64(len(l.evs)) || l.evs[seq-1].Seq != seq {
+			return nil, fmt.Errorf("event %d is not in the log", seq)
+		}
+		out[seq] = l.evs[seq-1]
+	}
+	return out, nil
+}
+
 func compactConfig(l *memLog) Config {
 	cfg := testConfig()
-	cfg.CallEvents, cfg.SettleAfter = l.callEvents, time.Nanosecond
+	cfg.CallEvents, cfg.EventsAt, cfg.SettleAfter = l.callEvents, l.eventsAt, time.Nanosecond
 	return cfg
 }
 

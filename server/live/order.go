@@ -73,10 +73,12 @@ func compareEvents(a, b *call.Event) int {
 	return strings.Compare(eventKey(a), eventKey(b))
 }
 
-// stored is an event of a call with its identity key, computed only when needed.
+// stored is an event of a call with its identity key, computed only when needed, and
+// its log position (0: not known), by which a snapshot names it (snapshot.go).
 type stored struct {
 	ev  call.Event
 	key string
+	seq uint64
 }
 
 func (s *stored) keyOf() string {
@@ -86,8 +88,9 @@ func (s *stored) keyOf() string {
 	return s.key
 }
 
-// insert adds e to the sorted events unless the same fact is already there.
-func insert(evs []stored, e call.Event) ([]stored, bool) {
+// insert adds e, logged at seq, to the sorted events unless the same fact is already
+// there.
+func insert(evs []stored, e call.Event, seq uint64) ([]stored, bool) {
 	r := rankOf(e.Type)
 	i := sort.Search(len(evs), func(i int) bool {
 		x := &evs[i].ev
@@ -96,7 +99,7 @@ func insert(evs []stored, e call.Event) ([]stored, bool) {
 		}
 		return rankOf(x.Type) >= r
 	})
-	n := stored{ev: e}
+	n := stored{ev: e, seq: seq}
 	for ; i < len(evs) && evs[i].ev.At.Equal(e.At) && rankOf(evs[i].ev.Type) == r; i++ {
 		c := strings.Compare(evs[i].keyOf(), n.keyOf())
 		if c == 0 {

@@ -2,6 +2,7 @@ package live
 
 import (
 	"fmt"
+	"slices"
 	"time"
 
 	"ringside/server/call"
@@ -9,8 +10,9 @@ import (
 
 // snapshotVersion changes whenever the snapshot's meaning does; Restore refuses others,
 // and the caller then replays the whole log. Version 5 adds the segmented head
-// (segments.go); a version 4 snapshot reads the same.
-const snapshotVersion = 5
+// (segments.go), version 6 open calls' events named by their log positions (snapCall);
+// versions 4 and 5 read the same.
+const snapshotVersion = 6
 
 // snapshot holds the board's facts: the events of calls still open or recently ended,
 // which Restore refolds under the configuration it is given (a changed directory
@@ -43,8 +45,13 @@ type snapCallbacks struct {
 }
 
 type snapCall struct {
-	ID      string       `json:"id"`
-	Events  []call.Event `json:"events,omitempty"`
+	ID     string       `json:"id"`
+	Events []call.Event `json:"events,omitempty"`
+	// Seqs names the call's events by their log positions instead, in a segmented head
+	// of a board with Config.EventsAt to read them back: a head held every event of
+	// the last quarter hour's calls (which the log holds anyway), megabytes to copy,
+	// encode and store at every snapshot of a busy board.
+	Seqs    []uint64     `json:"seqs,omitempty"`
 	Settled *snapSettled `json:"settled,omitempty"` // a compact call: what its events derived
 }
 
@@ -55,24 +62,21 @@ func (b *Board) Snapshot() ([]byte, error) {
 }
 
 // snapshotDoc is the board's facts, every call in id order; segmented, only the
-// number of the settled calls (segments.go holds them).
+// number of the settled calls (segments.go holds them), and the other calls' events
+// by their log positions where the board can read them back.
 func (b *Board) snapshotDoc(segmented bool) snapshot {
 	s := snapshot{Version: snapshotVersion, FoldKey: foldKey(b.cfg), Clock: b.clock, Cutoff: b.cutoff, Segmented: segmented}
-	for _, id := range sortedKeys(b.calls) {
+	ids := sortedKeys(b.calls)
+	if segmented {
+		ids, s.Settled = b.unsettledIDs()
+	}
+	for _, id := range ids {
 		ce := b.calls[id]
-		switch {
-		case ce.compact && segmented:
-			s.Settled++
-			continue
-		case ce.compact:
+		if ce.compact {
 			s.Calls = append(s.Calls, snapCall{ID: id, Settled: settledOf(ce)})
 			continue
 		}
-		sc := snapCall{ID: id, Events: make([]call.Event, len(ce.events))}
-		for i := range ce.events {
-			sc.Events[i] = ce.events[i].ev
-		}
-		s.Calls = append(s.Calls, sc)
+		s.Calls = append(s.Calls, b.snapCallOf(id, ce, segmented && b.cfg.EventsAt != nil))
 	}
 	for _, k := range sortedKeys(b.sigs) {
 		s.Agents = append(s.Agents, b.sigs[k])
@@ -85,6 +89,40 @@ func (b *Board) snapshotDoc(segmented bool) snapshot {
 		s.Voicemails = append(s.Voicemails, b.vms[k])
 	}
 	return s
+}
+
+// unsettledIDs are the ids of the calls not settled, sorted, and how many are: the
+// few a segmented head holds, without sorting the many.
+func (b *Board) unsettledIDs() (ids []string, settled int) {
+	for id, ce := range b.calls {
+		if ce.compact {
+			settled++
+		} else {
+			ids = append(ids, id)
+		}
+	}
+	slices.Sort(ids)
+	return ids, settled
+}
+
+// snapCallOf is a call not settled as a snapshot holds it: its events, or bySeq their
+// log positions when every one is known.
+func (b *Board) snapCallOf(id string, ce *callEntry, bySeq bool) snapCall {
+	if bySeq {
+		seqs := make([]uint64, 0, len(ce.events))
+		for i := range ce.events {
+			seqs = append(seqs, ce.events[i].seq)
+		}
+		slices.Sort(seqs)
+		if len(seqs) > 0 && seqs[0] > 0 {
+			return snapCall{ID: id, Seqs: seqs}
+		}
+	}
+	sc := snapCall{ID: id, Events: make([]call.Event, len(ce.events))}
+	for i := range ce.events {
+		sc.Events[i] = ce.events[i].ev
+	}
+	return sc
 }
 
 // Restore rebuilds a board from a snapshot, in either layout (snapshotlayout.go).
@@ -102,7 +140,7 @@ func Restore(cfg Config, data []byte) (*Board, error) {
 // restoreFrom rebuilds a board from a snapshot's head and its settled calls.
 func restoreFrom(cfg Config, s snapshot, settled *settledSource) (*Board, error) {
 	defer settled.stop()
-	if s.Version != snapshotVersion && s.Version != 4 {
+	if s.Version != snapshotVersion && s.Version != 5 && s.Version != 4 {
 		return nil, fmt.Errorf("live: snapshot version %d, want %d", s.Version, snapshotVersion)
 	}
 	refold := s.FoldKey != foldKey(cfg) // the directory or the entry points changed
@@ -121,6 +159,9 @@ func restoreFrom(cfg Config, s snapshot, settled *settledSource) (*Board, error)
 	// nobody is told of a restore's changes: pages redraw the whole board after it
 	ch := &changes{agents: map[string]bool{}, queues: map[string]bool{}, quiet: true}
 	if err := b.restoreSettledCalls(settled, refold, ch); err != nil {
+		return nil, err
+	}
+	if err := readLogged(cfg, s.Calls); err != nil {
 		return nil, err
 	}
 	for _, sc := range s.Calls {
@@ -215,6 +256,33 @@ func (b *Board) restoreSide(c restoredChunk) (err error) {
 	return nil
 }
 
+// readLogged gives the calls named by their events' log positions those events, read
+// from the log in one go.
+func readLogged(cfg Config, calls []snapCall) error {
+	var seqs []uint64
+	for _, sc := range calls {
+		seqs = append(seqs, sc.Seqs...)
+	}
+	if len(seqs) == 0 {
+		return nil
+	}
+	if cfg.EventsAt == nil {
+		return fmt.Errorf("live: snapshot names events by their log positions, and there is no log to read them from")
+	}
+	logged, err := cfg.EventsAt(seqs)
+	if err != nil {
+		return fmt.Errorf("live: snapshot: reading its calls' events: %w", err)
+	}
+	for i := range calls {
+		for _, seq := range calls[i].Seqs {
+			if e, ok := logged[seq]; ok && e.Type != call.Other && e.Type != call.Unknown && e.Type != "" {
+				calls[i].Events = append(calls[i].Events, e)
+			}
+		}
+	}
+	return nil
+}
+
 // restoreCall puts a call of a snapshot back by refolding it: its events, or a
 // settled call's from the log (under another directory).
 func (b *Board) restoreCall(sc snapCall, refold bool, ch *changes) error {
@@ -225,7 +293,7 @@ func (b *Board) restoreCall(sc snapCall, refold bool, ch *changes) error {
 		}
 	}
 	for _, e := range sc.Events {
-		ce.events, _ = insert(ce.events, normalize(e))
+		ce.events, _ = insert(ce.events, normalize(e), e.Seq)
 	}
 	if len(ce.events) == 0 {
 		return nil
