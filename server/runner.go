@@ -219,7 +219,7 @@ func (b *board) run(readyAt uint64) {
 			switch {
 			case caughtUp && cadence.since > 0: // stored before going on: compactAfterReplay restores it
 				cadence.take(func() { b.survive("snapshot", b.snapshot) })
-			case cadence.due(b.cfg.SnapshotEvery) && !b.snapping.Load():
+			case cadence.due(b.cfg.SnapshotEvery) && !b.snapping.Load() && !snapshotWaits(b.st, cadence.since, b.cfg.SnapshotEvery):
 				cadence.take(func() { b.survive("snapshot", b.snapshotAside) })
 			}
 			if caughtUp {
