@@ -89,6 +89,11 @@ func parseFields(req Request) (fields, error) {
 	ct, _, _ := mime.ParseMediaType(req.ContentType)
 	isJSON := strings.Contains(ct, "json") || ((ct == "" || ct == "text/plain") && (body[0] == '{' || body[0] == '['))
 	if isJSON {
+		if flattenJSONObject(f, body) { // see jsonflat.go
+			return f, nil
+		}
+		f = make(fields, len(f)) // it may have added to f: only the query's fields again
+		addValues(f, req.Query)
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()
 		var v any
