@@ -50,9 +50,9 @@ func (s *Server) agentData(ctx context.Context, agentID string) views.AgentData 
 			d.Agent = call.Agent{ID: agentID, Name: agentID, State: call.StateOffline}
 		}
 		d.QueueNames = views.Names{}
-		for _, q := range b.Queues(s.now()) {
-			if q.Name != "" && slices.Contains(d.Agent.Queues, q.ID) {
-				d.QueueNames[q.ID] = q.Name
+		for _, id := range d.Agent.Queues {
+			if name := b.QueueName(id); name != "" {
+				d.QueueNames[id] = name
 			}
 		}
 		for _, c := range b.Calls() {

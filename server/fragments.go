@@ -122,19 +122,13 @@ func (s *Server) agentRowFrame(ctx context.Context, id string) []byte {
 
 func (s *Server) queueTileFrame(ctx context.Context, id string) []byte {
 	now := s.nowIn(ctx)
-	var q *call.Queue
-	s.board.read(func(b *live.Board) {
-		for _, x := range b.Queues(now) {
-			if x.ID == id {
-				q = &x
-				break
-			}
-		}
-	})
-	if q == nil {
+	var q call.Queue
+	var ok bool
+	s.board.read(func(b *live.Board) { q, ok = b.Queue(now, id) })
+	if !ok {
 		return frame(ctx, views.QueueTileGone(id))
 	}
-	return frame(ctx, views.QueueTile(now, *q, s.thresholds()))
+	return frame(ctx, views.QueueTile(now, q, s.thresholds()))
 }
 
 // wallboardSummaryData is the part of the wallboard the summary strip reads.
