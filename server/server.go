@@ -69,8 +69,12 @@ func New(cfg *config.Config, st *store.Store, log *slog.Logger) (*Server, error)
 		return nil, err
 	}
 	// Every wallboard hears the callers to call back: a second's delay there costs nobody
-	// anything, and spares the process a wake-up storm per missed call.
-	s.hub = hub.New(hub.Options{Windows: map[string]time.Duration{"callbacks": time.Second}})
+	// anything, and spares the process a wake-up storm per missed call. A busy wallboard
+	// shows four frames a second (an isolated change still shows at once): at 500 events
+	// a second, a frame every 50 ms to each of 100 wallboards was most of the server's
+	// work (each frame renders its tiles and the summary over every agent), and the
+	// screen-pops waited behind it.
+	s.hub = hub.New(hub.Options{Windows: map[string]time.Duration{"callbacks": time.Second, topicWallboard: 250 * time.Millisecond}})
 	s.hours = &hourCache{st: st, ttl: 10 * time.Second, rules: live.NewRules(liveConfig(cfg))}
 	b.onChange = s.push
 	b.start()
