@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"crypto/subtle"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"net"
 	"strconv"
@@ -108,8 +109,14 @@ func (s *Server) hookDelivery(c *fiber.Ctx) error {
 			}
 		}
 	}
-	return c.JSON(envelope{Success: 1})
+	c.Response().Header.SetContentType(fiber.MIMEApplicationJSON)
+	return c.Send(hookAccepted)
 }
+
+// hookAccepted is the answer to every logged delivery (and retry), encoded once: the
+// envelope as c.JSON writes it, never changed after (responses send these bytes as
+// they are).
+var hookAccepted, _ = json.Marshal(envelope{Success: 1})
 
 // hookBody reads an admitted delivery's body into d, only now that the address and the
 // secret are known, and verifies its signature (which covers the body, so a signed
