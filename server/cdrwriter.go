@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"log/slog"
+	"math"
 	"runtime/debug"
 	"slices"
 	"sync/atomic"
@@ -52,8 +53,11 @@ type cdrBatch struct {
 	pres  []store.Presence
 	cbs   []report.Callback
 	lc    *live.Config // a new configuration (a reload): count by its rules, rebuilding the buckets if they differ
-	sweep *sweepJob    // retention's turn (see retention.go)
-	done  chan struct{}
+	// factsThrough, with lc: a rebuild of the buckets reads presence and callback facts
+	// from the log's events through this seq (a start's board hands over the rest).
+	factsThrough uint64
+	sweep        *sweepJob // retention's turn (see retention.go)
+	done         chan struct{}
 }
 
 // control tells a batch that asks the writer to do something else than store.
@@ -168,7 +172,7 @@ func (w *cdrWriter) stop() {
 func (w *cdrWriter) do(c cdrBatch) {
 	err := safely(func() error {
 		if c.lc != nil {
-			w.reconfigure(*c.lc)
+			w.reconfigure(*c.lc, c.factsThrough)
 		}
 		if c.sweep != nil {
 			w.prune(*c.sweep)
@@ -370,15 +374,16 @@ func fold(lc live.Config, evs []call.Event) (c call.Call, ended bool, p *applyPa
 }
 
 // reconfigure counts by new rules from now on, rebuilding the buckets when they were
-// built under other ones (a reload changed a threshold or the directory).
-func (w *cdrWriter) reconfigure(lc live.Config) {
+// built under other ones (a reload changed a threshold or the directory), with the
+// presence and callback facts of the log's events through factsThrough.
+func (w *cdrWriter) reconfigure(lc live.Config, factsThrough uint64) {
 	r := report.RulesOf(lc)
 	w.rules, w.lc = r, lc
 	if report.Current(w.st, r) {
 		return
 	}
 	w.building.Store(true)
-	if err := report.Ensure(context.Background(), w.st, r, w.log); err != nil {
+	if err := report.EnsureThrough(context.Background(), w.st, r, w.log, factsThrough); err != nil {
 		w.log.Error("building the report buckets failed; reports stay unavailable until a restart", "err", err)
 		return
 	}
@@ -388,11 +393,20 @@ func (w *cdrWriter) reconfigure(lc live.Config) {
 // newConfig hands the writer a new configuration; until it has rebuilt the buckets
 // for its rules (if they differ from what the buckets were built under), reports say
 // they are not ready.
-func (w *cdrWriter) newConfig(lc live.Config) {
+func (w *cdrWriter) newConfig(lc live.Config) { w.configure(lc, math.MaxUint64) }
+
+// startConfig is newConfig at a start, before the board replays the log after seq:
+// the board hands over the presence and callback facts of those events as it applies
+// them (before any call it ends or snapshot it stores), so a rebuild of the buckets
+// reads only the facts of the events through seq. On a first start that is none: the
+// log would otherwise be read and its facts written twice.
+func (w *cdrWriter) startConfig(lc live.Config, seq uint64) { w.configure(lc, seq) }
+
+func (w *cdrWriter) configure(lc live.Config, factsThrough uint64) {
 	if !report.Current(w.st, report.RulesOf(lc)) {
 		w.building.Store(true)
 	}
-	w.in <- cdrBatch{lc: &lc}
+	w.in <- cdrBatch{lc: &lc, factsThrough: factsThrough}
 }
 
 // latestOnly keeps each call's last version (a call updated twice in a burst).

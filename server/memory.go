@@ -26,7 +26,8 @@ import (
 // a 1M-event board is twice some 400 MiB. The limit never goes below a quarter above
 // the live heap, so a board bigger than the budget costs memory, not a collector that
 // runs all the time; it is set again every minute as the board grows or shrinks. The
-// replay runs without it: collecting that often would slow the first start.
+// replay runs without it: collecting that often would slow the first start (replaygc.go
+// has how the replay collects).
 
 // compactAfterReplay replaces a board that replayed more than snapshot_every events by
 // the same board restored from the snapshot just stored. Go's collector does not move

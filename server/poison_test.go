@@ -199,3 +199,56 @@ func TestBoardStepSurvivesPanic(t *testing.T) {
 		t.Errorf("the panic is not logged with its stack:\n%s", s)
 	}
 }
+
+// TestCatchUpBatchPanicIsSetAside: a board catching up applies the log in batches
+// (each call folded once a batch, replaybatch.go). An event whose apply panics inside
+// one (after changing the board halfway) leaves nothing of the batch behind: the board
+// is rebuilt up to the batch and applies it again one event at a time, which sets the
+// event aside as a live apply would, and the events around it are on the board.
+func TestCatchUpBatchPanicIsSetAside(t *testing.T) {
+	cfg := testConfig(t)
+	e := startEnv(t, cfg)
+	<-e.srv.Ready()
+	for _, ext := range []string{"700", "701", "702", "703", "704", "705"} {
+		body := fmt.Sprintf(`{"event_name":"NewState","exten":"%s","state":"Idle"}`, ext)
+		if code, resp := e.post("/hooks/pbx1", body, basic("hook", "pw-pbx1")); code != 200 {
+			t.Fatalf("delivery of %s: %d %s", ext, code, resp)
+		}
+	}
+	e.srv.Shutdown(t.Context())
+	if err := e.st.PutSnapshot(0, nil); err != nil { // the restart replays the whole log
+		t.Fatal(err)
+	}
+	e.st.Close()
+
+	bad := panicOn(t, "703")
+	var logged lockedLog
+	e2 := startEnvLog(t, cfg, nil, &logged)
+	select {
+	case <-e2.srv.Ready():
+	case <-time.After(20 * time.Second):
+		t.Fatal("the restart never caught up")
+	}
+	var got []struct{ ID string }
+	e2.apiGet(t, "/api/v1/agents", &got)
+	ids := fmt.Sprint(got)
+	for _, w := range []string{"pbx1:700", "pbx1:701", "pbx1:702", "pbx1:704", "pbx1:705"} {
+		if !strings.Contains(ids, w) {
+			t.Errorf("agent %s missing around the event that panicked in a batch: %s", w, ids)
+		}
+	}
+	if strings.Contains(ids, "703") {
+		t.Errorf("the board keeps (part of) the batch that panicked: %s", ids)
+	}
+	if n := bad.Load(); n != 2 {
+		t.Errorf("the bad event was applied %d times, want twice (in its batch, then alone)", n)
+	}
+	s := logged.String()
+	if !strings.Contains(s, "a catch-up batch panicked") || !strings.Contains(s, "applying a stored event panicked") ||
+		!strings.Contains(s, "seq=4") {
+		t.Errorf("the log does not say the batch panicked and event 4 was set aside:\n%.3000s", s)
+	}
+	if resp, err := http.Get(e2.url + "/readyz"); err != nil || resp.StatusCode != 200 {
+		t.Errorf("/readyz after the panic: %v %v", resp.StatusCode, err)
+	}
+}

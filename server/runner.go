@@ -117,8 +117,9 @@ func (b *board) start() {
 	// The report buckets first: built from the stored CDRs and the log if they are
 	// missing (a store from before reports) or counted under other rules. On the
 	// writer's goroutine, so the server takes deliveries meanwhile and the calls the
-	// replay ends are added after.
-	b.cdrs.newConfig(lc)
+	// replay ends are added after. The board replays the log after the stored
+	// snapshot (all of it if that does not restore) and hands over those events' facts.
+	b.cdrs.startConfig(lc, b.st.SnapshotSeq())
 	go b.run(b.st.LastSeq())
 }
 
@@ -180,7 +181,10 @@ func (b *board) run(readyAt uint64) {
 	b.restore()
 	defer func() { b.sub.Close() }() // the one open then (compactAfterReplay may replace it)
 	restoredAt := b.applied
+	collector := replayCollector() // replaygc.go
+	defer collector.end()
 	if b.applied >= readyAt {
+		collector.end()
 		close(b.ready)
 		b.releaseReplayMemory()
 	}
@@ -199,6 +203,7 @@ func (b *board) run(readyAt uint64) {
 			t0 := time.Now()
 			changes := b.apply(evs)
 			b.m.boardApply.Observe(time.Since(t0).Seconds())
+			collector.follow()
 			// While it catches up, the board's changes are not pushed (a replay's are
 			// many, and pages show the catching-up notice); once caught up, all of it is.
 			if b.onChange != nil && len(changes) > 0 && b.isReady() {
@@ -210,6 +215,7 @@ func (b *board) run(readyAt uint64) {
 			cadence.since += len(evs)
 			caughtUp := b.closeReady(readyAt)
 			if caughtUp {
+				collector.caughtUp() // before the snapshot and the new layout: see memory.go
 				if b.onChange != nil {
 					b.survive("push", func() { b.onChange(everything(b.b)) })
 				}
@@ -224,6 +230,7 @@ func (b *board) run(readyAt uint64) {
 			}
 			if caughtUp {
 				b.survive("rebuild after the replay", func() { b.compactAfterReplay(b.applied - restoredAt) })
+				collector.end()
 				b.releaseReplayMemory()
 			}
 			yieldToIntake(b.st, time.Since(t0), b.quit) // see intakefirst.go
@@ -284,10 +291,29 @@ func (c *snapCadence) take(snapshot func()) {
 func (b *board) apply(evs []call.Event) []live.Change {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	var changes []live.Change
-	var ended []call.Call
-	var pres []store.Presence
-	var cbs []report.Callback
+	var r appliedBatch
+	if b.isReady() || !b.applyBatch(evs, &r) { // catching up: each call folded once a batch (replaybatch.go)
+		b.applyEach(evs, &r)
+	}
+	if b.applied != b.progressed.Load() {
+		b.progressed.Store(b.applied)
+		b.movedAt.Store(time.Now().UnixNano())
+	}
+	b.cdrs.put(b.applied, r.ended, r.pres, r.cbs)
+	return r.changes
+}
+
+// appliedBatch is what applying a batch of events changed, the calls it ended and
+// the facts it gives the reports.
+type appliedBatch struct {
+	changes []live.Change
+	ended   []call.Call
+	pres    []store.Presence
+	cbs     []report.Callback
+}
+
+// applyEach applies evs one event at a time.
+func (b *board) applyEach(evs []call.Event, r *appliedBatch) {
 	for _, e := range evs {
 		if e.Seq <= b.applied {
 			continue
@@ -298,17 +324,17 @@ func (b *board) apply(evs []call.Event) []live.Change {
 		}
 		a, err := b.applyEvent(b.b, e)
 		if err != nil { // see poison.go
-			changes = append(changes, b.recoverFrom(err)...)
+			r.changes = append(r.changes, b.recoverFrom(err)...)
 			b.applied = e.Seq
 			continue
 		}
-		pres, cbs = append(pres, a.pres...), append(cbs, a.cbs...)
+		r.pres, r.cbs = append(r.pres, a.pres...), append(r.cbs, a.cbs...)
 		for _, ch := range a.changes {
-			changes = append(changes, ch)
+			r.changes = append(r.changes, ch)
 			switch {
 			case ch.Kind == live.KindCall && ch.Ended:
 				if c, ok := b.b.Call(ch.ID); ok {
-					ended = append(ended, c)
+					r.ended = append(r.ended, c)
 				}
 			case ch.Kind == live.KindAgent:
 				b.noteName(ch.ID)
@@ -316,12 +342,6 @@ func (b *board) apply(evs []call.Event) []live.Change {
 		}
 		b.applied = e.Seq
 	}
-	if b.applied != b.progressed.Load() {
-		b.progressed.Store(b.applied)
-		b.movedAt.Store(time.Now().UnixNano())
-	}
-	b.cdrs.put(b.applied, ended, pres, cbs)
-	return changes
 }
 
 // isReady tells whether the log present at start has been applied.

@@ -110,8 +110,9 @@ type Board struct {
 	cb      callbacks                       // callers to call back (callbacks.go)
 	vms     map[string]call.Event           // voicemail messages by "source:id" (voicemails.go)
 
-	settling               []settling // ended calls in the order they ended (compact.go)
-	segs                   segState   // what the stored snapshot's segments hold (segments.go)
+	settling               []settling  // ended calls in the order they ended (compact.go)
+	batch                  replayBatch // calls whose folds wait for the end of a replay batch (batch.go)
+	segs                   segState    // what the stored snapshot's segments hold (segments.go)
 	reloaded, reloadFailed int
 	reloadErr              error
 }
@@ -195,19 +196,25 @@ func (b *Board) Apply(e call.Event) []Change {
 	}
 	seq := e.Seq // the log position: a settled call reloads what was logged before it
 	e = normalize(e)
-	ch := &changes{agents: map[string]bool{}, queues: map[string]bool{}}
+	ch := b.batch.ch // during a replay batch (batch.go), else what this event changes
+	if ch == nil {
+		ch = &changes{agents: map[string]bool{}, queues: map[string]bool{}}
+	}
 	switch {
 	case isCallbackMark(e.Type):
+		b.foldDeferred() // marks and messages read the calls' callback facts
 		b.applyMark(e, ch)
-		return b.finish(ch)
+		return b.finishUnlessBatch(ch)
 	case e.Type == call.VoicemailSaved:
+		b.foldDeferred()
 		b.applyVoicemail(e, ch)
-		return b.finish(ch)
+		return b.finishUnlessBatch(ch)
 	}
 	// The day's sweep before the event, not after: a late record of a call older than
 	// the new cutoff (or the first event of a fresh board, dated days back) must end
 	// its call, and be stored as its CDR, before a later sweep drops it.
 	if c := cutoffOf(b.clock); c.After(b.cutoff) {
+		b.foldDeferred()
 		b.cutoff = c
 		b.sweep(ch)
 		b.pruneCallbacks(ch)
@@ -219,13 +226,14 @@ func (b *Board) Apply(e call.Event) []Change {
 	if e.Call != "" {
 		b.applyCall(e, seq, ch)
 	}
+	b.foldBeforeSettling()
 	b.settle()
-	return b.finish(ch)
+	return b.finishUnlessBatch(ch)
 }
 
-// changes collects what one Apply touched.
+// changes collects what one Apply (or a replay batch) touched.
 type changes struct {
-	call       *Change
+	calls      []Change
 	agents     map[string]bool
 	queues     map[string]bool
 	callbacks  map[string]*Audience // by number key
@@ -235,10 +243,7 @@ type changes struct {
 
 // finish recomputes touched agents and lists the changes: call, agents, queues, each sorted.
 func (b *Board) finish(ch *changes) []Change {
-	var out []Change
-	if ch.call != nil {
-		out = append(out, *ch.call)
-	}
+	out := ch.calls
 	for _, id := range sortedKeys(ch.agents) {
 		a := b.agents[id]
 		if a == nil {
@@ -305,6 +310,9 @@ func (b *Board) Calls() []call.Call {
 // Call returns a call that is active or ended recently enough to still be in memory.
 func (b *Board) Call(id string) (call.Call, bool) {
 	c, ok := b.calls[id]
+	if ok && c.deferred {
+		b.foldDeferred() // read during a replay batch (a callback taken names its call)
+	}
 	if !ok || c.ghost {
 		return call.Call{}, false
 	}

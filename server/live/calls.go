@@ -16,6 +16,7 @@ type callEntry struct {
 	lastAt   time.Time // the latest event time: expiry and retention
 	answered bool
 	ghost    bool        // only side events (a device state, a rating): not shown, not counted
+	deferred bool        // has events its view does not fold yet (a replay batch, batch.go)
 	inv      parts       // each agent's part
 	count    *countEntry // its contribution to the queue counters
 	waitQ    string      // the queue it waits in, if it does
@@ -31,26 +32,41 @@ func (b *Board) applyCall(e call.Event, seq uint64, ch *changes) {
 		ce = &callEntry{events: make([]stored, 0, 8)}
 		b.calls[e.Call] = ce
 	}
-	if ce.compact && b.reload(e.Call, ce, seq) != nil {
-		return // the log could not be read: the event stays in it for a replay
+	if ce.compact {
+		b.foldDeferred() // the settle queue stays in the order of the clock
+		if b.reload(e.Call, ce, seq) != nil {
+			return // the log could not be read: the event stays in it for a replay
+		}
 	}
 	if !roomFor(len(ce.events), e) {
 		return // see limits.go
 	}
 	evs, added := insert(ce.events, e, seq)
 	if !added {
+		b.foldDeferred()          // the settle queue stays in the order of the clock
 		b.queueSettle(e.Call, ce) // reloaded for nothing: settles again
 		return                    // the same fact again
 	}
 	ce.events = evs
-	old, wasGhost, oldWait := ce.view, ce.ghost, ce.waitQ
-	b.refold(e.Call, ce, ch)
+	if b.deferFold(e.Call, ce) {
+		return // folded at the end of the replay batch
+	}
+	b.refoldFrom(e.Call, ce, ce.view, ce.ghost, ce.waitQ, ch)
+}
+
+// refoldFrom refolds a call whose view was old (ghost or not, waiting in oldWait) and
+// notes what changed.
+func (b *Board) refoldFrom(id string, ce *callEntry, old call.Call, wasGhost bool, oldWait string, ch *changes) {
+	b.refold(id, ce, ch)
 	ch.queues[oldWait], ch.queues[ce.waitQ] = true, true
 	if ce.ghost || (!wasGhost && reflect.DeepEqual(old, ce.view)) {
 		return
 	}
-	ch.call = &Change{Kind: KindCall, ID: e.Call, Ended: ce.view.State == call.StateEnded,
-		Ring: newRinging(old.Ringing, ce.view.Ringing)}
+	ended := ce.view.State == call.StateEnded
+	ch.calls = append(ch.calls, Change{Kind: KindCall, ID: id, Ended: ended, Ring: newRinging(old.Ringing, ce.view.Ringing)})
+	if ended && b.batch.ch != nil {
+		b.noteEnded(id, ce)
+	}
 	ch.queues[old.Queue] = true
 	ch.queues[ce.view.Queue] = true
 }

@@ -42,7 +42,11 @@ func (b *Board) queueSettle(id string, ce *callEntry) {
 	if b.cfg.CallEvents == nil || ce.compact || ce.ghost || ce.view.State != call.StateEnded {
 		return
 	}
-	b.settling = append(b.settling, settling{id: id, gen: ce.gen, at: b.clock})
+	at := b.clock
+	if !b.batch.foldClock.IsZero() {
+		at = b.batch.foldClock // a deferred fold: when its call's last event came (batch.go)
+	}
+	b.settling = append(b.settling, settling{id: id, gen: ce.gen, at: at})
 }
 
 // settle compacts the calls that ended SettleAfter ago (by the board's clock) and were
@@ -55,7 +59,7 @@ func (b *Board) settle() {
 		}
 		n++
 		ce := b.calls[s.id]
-		if ce == nil || ce.compact || ce.ghost || ce.view.State != call.StateEnded || ce.gen != s.gen {
+		if ce == nil || ce.compact || ce.ghost || ce.view.State != call.StateEnded || ce.gen != s.gen || ce.deferred {
 			continue
 		}
 		ce.events, ce.compact = nil, true
