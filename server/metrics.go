@@ -78,6 +78,8 @@ func (s *Server) registerGauges() {
 	b := s.board
 	gauge("ringside_log_seq", "Seq of the last durable event.", func() float64 { return float64(s.store.LastSeq()) })
 	gauge("ringside_snapshot_seq", "Seq the stored board snapshot covers.", func() float64 { return float64(s.store.SnapshotSeq()) })
+	gauge("ringside_log_waiting", "Deliveries waiting for their group commit now (32 or more: a burst, which background work yields to).",
+		func() float64 { return float64(s.store.Waiting()) })
 	gauge("ringside_board_seq", "Seq the live board has applied.", func() float64 { return float64(b.progressed.Load()) })
 	gauge("ringside_board_ready", "1 once the board has applied the log present at start.", func() float64 { return boolFloat(b.isReady()) })
 	gauge("ringside_snapshot_age_seconds", "Time since this process last stored a snapshot (-1: none yet).", func() float64 {
