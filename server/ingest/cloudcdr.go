@@ -35,7 +35,6 @@ import (
 	"cmp"
 	"encoding/json"
 	"fmt"
-	"mime"
 	"net/url"
 	"sort"
 	"strconv"
@@ -269,7 +268,7 @@ func cloudTags(req Request) map[string]string {
 	addForm(req.Query)
 	// The same transport sniffing as parseFields, which already accepted the body.
 	body := bytes.TrimSpace(req.Body)
-	ct, _, _ := mime.ParseMediaType(req.ContentType)
+	ct := mediaType(req.ContentType)
 	if len(body) > 0 && (strings.Contains(ct, "json") || ((ct == "" || ct == "text/plain") && body[0] == '{')) {
 		dec := json.NewDecoder(bytes.NewReader(body))
 		dec.UseNumber()

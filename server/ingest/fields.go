@@ -9,6 +9,8 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -86,7 +88,7 @@ func parseFields(req Request) (fields, error) {
 	if len(body) == 0 {
 		return f, nil
 	}
-	ct, _, _ := mime.ParseMediaType(req.ContentType)
+	ct := mediaType(req.ContentType)
 	isJSON := strings.Contains(ct, "json") || ((ct == "" || ct == "text/plain") && (body[0] == '{' || body[0] == '['))
 	if isJSON {
 		if flattenJSONObject(f, body) { // see jsonflat.go
@@ -123,6 +125,27 @@ func parseFields(req Request) (fields, error) {
 	}
 	return nil, fmt.Errorf("%w: unsupported content type %q", ErrUndecodable, req.ContentType)
 }
+
+// mediaType is mime.ParseMediaType's media type ("" when it refuses the header), kept
+// for the few Content-Type values a site's PBXs send: parsing builds a map of the
+// parameters each time.
+func mediaType(contentType string) string {
+	if ct, ok := mediaTypes.Load(contentType); ok {
+		return ct.(string)
+	}
+	ct, _, _ := mime.ParseMediaType(contentType)
+	if mediaTypesKept.Add(1) <= maxMediaTypes { // a sender cannot make it grow without bound
+		mediaTypes.Store(contentType, ct)
+	}
+	return ct
+}
+
+var (
+	mediaTypes     sync.Map // Content-Type → media type
+	mediaTypesKept atomic.Int32
+)
+
+const maxMediaTypes = 256
 
 // fieldsHint guesses how many fields a delivery has (a JSON member has a ':', a form
 // field an '&' before the next), so the map is made once at about its size rather
