@@ -79,16 +79,22 @@ func yieldToIntake(st *store.Store, took time.Duration, quit <-chan struct{}) {
 // garbage. So while intake is saturated the heap may grow burstGCPercent over the live
 // heap before a collection, and back to Go's default once the burst ends. Go's soft
 // memory limit (memory_limit_mb, set once the board has caught up: memory.go) still
-// bounds the heap: without one (during a start's replay, or -1) nothing changes, and
-// neither does it when GOGC is set.
+// bounds the heap: without one (-1) nothing changes, and neither does it when GOGC is
+// set or before the board has caught up (the replay collects its own way: replaygc.go).
 const (
 	burstGCPercent = 400
 	burstCheck     = 100 * time.Millisecond
 )
 
-// collectLessDuringBursts follows intake's saturation until stop closes.
-func collectLessDuringBursts(st *store.Store, stop <-chan struct{}) {
+// collectLessDuringBursts follows intake's saturation, once ready closes, until stop
+// closes.
+func collectLessDuringBursts(st *store.Store, ready, stop <-chan struct{}) {
 	if os.Getenv("GOGC") != "" {
+		return
+	}
+	select {
+	case <-ready:
+	case <-stop:
 		return
 	}
 	t := time.NewTicker(burstCheck)

@@ -120,7 +120,7 @@ func (s *Server) Listen(addr string) error {
 func (s *Server) Serve(ln net.Listener) error {
 	go s.runPBXNames(s.stopNames)
 	go s.runVoicemailInbox(s.stopNames)
-	go collectLessDuringBursts(s.store, s.stopNames) // intakefirst.go
+	go collectLessDuringBursts(s.store, s.board.ready, s.stopNames) // intakefirst.go
 	return s.app.Listener(limitConnsPerIP(ln, s.cfg().MaxConnsPerIP, s.log))
 }
 
