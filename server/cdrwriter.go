@@ -206,7 +206,7 @@ func (w *cdrWriter) gather(first cdrBatch) (batch cdrBatch, flushes []chan struc
 	if first.done != nil || first.empty() && first.seq == 0 {
 		return batch, flushes, nil, open // a flush or a retry: write now
 	}
-	linger, start := time.NewTimer(cdrLinger), time.Now()
+	linger := time.NewTimer(cdrLinger)
 	defer linger.Stop()
 	for {
 		select {
@@ -223,10 +223,6 @@ func (w *cdrWriter) gather(first cdrBatch) (batch cdrBatch, flushes []chan struc
 				return batch, flushes, nil, open // someone waits: write now
 			}
 		case <-linger.C:
-			if cdrWriteWaits(w.st, time.Since(start), len(batch.calls)) { // see intakefirst.go
-				linger.Reset(cdrLinger)
-				continue
-			}
 			return batch, flushes, nil, open
 		}
 	}

@@ -41,22 +41,6 @@ func snapshotWaits(st *store.Store, since, every int) bool {
 	return intakeBusy(st) && since < burstSnapshots*every
 }
 
-// The CDR writer's transactions hold bbolt's one writer, which the log's commits then
-// wait for (every deliveries' answer with them): during a burst it gathers for up to
-// burstCDRWait (or burstCDRCalls calls) before writing, in fewer, larger transactions
-// that share their page rewrites. Searches see those calls that much later; pages get
-// them pushed at once.
-const (
-	burstCDRWait  = 5 * time.Second
-	burstCDRCalls = 20000
-)
-
-// cdrWriteWaits tells whether the CDR writer, having gathered calls for `gathered`,
-// waits longer for the burst to end.
-func cdrWriteWaits(st *store.Store, gathered time.Duration, calls int) bool {
-	return intakeBusy(st) && gathered < burstCDRWait && calls < burstCDRCalls
-}
-
 // intakeBusy tells whether deliveries crowd the log's writer now.
 func intakeBusy(st *store.Store) bool { return st != nil && st.Waiting() >= busyIntake }
 
