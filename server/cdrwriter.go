@@ -43,6 +43,9 @@ type cdrWriter struct {
 	swept   sweptCounts   // what retention has done (retention.go)
 
 	setAside func(*applyPanic) // an event whose apply panicked in a fold (poison.go); nil: only left out
+
+	replaying atomic.Bool   // the board is catching up: the writer paces itself (replaybatch.go)
+	caughtUp  chan struct{} // closed when it has
 }
 
 // cdrBatch is calls and presence facts to store, or (done set) a flush: done closes
@@ -86,7 +89,7 @@ const (
 
 func startCDRWriter(st *store.Store, log *slog.Logger, lc live.Config, setAside func(*applyPanic)) *cdrWriter {
 	w := &cdrWriter{st: st, log: log, rules: report.RulesOf(lc), lc: lc, in: make(chan cdrBatch, 1024), done: make(chan struct{}),
-		setAside: setAside}
+		setAside: setAside, caughtUp: make(chan struct{})}
 	w.checked.Store(st.CDRMark())
 	w.seen = w.checked.Load()
 	w.failed.Store(true) // check the log after the mark once, at start
@@ -143,6 +146,7 @@ func (w *cdrWriter) run() {
 		t0 := time.Now()
 		w.write(batch, flushes)
 		yieldToIntake(w.st, time.Since(t0), nil) // see intakefirst.go
+		w.paceReplay(time.Since(t0))
 		if pending != nil {
 			w.do(*pending)
 		}

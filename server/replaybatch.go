@@ -2,6 +2,7 @@ package server
 
 import (
 	"runtime/debug"
+	"time"
 
 	"ringside/server/call"
 	"ringside/server/live"
@@ -13,6 +14,15 @@ import (
 // up"). The board ends as it would have event by event; the calls the batch ended go
 // to the CDR writer as they were last.
 //
+// What a first start waits for is the board's one goroutine, and Go's scheduler has no
+// priorities: the CDR writer, storing the calls the replay ends as fast as it can, took
+// as much CPU as the board (two cores, with the collector beside them), so the board
+// had a core about half the time. While the board catches up the writer paces itself
+// (at most a third of a core): it stores what queued up meanwhile in fewer, larger
+// transactions, and what is left once the board has caught up at full speed. Searches
+// find the replayed calls later; nothing needs them earlier (pages show "catching up").
+const replayYield = 2
+
 // A panic anywhere in a batch leaves nothing of it trusted, as an apply that panics
 // (poison.go): the board is rebuilt up to the batch and the batch applied again one
 // event at a time, which finds the event at fault and sets it aside.
@@ -86,4 +96,25 @@ func (b *board) rebuildBefore(seq uint64) {
 	msg := "the board stopped: rebuilding it after a panic did not get past it"
 	b.failed.Store(&msg)
 	b.log.Error(msg)
+}
+
+// paceReplay pauses the writer after a write that took `took` while the board catches
+// up: replayYield times as long, until the board has caught up.
+func (w *cdrWriter) paceReplay(took time.Duration) {
+	if !w.replaying.Load() {
+		return
+	}
+	t := time.NewTimer(min(replayYield*took, time.Second))
+	defer t.Stop()
+	select {
+	case <-t.C:
+	case <-w.caughtUp:
+	}
+}
+
+// boardCaughtUp ends the writer's pacing (once).
+func (w *cdrWriter) boardCaughtUp() {
+	if w.replaying.CompareAndSwap(true, false) {
+		close(w.caughtUp)
+	}
 }

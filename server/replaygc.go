@@ -11,12 +11,12 @@ import (
 // 1M-event log: some 19 GB for a 450 MiB board), and at Go's default (GOGC 100: collect
 // when the heap is twice what was live) the collector took a third of its CPU. While
 // the board catches up, it collects when the heap has grown replayGCPercent over what
-// was live, or when it reaches replayHeap or twice the live heap, whichever of those is
-// larger, if that comes first. A small board's replay then collects a fifth as often;
-// a large one's heap peaks no higher than at the default, where it went anyway (1.6 GiB
-// over 1M events): the runtime keeps its bookkeeping of the largest heap it ever had
-// for good (span structures and mark bits: a 4 GiB peak left 90 MiB of them against 37,
-// and the server over its 512 MiB after catching up). Once caught up, GOGC returns to
+// was live, or when it reaches replayHeap or half again the live heap, whichever of
+// those is larger, if that comes first. A small board's replay then collects a fifth as
+// often; over 1M events the heap peaks about where it went at the default (1.6 GiB), not
+// higher: the runtime keeps its bookkeeping of the largest heap it ever had for good
+// (span structures and mark bits: a 4 GiB peak left 90 MiB of them against 37, and the
+// server over its 512 MiB after catching up). Once caught up, GOGC returns to
 // its default before the snapshot and the board laid out anew (memory.go), which keep
 // the replay's limit; then the server's own limit replaces it.
 //
@@ -46,15 +46,16 @@ func replayCollector() *replayGC {
 	return r
 }
 
-// follow raises the limit to twice the live heap once that is over half replayHeap
-// (in steps of an eighth); called after each batch the board applies.
+// follow raises the limit to half again the live heap once that is over two thirds of
+// replayHeap (in steps of an eighth), so the collector never runs all the time; called
+// after each batch the board applies.
 func (r *replayGC) follow() {
 	if !r.on || !r.setLimit {
 		return
 	}
-	if live := liveHeap(); 2*live > replayHeap && live > r.heap+r.heap/8 {
+	if live := liveHeap(); live+live/2 > replayHeap && live > r.heap+r.heap/8 {
 		r.heap = live
-		debug.SetMemoryLimit(2 * live)
+		debug.SetMemoryLimit(live + live/2)
 	}
 }
 

@@ -43,7 +43,8 @@ type Config struct {
 	RawRetentionDays   int `toml:"raw_retention_days"`
 	EventRetentionDays int `toml:"event_retention_days"`
 	// SnapshotEvery is how many applied events trigger a board snapshot (default 20000;
-	// one is also taken every 30 s and at shutdown). Bounds the replay at start.
+	// one is also taken every 30 s and at shutdown; while the board catches up after a
+	// start, only every 30 s). Bounds the replay at start.
 	SnapshotEvery int `toml:"snapshot_every"`
 	// MemoryLimitMB is the memory the server keeps within once caught up (default 512),
 	// unless its board alone needs more: Go's soft memory limit, at least a quarter above
