@@ -99,9 +99,13 @@ func insert(evs []stored, e call.Event, seq uint64) ([]stored, bool) {
 		}
 		return rankOf(x.Type) >= r
 	})
-	n := stored{ev: e, seq: seq}
+	key := "" // e's identity, computed only when another event has its time and rank
 	for ; i < len(evs) && evs[i].ev.At.Equal(e.At) && rankOf(evs[i].ev.Type) == r; i++ {
-		c := strings.Compare(evs[i].keyOf(), n.keyOf())
+		if key == "" {
+			ev := e // a copy escapes to the heap here, not on every insert
+			key = eventKey(&ev)
+		}
+		c := strings.Compare(evs[i].keyOf(), key)
 		if c == 0 {
 			return evs, false
 		}
@@ -111,6 +115,6 @@ func insert(evs []stored, e call.Event, seq uint64) ([]stored, bool) {
 	}
 	evs = append(evs, stored{})
 	copy(evs[i+1:], evs[i:])
-	evs[i] = n
+	evs[i] = stored{ev: e, seq: seq, key: key}
 	return evs, true
 }
