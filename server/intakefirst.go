@@ -26,6 +26,7 @@ import (
 // speed (/readyz says "behind" while it lags by more than behindBy events).
 const (
 	busyIntake  = 32
+	busyHold    = 100 * time.Millisecond
 	yieldFactor = 4
 	maxYield    = 250 * time.Millisecond
 )
@@ -41,8 +42,8 @@ func snapshotWaits(st *store.Store, since, every int) bool {
 	return intakeBusy(st) && since < burstSnapshots*every
 }
 
-// intakeBusy tells whether deliveries crowd the log's writer now.
-func intakeBusy(st *store.Store) bool { return st != nil && st.Waiting() >= busyIntake }
+// intakeBusy tells whether deliveries crowd the log's writer, now or within busyHold.
+func intakeBusy(st *store.Store) bool { return st != nil && st.Crowded(busyIntake, busyHold) }
 
 // yieldToIntake pauses background work that took `took` while intake is saturated;
 // it returns early when quit closes.

@@ -86,6 +86,19 @@ func (s *Store) Reject(ctx context.Context, d Delivery, reason string) error {
 // the store takes it (background work yields to intake then; see server/intakefirst.go).
 func (s *Store) Waiting() int { return int(s.waiting.Load()) }
 
+// Crowded tells whether at least n deliveries wait for their commit, now or when it
+// was last asked within hold: during a burst the queue empties at each commit and
+// fills again, and background work that looked at that moment alone went on at full
+// speed half the time.
+func (s *Store) Crowded(n int, hold time.Duration) bool {
+	now := time.Now().UnixNano()
+	if s.Waiting() >= n {
+		s.crowdedAt.Store(now)
+		return true
+	}
+	return now-s.crowdedAt.Load() < int64(hold)
+}
+
 // send queues r for the writer and waits for its commit.
 func (s *Store) send(ctx context.Context, r *request) error {
 	if ctx == nil {

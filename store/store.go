@@ -65,8 +65,9 @@ type Store struct {
 	path string
 	opt  Options
 
-	lastSeq atomic.Uint64 // last committed (durable) event seq
-	waiting atomic.Int64  // Appends and Rejects waiting for their commit (see Waiting)
+	lastSeq   atomic.Uint64 // last committed (durable) event seq
+	waiting   atomic.Int64  // Appends and Rejects waiting for their commit (see Waiting)
+	crowdedAt atomic.Int64  // when Crowded last saw the writer crowded (Unix ns)
 
 	mu     sync.RWMutex // guards closed and sending on reqs
 	closed bool

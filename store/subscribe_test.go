@@ -216,3 +216,22 @@ func TestLiveEventsEqualReplay(t *testing.T) {
 		t.Fatalf("live %+v\nreplay %+v", live[0], replay[0])
 	}
 }
+
+// Crowded holds a crowd seen for a while after the queue dips below it.
+func TestCrowdedHolds(t *testing.T) {
+	s, _ := tempStore(t)
+	if s.Crowded(2, time.Hour) {
+		t.Fatal("crowded with nobody waiting")
+	}
+	s.waiting.Store(2) // as two deliveries waiting for their commit
+	if !s.Crowded(2, time.Hour) {
+		t.Fatal("not crowded with two waiting")
+	}
+	s.waiting.Store(0)
+	if !s.Crowded(2, time.Hour) {
+		t.Fatal("the crowd was not held after it dipped")
+	}
+	if s.Crowded(2, 0) {
+		t.Fatal("crowded past the hold")
+	}
+}
