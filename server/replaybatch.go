@@ -52,11 +52,7 @@ func (b *board) tryBatch(evs []call.Event, r *appliedBatch) (err error) {
 	lb := b.b
 	lb.BeginBatch()
 	for _, e := range evs {
-		if e.Seq <= b.applied {
-			continue
-		}
-		if b.skipUnreadable(e) {
-			b.applied = e.Seq
+		if !b.toApply(e) {
 			continue
 		}
 		a, err := b.applyEvent(lb, e)

@@ -339,11 +339,7 @@ type appliedBatch struct {
 // applyEach applies evs one event at a time.
 func (b *board) applyEach(evs []call.Event, r *appliedBatch) {
 	for _, e := range evs {
-		if e.Seq <= b.applied {
-			continue
-		}
-		if b.skipUnreadable(e) {
-			b.applied = e.Seq
+		if !b.toApply(e) {
 			continue
 		}
 		a, err := b.applyEvent(b.b, e)

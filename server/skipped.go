@@ -41,6 +41,19 @@ func (b *board) skipUnreadable(e call.Event) bool {
 	return true
 }
 
+// toApply tells whether e is still to apply: not applied yet, and readable (an
+// unreadable one is reported and passed over).
+func (b *board) toApply(e call.Event) bool {
+	if e.Seq <= b.applied {
+		return false
+	}
+	if b.skipUnreadable(e) {
+		b.applied = e.Seq
+		return false
+	}
+	return true
+}
+
 // reportSkipped logs, counts and lists for admins stored event seq, which the board
 // skipped for reason (once per seq: an event set aside by the CDR writer reads as
 // unreadable to the board later).
