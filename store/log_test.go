@@ -248,8 +248,9 @@ func TestDedupeWithinBatch(t *testing.T) {
 			}
 		}()
 	}
-	// the writer may already hold a few requests in the batch blocked on our tx
-	waitFor(t, func() bool { return len(s.reqs) >= 30 })
+	// all of them sent: in the batch the writer holds blocked on our tx (however many it
+	// had taken when it woke) or queued for the next
+	waitFor(t, func() bool { return s.Waiting() == len(res) })
 	tx.Rollback()
 	wg.Wait()
 	fresh := map[bool]int{}
