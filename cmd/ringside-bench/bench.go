@@ -43,9 +43,11 @@ type results struct {
 
 type detail struct {
 	Cores        int     `json:"cores"`
-	LoadAvg      float64 `json:"loadavg_1m"` // the machine's, at the start: other work skews every figure
-	Conns        int     `json:"intake_conns"`
-	LoadGen      string  `json:"intake_load"` // what sent intake's and the floor's load
+	LoadAvg      float64 `json:"loadavg_1m"`   // the machine's, at the start: other work skews every figure
+	Conns        int     `json:"intake_conns"` // the connections of intake's best rung
+	FloorConns   int     `json:"floor_conns"`  // and of the floor's
+	Rungs        []rung  `json:"intake_rungs"` // every rung of the ladder (ladder.go)
+	LoadGen      string  `json:"intake_load"`  // what sent intake's and the floor's load
 	IntakeOK     int64   `json:"intake_ok"`
 	IntakeFailed int64   `json:"intake_failed"`
 	IntakeS      float64 `json:"intake_s"`
@@ -191,71 +193,6 @@ func (b *bench) done(s *server) {
 	}
 }
 
-func (b *bench) intake(ctx context.Context) error {
-	o := b.o
-	n := int(o.duration.Seconds()*40000) + o.conns // more than the server can take in the time
-	o.progress("intake: rendering %d distinct deliveries of every vendor", n)
-	pool := renderPool(b.creds.sources, n, 1)
-	s, err := b.server(ctx, "intake")
-	if err != nil {
-		return err
-	}
-	wrk := wrkPath()
-	b.res.Detail.LoadGen = "go (fasthttp)"
-	if wrk != "" {
-		b.res.Detail.LoadGen = wrk
-	}
-	loadWith := func(s *server) (load, error) {
-		if wrk != "" {
-			return driveWrk(ctx, wrk, s, pool, o.duration, o.conns, b.dir)
-		}
-		return drive(ctx, s, pool, o.duration, o.conns), nil
-	}
-	o.progress("intake: %d connections for %s, load by %s", o.conns, o.duration, b.res.Detail.LoadGen)
-	l, err := loadWith(s)
-	if err != nil {
-		b.done(s)
-		return err
-	}
-	metrics := b.metrics(s)
-	lag, catchUp := b.catchUp(ctx, s, time.Minute)
-	b.done(s)
-	if l.ok == 0 {
-		return fmt.Errorf("intake: no delivery accepted (%d failed, last: %s)", l.failed, l.lastErr)
-	}
-	if l.failed > 0 || l.exhausted {
-		o.progress("intake: %d failed (last: %s), pool exhausted: %v", l.failed, l.lastErr, l.exhausted)
-	}
-	if metrics != "" {
-		o.progress("intake: server counted %s", metrics)
-	}
-	b.res.Detail.IntakeBoardLag, b.res.Detail.IntakeCatchUpS = lag, catchUp.Seconds()
-	o.progress("intake: the board was %d events behind the log when the load ended, and caught up %.2fs later", lag, catchUp.Seconds())
-	o.progress("floor: the same load against a bare fiber + bbolt handler")
-	f, err := startFloor(ctx, b.dir)
-	if err != nil {
-		return err
-	}
-	lf, err := loadWith(f)
-	f.kill()
-	if err != nil {
-		return err
-	}
-	if lf.ok == 0 {
-		return fmt.Errorf("floor: no delivery accepted (%d failed, last: %s)", lf.failed, lf.lastErr)
-	}
-	r := &b.res
-	r.IntakePerS, r.FloorPerS = l.perSecond(), lf.perSecond()
-	r.IntakeRatio = r.IntakePerS / r.FloorPerS
-	r.Detail.Conns, r.Detail.IntakeOK, r.Detail.IntakeFailed, r.Detail.IntakeS = o.conns, l.ok, l.failed, l.elapsed.Seconds()
-	r.Detail.IntakeServerCores, r.Detail.IntakeClientCores = l.serverCores, l.clientCores
-	r.Detail.FloorServerCores, r.Detail.FloorClientCores = lf.serverCores, lf.clientCores
-	r.Detail.IntakeOtherCores, r.Detail.FloorOtherCores = l.otherCores, lf.otherCores
-	o.progress("intake %.0f/s (server %.2f cores, load %.2f, other processes %.2f), floor %.0f/s (server %.2f cores, load %.2f, other %.2f)",
-		r.IntakePerS, l.serverCores, l.clientCores, l.otherCores, r.FloorPerS, lf.serverCores, lf.clientCores, lf.otherCores)
-	return nil
-}
-
 // metrics is the server's own count of deliveries (accepted, duplicate, rejected).
 func (b *bench) metrics(s *server) string {
 	req, _ := http.NewRequest("GET", s.base+"/metrics", nil)
@@ -270,6 +207,9 @@ func (b *bench) metrics(s *server) string {
 	for _, line := range strings.Split(string(text), "\n") {
 		if strings.HasPrefix(line, "ringside_deliveries_total{") {
 			b2.WriteString(strings.TrimPrefix(line, "ringside_deliveries_total") + " ")
+		}
+		if strings.HasPrefix(line, "ringside_log_commit_seconds_sum") || strings.HasPrefix(line, "ringside_log_commit_seconds_count") {
+			b2.WriteString(strings.TrimPrefix(line, "ringside_log_") + " ")
 		}
 	}
 	return strings.TrimSpace(b2.String())

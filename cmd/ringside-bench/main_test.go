@@ -53,6 +53,16 @@ func TestQuickRun(t *testing.T) {
 	if lost, _ := d["push_lost"].(float64); lost != 0 {
 		t.Errorf("%v screen-pops never arrived", lost)
 	}
+	rungs, _ := d["intake_rungs"].([]any)
+	if len(rungs) < 2 {
+		t.Errorf("the intake ladder climbed %d rungs, want at least 2 (one to gain over)", len(rungs))
+	}
+	for _, g := range rungs {
+		g, _ := g.(map[string]any)
+		if in, fl := g["intake_per_s"].(float64), g["floor_per_s"].(float64); in <= 0 || fl <= 0 {
+			t.Errorf("rung %v: intake %v/s, floor %v/s", g["conns"], in, fl)
+		}
+	}
 	if acked, _ := d["crash_acked"].(float64); acked == 0 {
 		t.Error("the crash loop had no delivery acknowledged")
 	}

@@ -26,9 +26,9 @@ var counted = map[string]bool{"crash_lost": true, "crash_duplicated": true}
 func printTable(w io.Writer, o *options, r *results) {
 	d := r.Detail
 	rows := []row{
-		{"intake_per_s", r.IntakePerS, "%.0f", "≥", 20000, "deliveries/s, 2xx after fsync"},
-		{"floor_per_s", r.FloorPerS, "%.0f", "", 0, "bare fiber + bbolt DB.Batch, same load"},
-		{"intake_ratio", r.IntakeRatio, "%.2f", "≥", 0.8, "intake ÷ floor"},
+		{"intake_per_s", r.IntakePerS, "%.0f", "≥", 20000, fmt.Sprintf("deliveries/s, 2xx after fsync; the best rung, %d connections", d.Conns)},
+		{"floor_per_s", r.FloorPerS, "%.0f", "", 0, fmt.Sprintf("bare fiber + bbolt DB.Batch, the same loads; its best rung, %d connections", d.FloorConns)},
+		{"intake_ratio", r.IntakeRatio, "%.2f", "≥", 0.8, "intake ÷ floor, each at its best"},
 		{"push_p50_ms", r.PushP50Ms, "%.1f", "", 0, fmt.Sprintf("the ringing delivery's own 2xx (intake's share): p50 %.1f, p99 %.1f ms", d.PushAckP50Ms, d.PushAckP99Ms)},
 		{"push_p99_ms", r.PushP99Ms, "%.1f", "≤", 25, fmt.Sprintf("worst of %d runs %v, at %.0f/s, %d agent + %d wallboard sockets (target: 500/s, 2000 + 100)", len(d.PushRunsP99Ms), d.PushRunsP99Ms, d.Rate, d.Agents, d.Wallboards)},
 		{"ws_clients", float64(r.WSClients), "%.0f", "≥", 10000, "sockets held at once"},
@@ -67,6 +67,10 @@ func printTable(w io.Writer, o *options, r *results) {
 	tw.Flush()
 	fmt.Fprintf(w, "\nIntake and floor load by %s: intake used server %.2f + load %.2f cores, the floor server %.2f + load %.2f cores.\n",
 		d.LoadGen, d.IntakeServerCores, d.IntakeClientCores, d.FloorServerCores, d.FloorClientCores)
+	for _, g := range d.Rungs {
+		fmt.Fprintf(w, "  %5d connections: intake %6.0f/s on %.2f cores (the board %d events behind, caught up %.1fs later), floor %6.0f/s on %.2f cores\n",
+			g.Conns, g.IntakePerS, g.IntakeServerCores, g.BoardLag, g.CatchUpS, g.FloorPerS, g.FloorServerCores)
+	}
 	fmt.Fprintf(w, "When the intake load ended the board was %d events behind the log, and caught up %.2fs later.\n", d.IntakeBoardLag, d.IntakeCatchUpS)
 	fmt.Fprintf(w, "%d cores; intake %d ok, %d failed over %.1fs from %d connections; push %d calls, %d pops timed, %d lost, %d deliveries failed; %d sockets dropped.\n",
 		d.Cores, d.IntakeOK, d.IntakeFailed, d.IntakeS, d.Conns, d.PushCalls, d.PushSamples, d.PushLost, d.PushFailed, d.SocketsDropped)
