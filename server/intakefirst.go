@@ -16,17 +16,14 @@ import (
 // background work took a third of the CPU the deliveries needed, so the PBX waited
 // longer for its answers (and retried) for work that could wait.
 //
-// So while intake is saturated (at least busyIntake deliveries waiting for their
-// group commit: a few at most at a call centre's pace, hundreds during such a burst),
-// the board and the CDR writer pace themselves: after a stretch of work that took t,
+// So while intake is saturated (store.Busy: dozens of deliveries or more waiting for
+// their group commit), the board and the CDR writer pace themselves: after a stretch of work that took t,
 // each waits yieldFactor·t (at most maxYield) before the next, using at most
 // 1/(1+yieldFactor) of a core meanwhile. Each pause also lets more of the log gather
 // for the next stretch, which then costs less per event. At normal load nothing
 // waits, so pushes stay immediate; once the burst ends the board catches up at full
 // speed (/readyz says "behind" while it lags by more than behindBy events).
 const (
-	busyIntake  = 32
-	busyHold    = 100 * time.Millisecond
 	yieldFactor = 4
 	maxYield    = 250 * time.Millisecond
 )
@@ -42,8 +39,8 @@ func snapshotWaits(st *store.Store, since, every int) bool {
 	return intakeBusy(st) && since < burstSnapshots*every
 }
 
-// intakeBusy tells whether deliveries crowd the log's writer, now or within busyHold.
-func intakeBusy(st *store.Store) bool { return st != nil && st.Crowded(busyIntake, busyHold) }
+// intakeBusy tells whether deliveries crowd the log's writer.
+func intakeBusy(st *store.Store) bool { return st != nil && st.Busy() }
 
 // yieldToIntake pauses background work that took `took` while intake is saturated;
 // it returns early when quit closes.

@@ -29,12 +29,19 @@ var ErrUnstorable = errors.New("delivery cannot be stored")
 type Options struct {
 	DedupeWindow time.Duration // how long an identical keyless delivery counts as a retry; default 15m
 	MaxBatch     int           // requests per group commit; default 1024
-	NoSync       bool          // skip fsync: tests and benchmarks only, loses acknowledged writes on a crash
+	// GatherWait is how long a busy writer waits for more requests before it commits
+	// (see fill); default 2ms, negative: never.
+	GatherWait time.Duration
+	NoSync     bool // skip fsync: tests and benchmarks only, loses acknowledged writes on a crash
 	// RejectedKeep and RejectedBytes bound the rejected deliveries kept per source
 	// (defaults 10,000 and 64 MiB); see rejectquota.go.
 	RejectedKeep  int
 	RejectedBytes int64
 }
+
+// defaultGatherWait: in bursts against a 256–1,024-connection load on 2 cores, waits
+// of 1–3 ms gave 5–20 % more deliveries a second than none, 2 ms the most; 5 ms less.
+const defaultGatherWait = 2 * time.Millisecond
 
 // keyTTL is how long a vendor's natural delivery key is remembered.
 const keyTTL = 7 * 24 * time.Hour
@@ -100,6 +107,9 @@ func Open(path string, opt Options) (*Store, error) {
 	}
 	if opt.MaxBatch <= 0 {
 		opt.MaxBatch = 1024
+	}
+	if opt.GatherWait == 0 {
+		opt.GatherWait = defaultGatherWait
 	}
 	if opt.RejectedKeep <= 0 {
 		opt.RejectedKeep = defaultRejectedKeep
