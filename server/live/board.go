@@ -62,6 +62,9 @@ type Config struct {
 	EventsAt func(seqs []uint64) (map[uint64]call.Event, error)
 	// SettleAfter is how long an ended call keeps its events (default 15 minutes).
 	SettleAfter time.Duration
+	// MaxUnsettled is how many ended calls may keep their events at once (default
+	// 20,000); past it those that ended first settle early (compact.go).
+	MaxUnsettled int
 }
 
 // Change says what an applied event changed.
@@ -111,6 +114,7 @@ type Board struct {
 	vms     map[string]call.Event           // voicemail messages by "source:id" (voicemails.go)
 
 	settling               []settling  // ended calls in the order they ended (compact.go)
+	settledEarly           int         // calls settled early, past MaxUnsettled
 	batch                  replayBatch // calls whose folds wait for the end of a replay batch (batch.go)
 	segs                   segState    // what the stored snapshot's segments hold (segments.go)
 	reloaded, reloadFailed int
@@ -124,6 +128,9 @@ func New(cfg Config) *Board {
 	}
 	if cfg.SettleAfter <= 0 {
 		cfg.SettleAfter = defaultSettleAfter
+	}
+	if cfg.MaxUnsettled <= 0 {
+		cfg.MaxUnsettled = defaultMaxUnsettled
 	}
 	cfg.Default = withDefaults(cfg.Default, QueueConfig{SLThresholdS: 20, AbandonAfterS: 5})
 	b := &Board{

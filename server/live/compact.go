@@ -29,6 +29,17 @@ import (
 // most late facts (post-call records, ratings, devices going idle) come within it.
 const defaultSettleAfter = 15 * time.Minute
 
+// A flood of short calls (a source sending complete calls at its rate limit, a backlog
+// sent as fast as the server takes it) would keep a quarter of an hour of them whole:
+// about 1.8 KB an event, gigabytes at 2,000 deliveries a second. So past MaxUnsettled
+// ended calls those that ended first settle early; a late event reloads them as it
+// would after SettleAfter, and the board shows the same. A call centre's quarter of an
+// hour is a few hundred to a few thousand calls, far below the default. When calls
+// settle is not part of what the board shows, so a restored board (whose queue holds
+// its calls in the snapshot's order) may settle other calls early than the board that
+// was snapshotted; both show the same.
+const defaultMaxUnsettled = 20_000
+
 // settling is an ended call waiting to settle: its fold generation and the board's
 // clock when it ended (receive times: a vendor's wrong clock cannot hold the queue).
 type settling struct {
@@ -58,13 +69,9 @@ func (b *Board) settle() {
 			break
 		}
 		n++
-		ce := b.calls[s.id]
-		if ce == nil || ce.compact || ce.ghost || ce.view.State != call.StateEnded || ce.gen != s.gen || ce.deferred {
-			continue
+		if ce := b.settles(s); ce != nil {
+			b.compactCall(s.id, ce)
 		}
-		ce.events, ce.compact = nil, true
-		ce.pack()
-		b.segs.changed = append(b.segs.changed, s.id)
 	}
 	if n > 0 {
 		b.settling = slices.Delete(b.settling, 0, n)
@@ -72,6 +79,55 @@ func (b *Board) settle() {
 			b.settling = slices.Clip(b.settling)
 		}
 	}
+	b.settleOverflow()
+}
+
+// settleOverflow settles early the calls that ended first while more than
+// MaxUnsettled ended calls keep their events. The queue also holds entries of calls
+// refolded since, so it is counted exactly (those dropped) only once it is a quarter
+// past the bound: a pass per MaxUnsettled/4 calls ended at most. Not within a replay
+// batch, whose calls wait to be folded: at its end.
+func (b *Board) settleOverflow() {
+	limit := b.cfg.MaxUnsettled
+	if len(b.settling) <= limit+limit/4 || b.batch.ch != nil {
+		return
+	}
+	waiting := b.settling[:0]
+	for _, s := range b.settling {
+		if b.settles(s) != nil {
+			waiting = append(waiting, s)
+		}
+	}
+	clear(b.settling[len(waiting):])
+	b.settling = waiting
+	over := len(b.settling) - limit
+	if over <= 0 {
+		return
+	}
+	for _, s := range b.settling[:over] {
+		if ce := b.settles(s); ce != nil { // a call queued twice settles once
+			b.compactCall(s.id, ce)
+			b.settledEarly++
+		}
+	}
+	b.settling = slices.Delete(b.settling, 0, over)
+}
+
+// settles is the call s would settle: nil when it has gone, settled, was refolded since
+// it was queued (or is waiting to be), or is a ghost.
+func (b *Board) settles(s settling) *callEntry {
+	ce := b.calls[s.id]
+	if ce == nil || ce.compact || ce.ghost || ce.view.State != call.StateEnded || ce.gen != s.gen || ce.deferred {
+		return nil
+	}
+	return ce
+}
+
+// compactCall lets a settled call's events go (see above).
+func (b *Board) compactCall(id string, ce *callEntry) {
+	ce.events, ce.compact = nil, true
+	ce.pack()
+	b.segs.changed = append(b.segs.changed, id)
 }
 
 // reload gives a settled call back its events: those the log holds for it before seq
@@ -141,6 +197,9 @@ func (ce *callEntry) full() call.Call {
 func (b *Board) Reloads() (ok, failed int, last error) {
 	return b.reloaded, b.reloadFailed, b.reloadErr
 }
+
+// SettledEarly is how many calls settled before SettleAfter, past MaxUnsettled.
+func (b *Board) SettledEarly() int { return b.settledEarly }
 
 // foldKey identifies what a fold depends on in the configuration (the directory and
 // the entry points): a snapshot's compact calls are valid only under the same key.

@@ -311,3 +311,49 @@ func TestSnapshotReadsEitherJSONLibrary(t *testing.T) {
 		}
 	}
 }
+
+// Past MaxUnsettled ended calls those that ended first settle early: under a flood of
+// short calls the board holds a bounded number of calls' events, and shows exactly what
+// a board keeping every event shows, late events (shuffled orders) included.
+func TestUnsettledCallsAreBounded(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	early := 0
+	for _, s := range allScenarios() {
+		t.Run(s.name, func(t *testing.T) {
+			for n, evs := range [][]call.Event{s.events, shuffled(r, s.events), shuffled(r, s.events)} {
+				l := logged(evs)
+				want := dump(t, playOn(testConfig(), l.evs), s.events)
+				cfg := testConfig()
+				cfg.CallEvents, cfg.EventsAt, cfg.MaxUnsettled = l.callEvents, l.eventsAt, 1
+				b := New(cfg)
+				for i, e := range l.evs {
+					b.Apply(e)
+					if held := heldEnded(b); held > 2 {
+						t.Fatalf("order %d, event %d: %d ended calls hold their events, bound 1 (+1 before a pass)", n, i, held)
+					}
+				}
+				if got := dump(t, b, s.events); got != want {
+					t.Fatalf("order %d: the bounded board differs.\ngot:\n%s\nwant:\n%s", n, got, want)
+				}
+				if _, failed, _ := b.Reloads(); failed != 0 {
+					t.Fatalf("%d reloads failed", failed)
+				}
+				early += b.SettledEarly()
+			}
+		})
+	}
+	if early == 0 {
+		t.Error("no call ever settled early: the test does not exercise the bound")
+	}
+}
+
+// heldEnded counts the ended calls that keep their events.
+func heldEnded(b *Board) int {
+	n := 0
+	for _, ce := range b.calls {
+		if ce.view.State == call.StateEnded && !ce.compact && !ce.ghost {
+			n++
+		}
+	}
+	return n
+}
