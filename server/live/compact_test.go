@@ -88,27 +88,33 @@ func allScenarios() []*scenario {
 // A board that lets settled calls go and reloads them for late events shows exactly
 // what a board keeping every event shows, in log order and shuffled.
 func TestCompactBoardEqualsFull(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
 	reloads := 0
+	inEveryOrder(t, rand.New(rand.NewPCG(3, 4)), func(t *testing.T, s *scenario, n int, l *memLog, want string) {
+		b := playOn(compactConfig(l), l.evs)
+		if got := dump(t, b, s.events); got != want {
+			t.Fatalf("order %d: compact board differs.\ngot:\n%s\nwant:\n%s", n, got, want)
+		}
+		ok, failed, _ := b.Reloads()
+		if failed != 0 {
+			t.Fatalf("%d reloads failed", failed)
+		}
+		reloads += ok
+	})
+	if reloads == 0 {
+		t.Error("no late event ever reloaded a settled call: the test does not exercise compaction")
+	}
+}
+
+// inEveryOrder runs check on every scenario's events in log order and in two shuffled
+// orders, each logged as given, with what a board keeping every event shows of them.
+func inEveryOrder(t *testing.T, r *rand.Rand, check func(t *testing.T, s *scenario, n int, l *memLog, want string)) {
 	for _, s := range allScenarios() {
 		t.Run(s.name, func(t *testing.T) {
 			for n, evs := range [][]call.Event{s.events, shuffled(r, s.events), shuffled(r, s.events)} {
 				l := logged(evs)
-				want := dump(t, playOn(testConfig(), l.evs), s.events)
-				b := playOn(compactConfig(l), l.evs)
-				if got := dump(t, b, s.events); got != want {
-					t.Fatalf("order %d: compact board differs.\ngot:\n%s\nwant:\n%s", n, got, want)
-				}
-				ok, failed, _ := b.Reloads()
-				if failed != 0 {
-					t.Fatalf("%d reloads failed", failed)
-				}
-				reloads += ok
+				check(t, s, n, l, dump(t, playOn(testConfig(), l.evs), s.events))
 			}
 		})
-	}
-	if reloads == 0 {
-		t.Error("no late event ever reloaded a settled call: the test does not exercise compaction")
 	}
 }
 
@@ -316,32 +322,25 @@ func TestSnapshotReadsEitherJSONLibrary(t *testing.T) {
 // short calls the board holds a bounded number of calls' events, and shows exactly what
 // a board keeping every event shows, late events (shuffled orders) included.
 func TestUnsettledCallsAreBounded(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
 	early := 0
-	for _, s := range allScenarios() {
-		t.Run(s.name, func(t *testing.T) {
-			for n, evs := range [][]call.Event{s.events, shuffled(r, s.events), shuffled(r, s.events)} {
-				l := logged(evs)
-				want := dump(t, playOn(testConfig(), l.evs), s.events)
-				cfg := testConfig()
-				cfg.CallEvents, cfg.EventsAt, cfg.MaxUnsettled = l.callEvents, l.eventsAt, 1
-				b := New(cfg)
-				for i, e := range l.evs {
-					b.Apply(e)
-					if held := heldEnded(b); held > 2 {
-						t.Fatalf("order %d, event %d: %d ended calls hold their events, bound 1 (+1 before a pass)", n, i, held)
-					}
-				}
-				if got := dump(t, b, s.events); got != want {
-					t.Fatalf("order %d: the bounded board differs.\ngot:\n%s\nwant:\n%s", n, got, want)
-				}
-				if _, failed, _ := b.Reloads(); failed != 0 {
-					t.Fatalf("%d reloads failed", failed)
-				}
-				early += b.SettledEarly()
+	inEveryOrder(t, rand.New(rand.NewPCG(5, 6)), func(t *testing.T, s *scenario, n int, l *memLog, want string) {
+		cfg := testConfig()
+		cfg.CallEvents, cfg.EventsAt, cfg.MaxUnsettled = l.callEvents, l.eventsAt, 1
+		b := New(cfg)
+		for i, e := range l.evs {
+			b.Apply(e)
+			if held := heldEnded(b); held > 2 {
+				t.Fatalf("order %d, event %d: %d ended calls hold their events, bound 1 (+1 before a pass)", n, i, held)
 			}
-		})
-	}
+		}
+		if got := dump(t, b, s.events); got != want {
+			t.Fatalf("order %d: the bounded board differs.\ngot:\n%s\nwant:\n%s", n, got, want)
+		}
+		if _, failed, _ := b.Reloads(); failed != 0 {
+			t.Fatalf("%d reloads failed", failed)
+		}
+		early += b.SettledEarly()
+	})
 	if early == 0 {
 		t.Error("no call ever settled early: the test does not exercise the bound")
 	}
