@@ -53,8 +53,14 @@ func demoDays(t *testing.T, days int) *scenarioEnv {
 	zone := e.srv.zone()
 	every := max(g.Interval(), 100*time.Second)
 	var ds []timedDelivery
+	last := midnight(now.In(zone))
+	if now.In(zone).Before(last.Add(9 * time.Hour)) {
+		// before an hour of today's traffic (the server's zone may be past midnight
+		// while UTC is not): the last of the days is yesterday, so each has its calls
+		last = last.AddDate(0, 0, -1)
+	}
 	for d := days - 1; d >= 0; d-- {
-		day := midnight(now.In(zone)).AddDate(0, 0, -d)
+		day := last.AddDate(0, 0, -d)
 		for at := day.Add(8 * time.Hour); at.Before(day.Add(18*time.Hour)) && at.Before(now); at = at.Add(every) {
 			st := g.Next(at)
 			for _, dl := range sim.Render(bySource[st.Source], st) {
