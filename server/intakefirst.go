@@ -17,12 +17,12 @@ import (
 // longer for its answers (and retried) for work that could wait.
 //
 // So while intake is saturated (store.Busy: dozens of deliveries or more waiting for
-// their group commit), the board and the CDR writer pace themselves: after a stretch of work that took t,
-// each waits yieldFactor·t (at most maxYield) before the next, using at most
-// 1/(1+yieldFactor) of a core meanwhile. Each pause also lets more of the log gather
-// for the next stretch, which then costs less per event. At normal load nothing
-// waits, so pushes stay immediate; once the burst ends the board catches up at full
-// speed (/readyz says "behind" while it lags by more than behindBy events).
+// their group commit), the board and the CDR writer pace themselves: after a stretch
+// of work that took t, each waits yieldFactor·t (at most maxYield) before the next,
+// using at most 1/(1+yieldFactor) of a core meanwhile. Each pause also lets more of
+// the log gather for the next stretch, which then costs less per event. At normal load
+// nothing waits, so pushes stay immediate; once the burst ends the board catches up at
+// full speed (/readyz says "behind" while it lags by more than behindBy events).
 const (
 	yieldFactor = 4
 	maxYield    = 250 * time.Millisecond

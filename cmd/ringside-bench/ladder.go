@@ -59,9 +59,9 @@ func (b *bench) intake(ctx context.Context) error {
 }
 
 // rung loads a new intake server and then a new floor with conns connections, with a
-// pool of deliveries of its own (seed). Each rung starts afresh: the calls a burst
-// leaves on the board are held whole until they settle 15 minutes later, and 10 s of
-// one rung's burst fill most of the memory budget the next would be measured within.
+// pool of deliveries of its own (seed). Each rung starts afresh: a burst's calls stay
+// on the board (its 48 hours of history), and 10 s of one rung's burst fill most of
+// the memory budget the next would be measured within (see the README's Benchmark).
 func (b *bench) rung(ctx context.Context, conns int, seed uint64) (load, load, error) {
 	o := b.o
 	n := int(o.duration.Seconds()*40000) + conns // more than the server can take in the time
