@@ -34,10 +34,10 @@ const defaultSettleAfter = 15 * time.Minute
 // about 1.8 KB an event, gigabytes at 2,000 deliveries a second. So past MaxUnsettled
 // ended calls those that ended first settle early; a late event reloads them as it
 // would after SettleAfter, and the board shows the same. A call centre's quarter of an
-// hour is a few hundred to a few thousand calls, far below the default. When calls
-// settle is not part of what the board shows, so a restored board (whose queue holds
-// its calls in the snapshot's order) may settle other calls early than the board that
-// was snapshotted; both show the same.
+// hour is a few hundred to a few thousand calls, far below the default. When a call
+// settles is not part of what the board shows: a restored board (whose queue holds its
+// calls in the snapshot's order) may settle different calls early from the board that
+// was snapshotted, and both show the same.
 const defaultMaxUnsettled = 20_000
 
 // settling is an ended call waiting to settle: its fold generation and the board's
