@@ -15,7 +15,7 @@ import (
 type agentEntry struct {
 	id    string
 	sigs  map[string]*sigFacts
-	calls map[string]involvement // by call id
+	calls map[string]endedPart // by call id: every call it has a part in
 	view  call.Agent
 
 	// Indexes over calls, so a view costs the agent's current calls, not its history.
@@ -26,6 +26,23 @@ type agentEntry struct {
 }
 
 func (a *agentEntry) empty() bool { return len(a.sigs) == 0 && len(a.calls) == 0 }
+
+// endedPart is what the agent's part in a call keeps once it neither rings nor talks
+// (its times then are zero): an agent has one for each of its calls of the last 48
+// hours, and the full involvement for each of those would be twice the memory.
+type endedPart struct {
+	end   time.Time
+	queue string
+}
+
+// part is the agent's part in call id, if it has one.
+func (a *agentEntry) part(id string) (involvement, bool) {
+	if inv, ok := a.active[id]; ok {
+		return inv, true
+	}
+	p, ok := a.calls[id]
+	return involvement{end: p.end, queue: p.queue}, ok
+}
 
 // setCall records (ok) or removes (!ok) the agent's part in a call, keeping the indexes.
 func (a *agentEntry) setCall(id string, inv involvement, ok bool) {
@@ -40,7 +57,7 @@ func (a *agentEntry) setCall(id string, inv involvement, ok bool) {
 	}
 	recompute := a.lastEndCall == id
 	if ok {
-		a.calls[id] = inv
+		a.calls[id] = endedPart{end: inv.end, queue: inv.queue}
 		if inv.queue != "" {
 			a.queues[inv.queue]++
 		}
@@ -134,7 +151,7 @@ func sigKey(agent string, aliases []string) string {
 func (b *Board) agent(id string) *agentEntry {
 	a := b.agents[id]
 	if a == nil {
-		a = &agentEntry{id: id, sigs: map[string]*sigFacts{}, calls: map[string]involvement{},
+		a = &agentEntry{id: id, sigs: map[string]*sigFacts{}, calls: map[string]endedPart{},
 			active: map[string]involvement{}, queues: map[string]int{}}
 		b.agents[id] = a
 	}

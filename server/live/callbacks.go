@@ -39,12 +39,14 @@ type callbacks struct {
 	retained map[string]bool            // call ids of abandons kept past their call's retention
 }
 
-// cbFact is what one call says about its customer's number.
+// cbFact is what one call says about its customer's number. Every call in memory
+// that reached or abandoned someone has one, so only abandons carry the call (a
+// call.Call inline made each fact half a kilobyte, a sixth of a full board's heap).
 type cbFact struct {
-	Num     string    `json:"num"`
-	Abandon bool      `json:"abandon,omitempty"`
-	At      time.Time `json:"at"`
-	Call    call.Call `json:"call"` // abandons: the call as the list shows it
+	Num     string     `json:"num"`
+	Abandon bool       `json:"abandon,omitempty"`
+	At      time.Time  `json:"at"`
+	Call    *call.Call `json:"call,omitempty"` // abandons only: the call as the list shows it
 }
 
 // callbackKeep is how long an abandoned caller nobody reached or marked stays listed.
@@ -106,7 +108,7 @@ func (b *Board) callbackFact(c call.Call) (cbFact, bool) {
 	}
 	listed := c
 	listed.Legs, listed.Transfers, listed.Events, listed.Ringing = nil, nil, nil, nil
-	return cbFact{Num: numberKey(c.From), Abandon: true, At: *c.EndedAt, Call: listed}, true
+	return cbFact{Num: numberKey(c.From), Abandon: true, At: *c.EndedAt, Call: &listed}, true
 }
 
 // noteCallback recomputes a call's fact after a refold.
@@ -157,7 +159,10 @@ func factEqual(a, b cbFact) bool {
 	return a.Num == b.Num && a.Abandon == b.Abandon && a.At.Equal(b.At) && callEqual(a.Call, b.Call)
 }
 
-func callEqual(a, b call.Call) bool {
+func callEqual(a, b *call.Call) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
 	return a.ID == b.ID && a.Queue == b.Queue && a.Disposition == b.Disposition && a.From == b.From &&
 		slices.Equal(a.Ringing, b.Ringing) && ptrEqual(a.WaitS, b.WaitS) && a.Contact == b.Contact &&
 		a.DID == b.DID && a.HangupReason == b.HangupReason
@@ -317,7 +322,7 @@ func (cb *callbacks) entry(num string) (call.Callback, bool) {
 	if last == nil {
 		return call.Callback{}, false
 	}
-	out.Number, out.Last = last.Call.From, last.Call
+	out.Number, out.Last = last.Call.From, *last.Call
 	out.Queues, out.Agents = sortedSet(out.Queues), sortedSet(out.Agents)
 	out.Last.Ringing = nil
 	var taken *call.Event

@@ -114,7 +114,7 @@ func (b *Board) refold(id string, ce *callEntry, ch *changes) {
 	}
 	for _, p := range f.inv {
 		a := b.agent(p.agent)
-		if old, ok := a.calls[id]; !ok || old != p.inv {
+		if old, ok := a.part(id); !ok || old != p.inv {
 			a.setCall(id, p.inv, true)
 			ch.agents[p.agent] = true
 		}

@@ -237,7 +237,7 @@ func checkReloadFailure(t *testing.T, s *scenario, l *memLog, b *Board, k int) {
 	if _, failed, err := b.Reloads(); failed != 1 || err == nil {
 		t.Fatalf("failed %d, err %v", failed, err)
 	}
-	if c, _ := b.Call(id); !callEqual(c, before) {
+	if c, _ := b.Call(id); !callEqual(&c, &before) {
 		t.Errorf("%s: the call changed though its events could not be read", s.name)
 	}
 	l.fail = nil

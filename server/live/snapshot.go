@@ -319,6 +319,9 @@ func (b *Board) restoreAgents(agents []*sigFacts) {
 
 func (b *Board) restoreCallbacks(s snapCallbacks) {
 	for id, f := range s.Retained {
+		if f.Call == nil {
+			f.Call = &call.Call{ID: id} // an abandon is listed with its call
+		}
 		b.cb.add(id, f)
 		b.cb.retained[id] = true
 	}
