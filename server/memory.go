@@ -23,11 +23,15 @@ import (
 //
 // Once caught up, the server keeps within memory_limit_mb (Go's soft memory limit):
 // by default Go lets the heap grow to twice what is live before collecting, which for
-// a 1M-event board is twice some 400 MiB. The limit never goes below a quarter above
-// the live heap, so a board bigger than the budget costs memory, not a collector that
-// runs all the time; it is set again every minute as the board grows or shrinks. The
-// replay runs without it: collecting that often would slow the first start (replaygc.go
-// has how the replay collects).
+// a 1M-event board is twice some 300 MiB. The limit never goes below a quarter above
+// the live heap plus what the runtime holds besides the heap (goroutine stacks, its
+// own books: 50-80 MiB with a thousand connections open), so a board bigger than the
+// budget costs memory, not a collector that runs all the time. It is set again every
+// limitEvery, because a burst grows the live heap within seconds: a full board (300
+// MiB) taking a vendor's backlog on a thousand connections holds a hundred MiB more,
+// and under a limit set a minute before, the collector ran back to back and took the
+// writer with it. The replay runs without it: collecting that often would slow the
+// first start (replaygc.go has how the replay collects).
 
 // compactAfterReplay replaces a board that replayed more than snapshot_every events by
 // the same board restored from the snapshot just stored. Go's collector does not move
@@ -73,23 +77,40 @@ func releaseMapped(st *store.Store, log *slog.Logger) {
 	}
 }
 
+// limitEvery is how often the limit follows the live heap once caught up.
+const limitEvery = 2 * time.Second
+
 // limitMemory sets Go's soft memory limit from memory_limit_mb and the live heap.
 func (b *board) limitMemory() {
 	if b.cfg.MemoryLimitMB < 0 || os.Getenv("GOMEMLIMIT") != "" {
 		return
 	}
-	debug.SetMemoryLimit(memoryLimit(int64(b.cfg.MemoryLimitMB)<<20, liveHeap()))
+	live, besides := heapUse()
+	debug.SetMemoryLimit(memoryLimit(int64(b.cfg.MemoryLimitMB)<<20, live, besides))
 }
 
-// memoryLimit is the budget, or a quarter above the live heap when that is more.
-func memoryLimit(budget, live int64) int64 { return max(budget, live+live/4) }
+// memoryLimit is the budget, or a quarter above the live heap (plus what the runtime
+// holds besides the heap, which the limit counts too) when that is more.
+func memoryLimit(budget, live, besides int64) int64 { return max(budget, live+live/4+besides) }
 
-// liveHeap is the heap the last collection found live, in bytes.
-func liveHeap() int64 {
-	s := []runtimemetrics.Sample{{Name: "/gc/heap/live:bytes"}}
-	runtimemetrics.Read(s)
-	if s[0].Value.Kind() != runtimemetrics.KindUint64 {
-		return 0
+// heapUse is the heap the last collection found live, and the memory the runtime holds
+// besides the heap's objects and its free pages (the limit counts it as the runtime
+// does: spans' unused room, stacks, its books), in bytes.
+func heapUse() (live, besides int64) {
+	s := []runtimemetrics.Sample{
+		{Name: "/gc/heap/live:bytes"},
+		{Name: "/memory/classes/total:bytes"},
+		{Name: "/memory/classes/heap/objects:bytes"},
+		{Name: "/memory/classes/heap/free:bytes"},
+		{Name: "/memory/classes/heap/released:bytes"},
 	}
-	return int64(s[0].Value.Uint64())
+	runtimemetrics.Read(s)
+	v := make([]int64, len(s))
+	for i := range s {
+		if s[i].Value.Kind() != runtimemetrics.KindUint64 {
+			return 0, 0
+		}
+		v[i] = int64(s[i].Value.Uint64())
+	}
+	return v[0], max(0, v[1]-v[2]-v[3]-v[4])
 }

@@ -20,12 +20,12 @@ func TestMemoryLimitOnceCaughtUp(t *testing.T) {
 	cfg.MemoryLimitMB = 300
 	e := startEnv(t, cfg)
 	<-e.srv.Ready()
-	e.srv.board.limitMemory() // as every minute
+	e.srv.board.limitMemory() // as every limitEvery
 	if got := debug.SetMemoryLimit(-1); got != 300<<20 {
 		t.Fatalf("soft memory limit %d MiB, want 300", got>>20)
 	}
-	if got := memoryLimit(300<<20, 400<<20); got != 500<<20 {
-		t.Errorf("a 400 MiB live heap under a 300 MiB budget: limit %d MiB, want 500", got>>20)
+	if got := memoryLimit(300<<20, 400<<20, 60<<20); got != 560<<20 {
+		t.Errorf("a 400 MiB live heap and 60 MiB besides under a 300 MiB budget: limit %d MiB, want 560", got>>20)
 	}
 	off := *cfg // the server's own stays as it is: its board reads it
 	off.MemoryLimitMB = -1

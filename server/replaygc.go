@@ -53,7 +53,7 @@ func (r *replayGC) follow() {
 	if !r.on || !r.setLimit {
 		return
 	}
-	if live := liveHeap(); live+live/2 > replayHeap && live > r.heap+r.heap/8 {
+	if live, _ := heapUse(); live+live/2 > replayHeap && live > r.heap+r.heap/8 {
 		r.heap = live
 		debug.SetMemoryLimit(live + live/2)
 	}

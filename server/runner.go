@@ -189,6 +189,8 @@ func (b *board) run(readyAt uint64) {
 	cadence := snapCadence{last: time.Now()}
 	tick := time.NewTicker(expiryCheck)
 	defer tick.Stop()
+	limitTick := time.NewTicker(limitEvery)
+	defer limitTick.Stop()
 	for {
 		select {
 		case <-b.quit:
@@ -247,7 +249,10 @@ func (b *board) run(readyAt uint64) {
 			if b.isReady() {
 				b.survive("expiry check", func() { b.expire(now) })
 				b.cdrs.sweep(now, b.cfg)
-				b.limitMemory()
+			}
+		case <-limitTick.C:
+			if b.isReady() {
+				b.limitMemory() // see memory.go
 			}
 		}
 	}
