@@ -373,6 +373,7 @@ func TestReportFollowsReloadedThresholds(t *testing.T) {
 		t.Fatalf("service level %v, want 0", got)
 	}
 	next := *e.cfg
+	next.Sources = slices.Clone(next.Sources) // Check fills each source's derived fields: not the running server's
 	next.Queues = append(slices.Clone(cfg.Queues), config.Queue{ID: "pbx1:900", SLThresholdS: 30})
 	if err := config.Check(&next); err != nil {
 		t.Fatal(err)
