@@ -2,9 +2,11 @@ package server
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"log/slog"
 	"path/filepath"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -145,4 +147,61 @@ func TestCDRWriterFoldPanic(t *testing.T) {
 	if _, unreadable := store.Unreadable(logged[1]); !unreadable {
 		t.Errorf("event 2 reads %+v after it was set aside", logged[1])
 	}
+}
+
+// TestCDRWriterHoldsDuringABurst: while intake is saturated the writer stores nothing
+// (its transactions would hold the write lock the log's commits need) until the burst
+// ends, cdrHoldCalls have gathered, or someone waits for a flush.
+func TestCDRWriterHoldsDuringABurst(t *testing.T) {
+	st, err := store.Open(filepath.Join(t.TempDir(), "ringside.db"), store.Options{NoSync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	var burst atomic.Bool
+	burst.Store(true)
+	w := newCDRWriter(st, slog.New(slog.NewTextHandler(io.Discard, nil)), live.Config{}, nil)
+	w.busy = burst.Load
+	go w.run()
+	defer w.close()
+	at := time.Now().Add(-time.Hour).UTC()
+	ended := func(prefix string, n int) []call.Call {
+		calls := make([]call.Call, n)
+		for i := range calls {
+			calls[i] = call.Call{ID: fmt.Sprintf("pbx1:%s%d", prefix, i), Source: "pbx1", Vendor: "simotel", State: call.StateEnded,
+				Direction: call.Inbound, From: "09120000000", StartedAt: call.T(at), EndedAt: call.T(at.Add(time.Minute))}
+		}
+		return calls
+	}
+	stored := func(id string) bool {
+		_, ok, err := st.CDR(id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return ok
+	}
+	waitStored := func(id, why string) {
+		for deadline := time.Now().Add(5 * time.Second); !stored(id); time.Sleep(20 * time.Millisecond) {
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %s has no CDR after 5 s", why, id)
+			}
+		}
+	}
+
+	w.put(0, ended("held", 1), nil, nil)
+	time.Sleep(4 * cdrLinger)
+	if stored("pbx1:held0") {
+		t.Fatal("a CDR was stored during the burst")
+	}
+	burst.Store(false)
+	waitStored("pbx1:held0", "the burst ended")
+
+	burst.Store(true)
+	w.put(0, ended("flushed", 1), nil, nil)
+	if !w.flush() || !stored("pbx1:flushed0") {
+		t.Fatal("a flush during the burst did not store what came before it")
+	}
+
+	w.put(0, ended("many", cdrHoldCalls), nil, nil)
+	waitStored(fmt.Sprintf("pbx1:many%d", cdrHoldCalls-1), "cdrHoldCalls gathered during the burst")
 }

@@ -22,7 +22,9 @@ import (
 // using at most 1/(1+yieldFactor) of a core meanwhile. Each pause also lets more of
 // the log gather for the next stretch, which then costs less per event. At normal load
 // nothing waits, so pushes stay immediate; once the burst ends the board catches up at
-// full speed (/readyz says "behind" while it lags by more than behindBy events).
+// full speed (/readyz says "behind" while it lags by more than behindBy events). The
+// CDR writer also holds what it gathers until the burst ends (cdrwriter.go, holds):
+// its transactions would hold the write lock the log's commits need.
 const (
 	yieldFactor = 4
 	maxYield    = 250 * time.Millisecond
