@@ -63,7 +63,7 @@ type Config struct {
 	// SettleAfter is how long an ended call keeps its events (default 15 minutes).
 	SettleAfter time.Duration
 	// MaxUnsettled is how many ended calls may keep their events at once (default
-	// 20,000); past it those that ended first settle early (compact.go).
+	// 10,000); past it those that ended first settle early (compact.go).
 	MaxUnsettled int
 }
 
