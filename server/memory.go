@@ -24,13 +24,13 @@ import (
 // Once caught up, the server keeps within memory_limit_mb (Go's soft memory limit):
 // by default Go lets the heap grow to twice what is live before collecting, which for
 // a 1M-event board is twice some 300 MiB. The limit never goes below a quarter above
-// the live heap plus what the runtime holds besides the heap (goroutine stacks, its
-// own books: 50-80 MiB with a thousand connections open), so a board bigger than the
-// budget costs memory, not a collector that runs all the time. It is set again every
-// limitEvery, because a burst grows the live heap within seconds: a full board (300
-// MiB) taking a vendor's backlog on a thousand connections holds a hundred MiB more,
-// and under a limit set a minute before, the collector ran back to back and took the
-// writer with it. The replay runs without it: collecting that often would slow the
+// the live heap plus what the runtime holds besides its objects and free pages (spans'
+// unused room, goroutine stacks, its own books: 60-80 MiB with a thousand connections
+// open; the limit counts them too), so a board bigger than the budget costs memory,
+// not a collector that runs all the time. It is set again every limitEvery, because a
+// burst grows the live heap within seconds: a full board (300 MiB) taking a vendor's
+// backlog on a thousand connections holds 100-250 MiB more, and under a limit set a
+// minute before, the collector ran back to back and took the log's writer with it. The replay runs without it: collecting that often would slow the
 // first start (replaygc.go has how the replay collects).
 
 // compactAfterReplay replaces a board that replayed more than snapshot_every events by
