@@ -108,6 +108,12 @@ type detail struct {
 	KillAckS         float64            `json:"kill_ack_s"`
 	KillReadyS       float64            `json:"kill_ready_s"`
 	KillRefused      int                `json:"kill_refused"`
+	FullBurstConns   int                `json:"full_board_burst_conns"`
+	FullBurstPerS    float64            `json:"full_board_burst_per_s"` // intake on the history's board
+	FullBurstCores   float64            `json:"full_board_burst_server_cores"`
+	FullBurstCatchS  float64            `json:"full_board_burst_catch_up_s"`
+	FullBurstRSSMB   float64            `json:"full_board_burst_rss_mb"` // settleWait after its board caught up
+	FullBurstAnonMB  float64            `json:"full_board_burst_anon_mb"`
 	CrashRounds      int                `json:"crash_rounds"`
 	CrashAcked       int                `json:"crash_acked"`
 	CrashRefused     int                `json:"crash_refused"` // answered, not 200
@@ -401,6 +407,8 @@ func (b *bench) recovery(ctx context.Context) error {
 	d.RSSFirstPeakMB, d.RSSRestartPeakMB = h.first.peak, h.afterPeak
 	d.TermStopS, d.TermAckS, d.TermReadyS, d.TermRefused = h.sigterm.stop.Seconds(), h.sigterm.ack.Seconds(), h.sigterm.ready.Seconds(), h.sigterm.refused
 	d.KillAckS, d.KillReadyS, d.KillRefused = h.kill.ack.Seconds(), h.kill.ready.Seconds(), h.kill.refused
+	d.FullBurstConns, d.FullBurstPerS, d.FullBurstCores = h.burst.conns, h.burst.perS, h.burst.cores
+	d.FullBurstCatchS, d.FullBurstRSSMB, d.FullBurstAnonMB = h.burst.catchUp.Seconds(), h.burst.rss, h.burst.anon
 	b.o.progress("history: first start %.1fs, RSS %.0f MiB, %.0f bytes an event; SIGTERM restart ack %.2fs ready %.2fs; kill -9 restart ack %.2fs ready %.2fs",
 		r.FirstStartS, r.RSS1MMB, r.DBBytesPerEvent, d.TermAckS, d.TermReadyS, d.KillAckS, d.KillReadyS)
 	return nil

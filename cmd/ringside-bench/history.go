@@ -33,6 +33,7 @@ type historyResult struct {
 	rssAfter            float64       // MiB, the largest settleWait after a restart
 	sigterm, kill       restartResult
 	fillTook, firstSnap time.Duration
+	burst               fullBurst // intake on the full board, after the restarts
 }
 
 // restartResult is one restart: how long the old process took to exit, and from the
@@ -101,8 +102,45 @@ func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error)
 		return res, err
 	}
 	m2, err := settledMemory(ctx, s)
+	if err != nil {
+		return res, err
+	}
 	res.rssAfter, res.afterPeak = max(m.rss, m2.rss), max(m.peak, m2.peak)
+	res.burst, err = b.burstOnFullBoard(ctx, s)
 	return res, err
+}
+
+// fullBurst is a burst of deliveries on the server holding the history: each intake
+// rung starts on an empty server, and a full board's heap is what a burst then has
+// to live with (the README's Benchmark, Intake, "A full board").
+type fullBurst struct {
+	conns           int
+	perS, cores     float64
+	lag             int64
+	catchUp         time.Duration
+	rss, anon, peak float64 // MiB, settleWait after the board caught up
+}
+
+// burstOnFullBoard loads the history's server as an intake rung does, at four times
+// -conns (1,024 in -full), and reads its memory once the board has caught up.
+func (b *bench) burstOnFullBoard(ctx context.Context, s *server) (fullBurst, error) {
+	r := fullBurst{conns: 4 * b.o.conns}
+	pool := renderPool(b.creds.sources, int(b.o.duration.Seconds()*40000)+r.conns, 99)
+	b.o.progress("history: a burst on the full board, %d connections for %s", r.conns, b.o.duration)
+	l, err := b.loadWith(ctx, s, pool, r.conns)
+	if err != nil {
+		return r, err
+	}
+	if l.ok == 0 {
+		return r, fmt.Errorf("full board: no delivery accepted (%d failed, last: %s)", l.failed, l.lastErr)
+	}
+	r.perS, r.cores = l.perSecond(), l.serverCores
+	r.lag, r.catchUp = b.catchUp(ctx, s, 5*time.Minute)
+	m, err := settledMemory(ctx, s)
+	r.rss, r.anon, r.peak = m.rss, m.anon, m.peak
+	b.o.progress("history: the full board took %.0f/s on %.2f cores (%d failed); its board caught up %.1fs later; RSS %.0f MiB (anon %.0f)",
+		r.perS, r.cores, l.failed, r.catchUp.Seconds(), r.rss, r.anon)
+	return r, err
 }
 
 // settleWait is how long after catching up the server's memory is read: what a

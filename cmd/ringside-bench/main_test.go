@@ -63,6 +63,11 @@ func TestQuickRun(t *testing.T) {
 			t.Errorf("rung %v: intake %v/s, floor %v/s", g["conns"], in, fl)
 		}
 	}
+	for _, k := range []string{"full_board_burst_per_s", "full_board_burst_rss_mb"} {
+		if v, _ := d[k].(float64); v <= 0 {
+			t.Errorf("%s = %v, want a positive number (the burst on the history's board)", k, d[k])
+		}
+	}
 	if acked, _ := d["crash_acked"].(float64); acked == 0 {
 		t.Error("the crash loop had no delivery acknowledged")
 	}

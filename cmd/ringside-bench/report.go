@@ -72,6 +72,10 @@ func printTable(w io.Writer, o *options, r *results) {
 			g.Conns, g.IntakePerS, g.IntakeServerCores, g.BoardLag, g.CatchUpS, g.FloorPerS, g.FloorServerCores)
 	}
 	fmt.Fprintf(w, "When the intake load ended the board was %d events behind the log, and caught up %.2fs later.\n", d.IntakeBoardLag, d.IntakeCatchUpS)
+	if d.FullBurstConns > 0 {
+		fmt.Fprintf(w, "On the full board (the history, %d events): intake %.0f/s from %d connections on %.2f cores; caught up %.1fs later; RSS %.0f MiB after (anon %.0f).\n",
+			d.Events, d.FullBurstPerS, d.FullBurstConns, d.FullBurstCores, d.FullBurstCatchS, d.FullBurstRSSMB, d.FullBurstAnonMB)
+	}
 	fmt.Fprintf(w, "%d cores; intake %d ok, %d failed over %.1fs from %d connections; push %d calls, %d pops timed, %d lost, %d deliveries failed; %d sockets dropped.\n",
 		d.Cores, d.IntakeOK, d.IntakeFailed, d.IntakeS, d.Conns, d.PushCalls, d.PushSamples, d.PushLost, d.PushFailed, d.SocketsDropped)
 	fmt.Fprintf(w, "Load average %.2f at the start; other processes used %.2f cores during intake, %.2f during the floor, %.2f during push (of %d).\n",
