@@ -30,8 +30,9 @@ import (
 // not a collector that runs all the time. It is set again every limitEvery, because a
 // burst grows the live heap within seconds: a full board (300 MiB) taking a vendor's
 // backlog on a thousand connections holds 100-250 MiB more, and under a limit set a
-// minute before, the collector ran back to back and took the log's writer with it. The replay runs without it: collecting that often would slow the
-// first start (replaygc.go has how the replay collects).
+// minute before, the collector ran back to back and took the log's writer with it.
+// The replay runs without it: collecting that often would slow the first start
+// (replaygc.go has how the replay collects).
 
 // compactAfterReplay replaces a board that replayed more than snapshot_every events by
 // the same board restored from the snapshot just stored. Go's collector does not move
