@@ -136,17 +136,17 @@ func (w *cdrWriter) close() {
 // those rewrites. Searches see a call this much later; pages get it pushed at once.
 const cdrLinger = 250 * time.Millisecond
 
-// cdrHoldCalls bounds the calls the writer holds while intake is saturated: some
-// 10-20 MiB of views, a few seconds of a vendor's backlog.
+// cdrHoldCalls bounds the calls the writer holds while intake is saturated: at 1-2 KB
+// a view, 10-20 MiB; a few seconds of a vendor's backlog.
 const cdrHoldCalls = 10000
 
 // holds tells whether the writer goes on gathering past cdrLinger. While intake is
 // saturated (intakefirst.go) it does, until the burst ends or cdrHoldCalls: each of
 // its transactions holds bbolt's one write lock, which the log's commits wait for,
 // and on a full board (its indexes' pages scattered over a large file) one took a
-// tenth of a second and more. Holding them gave a burst on the bench's 1M-event
-// history 6,000-8,200 deliveries/s against 4,400-4,600. The CDRs are derived from the
-// log, so a crash meanwhile loses none (the mark stays behind them).
+// tenth of a second and more (the README's Benchmark, Intake, "A full board", has
+// what holding them gave). The CDRs are derived from the log, so a crash meanwhile
+// loses none (the mark stays behind them).
 func (w *cdrWriter) holds(b cdrBatch) bool { return len(b.calls) < cdrHoldCalls && w.busy() }
 
 func (w *cdrWriter) run() {

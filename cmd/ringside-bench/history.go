@@ -114,11 +114,11 @@ func measureHistory(ctx context.Context, b *bench, n int) (historyResult, error)
 // rung starts on an empty server, and a full board's heap is what a burst then has
 // to live with (the README's Benchmark, Intake, "A full board").
 type fullBurst struct {
-	conns           int
-	perS, cores     float64
-	lag             int64
-	catchUp         time.Duration
-	rss, anon, peak float64 // MiB, settleWait after the board caught up
+	conns       int
+	perS, cores float64
+	lag         int64
+	catchUp     time.Duration
+	rss, anon   float64 // MiB, settleWait after the board caught up
 }
 
 // burstOnFullBoard loads the history's server as an intake rung does, at four times
@@ -137,9 +137,9 @@ func (b *bench) burstOnFullBoard(ctx context.Context, s *server) (fullBurst, err
 	r.perS, r.cores = l.perSecond(), l.serverCores
 	r.lag, r.catchUp = b.catchUp(ctx, s, 5*time.Minute)
 	m, err := settledMemory(ctx, s)
-	r.rss, r.anon, r.peak = m.rss, m.anon, m.peak
-	b.o.progress("history: the full board took %.0f/s on %.2f cores (%d failed); its board caught up %.1fs later; RSS %.0f MiB (anon %.0f)",
-		r.perS, r.cores, l.failed, r.catchUp.Seconds(), r.rss, r.anon)
+	r.rss, r.anon = m.rss, m.anon
+	b.o.progress("history: the full board took %.0f/s on %.2f cores (%d failed); its board was %d events behind and caught up %.1fs later; RSS %.0f MiB (anon %.0f)",
+		r.perS, r.cores, l.failed, r.lag, r.catchUp.Seconds(), r.rss, r.anon)
 	return r, err
 }
 
